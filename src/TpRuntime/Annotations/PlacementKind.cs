@@ -1,0 +1,14 @@
+namespace TpCodegen;
+
+/// <summary>The placement of an activation <c>[tokens, features]</c>, as contracts in metadata name it.</summary>
+public enum PlacementKind
+{
+    /// <summary>Every rank holds the full activation.</summary>
+    Replicate,
+
+    /// <summary>Each rank holds a slice of the feature (last) dimension: Shard(-1).</summary>
+    ShardLast,
+
+    /// <summary>Each rank holds an addend of the activation: Partial(Sum).</summary>
+    PartialSum,
+}

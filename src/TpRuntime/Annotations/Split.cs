@@ -1,0 +1,19 @@
+namespace TpCodegen;
+
+/// <summary>Which dimension of a linear layer's weight <c>W: [in, out]</c> the tensor-parallel ranks divide.</summary>
+public enum Split
+{
+    /// <summary>
+    /// Splits output features (Megatron's ColumnParallelLinear, DTensor's ColwiseParallel): rank r owns
+    /// <c>W[:, r*out/tp : (r+1)*out/tp]</c> and that slice of the bias; it takes a replicated input and
+    /// returns its output sharded on the last dimension.
+    /// </summary>
+    Column,
+
+    /// <summary>
+    /// Splits input features (RowParallelLinear, RowwiseParallel): rank r owns <c>W[r*in/tp : (r+1)*in/tp, :]</c>
+    /// and the whole bias; it takes its input sharded on the last dimension, makes a partial sum, all-reduces
+    /// it and adds the bias once.
+    /// </summary>
+    Row,
+}
