@@ -1,7 +1,7 @@
 namespace TpCodegen;
 
 /// <summary>
-/// Marks a dense <c>Linear</c> layer (a property or field of a partial class) for tensor parallelism.
+/// Marks a dense <see cref="Linear"/> layer (a property or field of a partial class) for tensor parallelism.
 /// The TpCodegen generator emits the layer's sharded forward and the code that cuts each rank's shard out
 /// of the dense weights; the TpCodegen analyzers check the placements that flow through the module's Forward.
 /// The options mirror the flags of Megatron-LM and vLLM's parallel linear layers.

@@ -1,0 +1,2 @@
+// Placeholder until the quick-start sample lands.
+System.Console.WriteLine("TpCodegen");

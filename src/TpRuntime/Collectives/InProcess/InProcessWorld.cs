@@ -1,0 +1,75 @@
+namespace TpCodegen.Collectives.InProcess;
+
+/// <summary>
+/// Runs N ranks as threads of this process that share memory: the embedded backend, with nothing to install.
+/// If a rank throws, every rank waiting in a collective is released with a <see cref="RankFailedException"/>
+/// naming it, and <see cref="Run(int, Action{ProcessGroup})"/> rethrows the first failure.
+/// </summary>
+public static class InProcessWorld
+{
+    /// <summary>Runs <paramref name="body"/> on <paramref name="size"/> ranks and waits for all of them.</summary>
+    /// <exception cref="RankFailedException">A rank threw; the exception names it and carries its error.</exception>
+    public static void Run(int size, Action<ProcessGroup> body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        Run<object?>(size, group => { body(group); return null; });
+    }
+
+    /// <summary>Runs <paramref name="body"/> on <paramref name="size"/> ranks and returns each rank's result, by rank.</summary>
+    /// <exception cref="RankFailedException">A rank threw; the exception names it and carries its error.</exception>
+    public static T[] Run<T>(int size, Func<ProcessGroup, T> body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        if (size < 1)
+            throw new ArgumentOutOfRangeException(nameof(size), size, "An in-process world needs at least one rank.");
+
+        var run = new InProcessRun(size);
+        var world = new InProcessCommunicator(run, Enumerable.Range(0, size).ToArray(), "world");
+        var results = new T[size];
+        var errors = new Exception?[size];
+        var threads = new Thread[size];
+        for (int rank = 0; rank < size; rank++)
+        {
+            int r = rank;
+            threads[r] = new Thread(() =>
+            {
+                try
+                {
+                    using var group = new InProcessGroup(world, r);
+                    results[r] = body(group);
+                }
+                catch (Exception error)
+                {
+                    errors[r] = error;
+                    run.Fail(r, error);
+                }
+                finally
+                {
+                    run.Finish(r);
+                }
+            })
+            {
+                Name = $"tp-rank-{r}",
+                IsBackground = true,
+            };
+        }
+        foreach (var thread in threads) thread.Start();
+        foreach (var thread in threads) thread.Join();
+
+        ThrowFirstFailure(errors);
+        return results;
+    }
+
+    /// <summary>
+    /// The root cause is the failure that is not itself a release caused by another rank's failure;
+    /// if every rank was released (a mismatch), the lowest rank's error stands for all.
+    /// </summary>
+    private static void ThrowFirstFailure(Exception?[] errors)
+    {
+        int culprit = Array.FindIndex(errors, e => e is not null and not RankFailedException);
+        if (culprit < 0) culprit = Array.FindIndex(errors, e => e is not null);
+        if (culprit < 0) return;
+        var error = errors[culprit]!;
+        throw new RankFailedException(culprit, $"Rank {culprit} of {errors.Length} failed: {error.GetType().Name}: {error.Message}", error);
+    }
+}

@@ -1,0 +1,129 @@
+using System.Numerics.Tensors;
+using TpCodegen.Kernels;
+
+namespace TpCodegen;
+
+/// <summary>
+/// A dense linear layer <c>y = x @ W + b</c> with <c>W: [in, out]</c> row-major and <c>b: [out]</c>: the reference
+/// every sharded layer is checked against, and the layer an author marks with <see cref="TensorParallelAttribute"/>.
+/// </summary>
+/// <remarks>
+/// Weights are created on first use, so a module built only to be sharded never holds its dense weights.
+/// Initialisation is seeded (uniform in ±1/sqrt(in), as PyTorch's nn.Linear), so every process that builds the
+/// same module in the same order gets the same weights. Once the generated code attaches a shard
+/// (<see cref="UseShard"/>), <see cref="Forward(DTensor)"/> runs the shard instead.
+/// </remarks>
+public sealed class Linear
+{
+    private static int s_nextSeed;
+
+    private readonly int _seed;
+    private float[]? _weight;
+    private float[]? _bias;
+
+    /// <summary>A dense layer of <paramref name="inFeatures"/> → <paramref name="outFeatures"/>.</summary>
+    /// <param name="seed">Seed of the initial weights; by default, one more than the previous layer's.</param>
+    public Linear(int inFeatures, int outFeatures, bool bias = true, int? seed = null)
+    {
+        if (inFeatures < 1) throw new ArgumentOutOfRangeException(nameof(inFeatures), inFeatures, "A linear layer needs at least one input feature.");
+        if (outFeatures < 1) throw new ArgumentOutOfRangeException(nameof(outFeatures), outFeatures, "A linear layer needs at least one output feature.");
+        InFeatures = inFeatures;
+        OutFeatures = outFeatures;
+        HasBias = bias;
+        _seed = seed ?? Interlocked.Increment(ref s_nextSeed);
+    }
+
+    public int InFeatures { get; }
+
+    public int OutFeatures { get; }
+
+    public bool HasBias { get; }
+
+    /// <summary>The dense weight <c>[InFeatures, OutFeatures]</c>, row-major.</summary>
+    public float[] Weight => EnsureWeights().Weight;
+
+    /// <summary>The dense bias <c>[OutFeatures]</c>, or null when the layer has none.</summary>
+    public float[]? Bias => EnsureWeights().Bias;
+
+    /// <summary>The shard this instance runs, once the generated code has attached one.</summary>
+    public ShardedLinear? Shard { get; private set; }
+
+    /// <summary>Replaces the weights (and bias) with copies of the given arrays.</summary>
+    public void SetWeights(ReadOnlySpan<float> weight, ReadOnlySpan<float> bias = default)
+    {
+        if (weight.Length != (long)InFeatures * OutFeatures)
+            throw new ArgumentException($"Linear [{InFeatures} -> {OutFeatures}]: weight holds {weight.Length} floats, expected in * out = {(long)InFeatures * OutFeatures}.", nameof(weight));
+        if (HasBias ? bias.Length != OutFeatures : !bias.IsEmpty)
+            throw new ArgumentException($"Linear [{InFeatures} -> {OutFeatures}]: bias holds {bias.Length} floats, expected {(HasBias ? OutFeatures : 0)}.", nameof(bias));
+        _weight = weight.ToArray();
+        _bias = HasBias ? bias.ToArray() : null;
+    }
+
+    /// <summary>Makes <see cref="Forward(DTensor)"/> run <paramref name="shard"/>; called by generated code.</summary>
+    public void UseShard(ShardedLinear shard)
+    {
+        ArgumentNullException.ThrowIfNull(shard);
+        if (shard.InFeatures != InFeatures || shard.OutFeatures != OutFeatures)
+            throw new ArgumentException(
+                $"Shard of layer '{shard.LayerName}' is [{shard.InFeatures} -> {shard.OutFeatures}] but this layer is [{InFeatures} -> {OutFeatures}].", nameof(shard));
+        Shard = shard;
+    }
+
+    /// <summary>
+    /// The layer's forward. Dense: takes and returns a replicated value. With a shard attached: whatever the shard's
+    /// split takes and returns (a column shard returns Shard(-1), a row shard all-reduces to Replicate).
+    /// </summary>
+    public DTensor Forward(DTensor x)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        if (Shard is not null) return Shard.Forward(x);
+        if (x.Placement is not ReplicatePlacement)
+            throw new PlacementException($"Dense Linear [{InFeatures} -> {OutFeatures}] needs a Replicate input, got {x.Placement}.");
+        var y = new float[x.Tokens * OutFeatures];
+        Multiply(x.LocalSpan, x.Tokens, x.LocalFeatures, y);
+        return DTensor.FromArray(y, x.Tokens, OutFeatures, Placement.Replicate, x.Group);
+    }
+
+    /// <summary>Dense forward of a plain tensor <c>[..., InFeatures]</c>; returns <c>[tokens, OutFeatures]</c>.</summary>
+    public Tensor<float> Forward(Tensor<float> x)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        var input = new float[x.FlattenedLength];
+        x.FlattenTo(input);
+        int features = x.Rank == 0 ? 1 : (int)x.Lengths[^1];
+        int tokens = features == 0 ? 0 : input.Length / features;
+        var y = new float[tokens * OutFeatures];
+        Multiply(input, tokens, features, y);
+        return Tensor.Create(y, [tokens, OutFeatures]);
+    }
+
+    private void Multiply(ReadOnlySpan<float> x, int tokens, int features, Span<float> y)
+    {
+        if (features != InFeatures)
+            throw new ArgumentException($"Linear [{InFeatures} -> {OutFeatures}] got an input with {features} features.", nameof(x));
+        var (weight, bias) = EnsureWeights();
+        Gemm.Multiply(x, weight, y, tokens, InFeatures, OutFeatures, bias);
+    }
+
+    private (float[] Weight, float[]? Bias) EnsureWeights()
+    {
+        if (_weight is null)
+        {
+            var random = new Random(_seed);
+            float bound = 1f / MathF.Sqrt(InFeatures);
+            var weight = new float[InFeatures * OutFeatures];
+            for (int i = 0; i < weight.Length; i++) weight[i] = (float)(random.NextDouble() * 2 - 1) * bound;
+            float[]? bias = null;
+            if (HasBias)
+            {
+                bias = new float[OutFeatures];
+                for (int i = 0; i < bias.Length; i++) bias[i] = (float)(random.NextDouble() * 2 - 1) * bound;
+            }
+            _bias = bias;
+            _weight = weight;
+        }
+        return (_weight, _bias);
+    }
+
+    public override string ToString() => $"Linear [{InFeatures} -> {OutFeatures}]{(HasBias ? " + bias" : "")}{(Shard is null ? "" : $", sharded: {Shard}")}";
+}

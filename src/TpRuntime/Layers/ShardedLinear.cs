@@ -1,0 +1,76 @@
+using TpCodegen.Collectives;
+
+namespace TpCodegen;
+
+/// <summary>
+/// One rank's shard of a tensor-parallel linear layer. The generator emits a sealed subclass per marked
+/// layer, specialised to its split and options; this base holds what every shard has and checks the input
+/// placement before the specialised forward runs.
+/// </summary>
+public abstract class ShardedLinear
+{
+    protected ShardedLinear(string layerName, Split split, ProcessGroup group, int inFeatures, int outFeatures)
+    {
+        ArgumentNullException.ThrowIfNull(layerName);
+        ArgumentNullException.ThrowIfNull(group);
+        LayerName = layerName;
+        Split = split;
+        Group = group;
+        InFeatures = inFeatures;
+        OutFeatures = outFeatures;
+    }
+
+    /// <summary>The marked member's name, for messages and plans.</summary>
+    public string LayerName { get; }
+
+    public Split Split { get; }
+
+    /// <summary>The tensor-parallel group the layer is split over.</summary>
+    public ProcessGroup Group { get; }
+
+    /// <summary>Input features of the whole (dense) layer.</summary>
+    public int InFeatures { get; }
+
+    /// <summary>Output features of the whole (dense) layer.</summary>
+    public int OutFeatures { get; }
+
+    /// <summary>The placement <see cref="Forward"/> takes.</summary>
+    public abstract PlacementKind InputPlacement { get; }
+
+    /// <summary>The placement <see cref="Forward"/> returns.</summary>
+    public abstract PlacementKind OutputPlacement { get; }
+
+    /// <summary>Checks the input's placement and group, then runs the shard's forward.</summary>
+    public DTensor Forward(DTensor x)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        var expected = ToPlacement(InputPlacement);
+        if (x.Placement != expected)
+            throw new PlacementException(
+                $"{Split} layer '{LayerName}' takes a {expected} input but got {x.Placement}" + InputAdvice(x.Placement, expected));
+        if (!ReferenceEquals(x.Group, Group))
+            throw new PlacementException($"{Split} layer '{LayerName}' is split over {Group} but its input lives on {x.Group}.");
+        return ForwardCore(x);
+    }
+
+    /// <summary>The specialised forward: local GEMM, collectives and bias, in the order the split needs.</summary>
+    protected abstract DTensor ForwardCore(DTensor x);
+
+    public static Placement ToPlacement(PlacementKind kind) => kind switch
+    {
+        PlacementKind.Replicate => Placement.Replicate,
+        PlacementKind.ShardLast => Placement.Shard(-1),
+        PlacementKind.PartialSum => Placement.Partial(ReduceOp.Sum),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
+    };
+
+    private static string InputAdvice(Placement actual, Placement expected) => (actual, expected) switch
+    {
+        (PartialPlacement, _) => ": a partial sum must be all-reduced before it feeds a layer that needs the full value.",
+        (ShardPlacement, ReplicatePlacement) => ": gather it first (Redistribute(Placement.Replicate)), or set GatherOutput on the layer that made it.",
+        (ReplicatePlacement, ShardPlacement) => ": feed it the output of a Column layer, or set InputIsParallel = false to let the layer keep its own slice.",
+        _ => ".",
+    };
+
+    public override string ToString() => $"{Split} '{LayerName}' [{InFeatures} -> {OutFeatures}] over {Group}: {InputPlacement} -> {OutputPlacement}";
+}

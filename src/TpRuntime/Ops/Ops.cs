@@ -1,0 +1,54 @@
+using System.Numerics.Tensors;
+
+namespace TpCodegen;
+
+/// <summary>
+/// Operations a module's Forward applies between layers. Element-wise functions keep a shard a shard; every
+/// non-linear function refuses a partial sum, because f(a) + f(b) is not f(a + b).
+/// </summary>
+public static class Ops
+{
+    /// <summary>SiLU (swish), x * sigmoid(x): the gate activation of Llama's MLP.</summary>
+    public static DTensor Silu(DTensor x) => Unary(x, "Silu", static (s, d) =>
+    {
+        TensorPrimitives.Sigmoid(s, d);
+        TensorPrimitives.Multiply(s, d, d);
+    });
+
+    /// <summary>GELU, tanh approximation, as in GPT-2.</summary>
+    public static DTensor Gelu(DTensor x) => Unary(x, "Gelu", static (s, d) =>
+    {
+        // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+        const float c = 0.7978845608f;
+        for (int i = 0; i < s.Length; i++)
+        {
+            float v = s[i];
+            d[i] = 0.5f * v * (1f + MathF.Tanh(c * (v + 0.044715f * v * v * v)));
+        }
+    });
+
+    /// <summary>max(x, 0).</summary>
+    public static DTensor Relu(DTensor x) => Unary(x, "Relu", static (s, d) => TensorPrimitives.Max(s, 0f, d));
+
+    /// <summary>The all-reduce that turns a partial sum into the full value on every rank.</summary>
+    public static DTensor AllReduce(DTensor x)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        if (x.Placement is not PartialPlacement)
+            throw new PlacementException($"AllReduce expects a Partial value, but {x} is {x.Placement}: reducing it would multiply it by {x.Group.Size}.");
+        return x.Redistribute(Placement.Replicate);
+    }
+
+    private delegate void UnaryKernel(ReadOnlySpan<float> source, Span<float> destination);
+
+    private static DTensor Unary(DTensor x, string name, UnaryKernel kernel)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        if (x.Placement is PartialPlacement)
+            throw new PlacementException(
+                $"{name} of a {x.Placement} value on {x.Group} is not {name} of the sum: all-reduce it first (Redistribute(Placement.Replicate)).");
+        var result = new float[x.LocalSpan.Length];
+        kernel(x.LocalSpan, result);
+        return DTensor.FromArray(result, x.Tokens, x.LocalFeatures, x.Placement, x.Group);
+    }
+}

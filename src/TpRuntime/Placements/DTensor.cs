@@ -1,0 +1,191 @@
+using System.Numerics.Tensors;
+using TpCodegen.Collectives;
+
+namespace TpCodegen;
+
+/// <summary>
+/// A distributed activation <c>[tokens, features]</c>: this rank's local block, the placement that says what
+/// the block is a part of, and the group it is distributed over. Leading batch dimensions are flattened into
+/// tokens. Operations check placements as values flow, so misuse fails with a message naming both placements
+/// instead of producing wrong numbers; <see cref="Redistribute"/> moves data between placements with the
+/// cheapest collective.
+/// </summary>
+public sealed class DTensor
+{
+    private readonly float[] _local;
+
+    private DTensor(float[] local, int tokens, int localFeatures, Placement placement, ProcessGroup group)
+    {
+        if (local.Length != (long)tokens * localFeatures)
+            throw new ArgumentException($"A [{tokens}, {localFeatures}] local block needs {(long)tokens * localFeatures} floats, not {local.Length}.");
+        _local = local;
+        Tokens = tokens;
+        LocalFeatures = localFeatures;
+        Placement = Normalize(placement);
+        Group = group;
+    }
+
+    /// <summary>Rows of the activation (all leading dimensions flattened).</summary>
+    public int Tokens { get; }
+
+    /// <summary>Features this rank holds.</summary>
+    public int LocalFeatures { get; }
+
+    /// <summary>Features of the whole activation.</summary>
+    public int Features => Placement is ShardPlacement ? LocalFeatures * Group.Size : LocalFeatures;
+
+    /// <summary>What the local block is a part of. Shard dims are stored negative: Shard(-1) is the feature dimension.</summary>
+    public Placement Placement { get; }
+
+    /// <summary>The ranks the value is distributed over.</summary>
+    public ProcessGroup Group { get; }
+
+    /// <summary>This rank's block as a tensor <c>[Tokens, LocalFeatures]</c>, sharing memory with this value.</summary>
+    public Tensor<float> Local => Tensor.Create(_local, [Tokens, LocalFeatures]);
+
+    /// <summary>This rank's block, row-major. For kernels; reading it out of a Partial value gives an addend, not the value.</summary>
+    public Span<float> LocalSpan => _local;
+
+    /// <summary>A value that every rank of <paramref name="group"/> (default: a group of one) holds in full; copies <paramref name="full"/>.</summary>
+    public static DTensor Replicated(Tensor<float> full, ProcessGroup? group = null) =>
+        FromLocal(full, Placement.Replicate, group ?? SingleRankGroup.Instance);
+
+    /// <summary>This rank's block of a distributed value; copies <paramref name="local"/>.</summary>
+    public static DTensor FromLocal(Tensor<float> local, Placement placement, ProcessGroup group)
+    {
+        ArgumentNullException.ThrowIfNull(local);
+        ArgumentNullException.ThrowIfNull(placement);
+        ArgumentNullException.ThrowIfNull(group);
+        var (tokens, features) = FlattenedShape(local.Lengths);
+        float[] data = new float[local.FlattenedLength];
+        local.FlattenTo(data);
+        return new DTensor(data, tokens, features, placement, group);
+    }
+
+    /// <summary>Wraps an array this rank owns (no copy): the constructor generated layers and kernels use.</summary>
+    public static DTensor FromArray(float[] local, int tokens, int localFeatures, Placement placement, ProcessGroup group)
+    {
+        ArgumentNullException.ThrowIfNull(local);
+        ArgumentNullException.ThrowIfNull(placement);
+        ArgumentNullException.ThrowIfNull(group);
+        return new DTensor(local, tokens, localFeatures, placement, group);
+    }
+
+    /// <summary>
+    /// The full value as a tensor. Allowed only on a replicated value: a shard or a partial sum is not the value,
+    /// and reading it as if it were is the mistake this type exists to stop. Use <see cref="FullTensor"/> to gather.
+    /// </summary>
+    public Tensor<float> ToTensor()
+    {
+        if (Placement is not ReplicatePlacement)
+            throw new PlacementException(
+                $"Cannot read a {Placement} value on {Group} as a full tensor: it holds only this rank's " +
+                (Placement is PartialPlacement ? "addend of the sum" : "slice") +
+                ". Call FullTensor() (a collective) or Redistribute(Placement.Replicate) first.");
+        return Local;
+    }
+
+    /// <summary>Collective: the full value on every rank, reduced or gathered as the placement requires.</summary>
+    public Tensor<float> FullTensor() => Redistribute(Placement.Replicate).Local;
+
+    /// <summary>
+    /// Collective (except Replicate to Shard): the same logical value with another placement.
+    /// Partial to Replicate all-reduces; Partial to Shard(-1) reduce-scatters; Shard(-1) to Replicate all-gathers;
+    /// Replicate to Shard(-1) keeps this rank's slice and moves nothing.
+    /// </summary>
+    public DTensor Redistribute(Placement target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        target = Normalize(target);
+        if (target == Placement) return this;
+        return (Placement, target) switch
+        {
+            (PartialPlacement partial, ReplicatePlacement) => AllReduced(partial.Op),
+            (PartialPlacement partial, ShardPlacement { Dim: -1 }) => ReduceScattered(partial.Op),
+            (ShardPlacement { Dim: -1 }, ReplicatePlacement) => Gathered(),
+            (ReplicatePlacement, ShardPlacement { Dim: -1 }) => LocalSlice(),
+            _ => throw new PlacementException(
+                $"Cannot redistribute a {Placement} value on {Group} to {target}: " +
+                (target is PartialPlacement
+                    ? "a value becomes Partial only by a layer that makes partial sums."
+                    : "only Shard(-1) (the feature dimension) is supported for activations.")),
+        };
+    }
+
+    private DTensor AllReduced(ReduceOp op)
+    {
+        var copy = (float[])_local.Clone();
+        Group.AllReduce(copy, op);
+        return new DTensor(copy, Tokens, LocalFeatures, Placement.Replicate, Group);
+    }
+
+    private DTensor ReduceScattered(ReduceOp op)
+    {
+        int tp = Group.Size;
+        int slice = RequireDivisible(LocalFeatures, "reduce-scatter");
+        // The collective scatters contiguous blocks, so lay the value out slice-major first: [tp, tokens, slice].
+        var blocks = new float[_local.Length];
+        ColumnBlocks.Split(_local, blocks, Tokens, LocalFeatures, tp);
+        var mine = new float[Tokens * slice];
+        Group.ReduceScatter(blocks, mine, op);
+        return new DTensor(mine, Tokens, slice, Placement.Shard(-1), Group);
+    }
+
+    private DTensor Gathered()
+    {
+        int tp = Group.Size;
+        var blocks = new float[_local.Length * tp];
+        Group.AllGather(_local, blocks);
+        var full = new float[blocks.Length];
+        ColumnBlocks.Join(blocks, full, Tokens, LocalFeatures, tp);
+        return new DTensor(full, Tokens, LocalFeatures * tp, Placement.Replicate, Group);
+    }
+
+    private DTensor LocalSlice()
+    {
+        int slice = RequireDivisible(LocalFeatures, "shard");
+        var mine = new float[Tokens * slice];
+        for (int t = 0; t < Tokens; t++)
+            _local.AsSpan(t * LocalFeatures + Group.Rank * slice, slice).CopyTo(mine.AsSpan(t * slice, slice));
+        return new DTensor(mine, Tokens, slice, Placement.Shard(-1), Group);
+    }
+
+    private int RequireDivisible(int features, string what)
+    {
+        if (features % Group.Size != 0)
+            throw new PlacementException(
+                $"Cannot {what} {features} features over {Group} : {features} is not divisible by {Group.Size}.");
+        return features / Group.Size;
+    }
+
+    /// <summary>Element-wise sum. A partial sum plus a partial sum stays partial; a partial sum plus anything else is refused.</summary>
+    public static DTensor operator +(DTensor left, DTensor right) => ElementWise.Add(left, right);
+
+    /// <summary>Element-wise product of two values with the same non-partial placement.</summary>
+    public static DTensor operator *(DTensor left, DTensor right) => ElementWise.Multiply(left, right);
+
+    public override string ToString() => $"DTensor [{Tokens}, {Features}] {Placement} on {Group} (local [{Tokens}, {LocalFeatures}])";
+
+    internal static Placement Normalize(Placement placement) => placement switch
+    {
+        ShardPlacement { Dim: >= 0 } shard => shard.Dim switch
+        {
+            0 => Placement.Shard(-2),
+            1 => Placement.Shard(-1),
+            _ => throw new PlacementException($"{shard} does not exist on a [tokens, features] activation."),
+        },
+        ShardPlacement { Dim: < -2 } shard => throw new PlacementException($"{shard} does not exist on a [tokens, features] activation."),
+        _ => placement,
+    };
+
+    private static (int Tokens, int Features) FlattenedShape(ReadOnlySpan<nint> lengths)
+    {
+        if (lengths.Length == 0) return (1, 1);
+        long tokens = 1;
+        for (int d = 0; d < lengths.Length - 1; d++) tokens *= lengths[d];
+        long features = lengths[^1];
+        if (tokens > int.MaxValue || features > int.MaxValue || tokens * features > Array.MaxLength)
+            throw new ArgumentException($"A [{tokens}, {features}] activation is too large for one block.");
+        return ((int)tokens, (int)features);
+    }
+}
