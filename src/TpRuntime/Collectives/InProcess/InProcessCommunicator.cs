@@ -49,6 +49,8 @@ internal sealed unsafe class InProcessCommunicator
 
     public int WorldRank(int member) => _worldRanks[member];
 
+    public void ReportFailure(int member, Exception error) => _run.Fail(_worldRanks[member], error);
+
     public void AllReduce(int me, Span<float> buffer, ReduceOp op)
     {
         fixed (float* data = buffer)

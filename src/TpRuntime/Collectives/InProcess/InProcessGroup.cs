@@ -20,6 +20,8 @@ internal sealed class InProcessGroup(InProcessCommunicator communicator, int ran
 
     protected override void BarrierCore() => communicator.Barrier(Rank);
 
+    public void ReportFailure(Exception error) => communicator.ReportFailure(Rank, error);
+
     protected override ProcessGroup SplitCore(int color, int key)
     {
         var sub = communicator.Split(Rank, color, key, out int subRank);

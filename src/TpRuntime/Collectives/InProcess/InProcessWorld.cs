@@ -61,6 +61,30 @@ public static class InProcessWorld
     }
 
     /// <summary>
+    /// Creates the groups of an in-process world whose ranks the caller drives on threads of its own (a benchmark
+    /// that keeps its ranks alive between measurements, a host with its own thread pool). Rank r must only be used
+    /// by one thread at a time. Prefer <see cref="Run(int, Action{ProcessGroup})"/>: here a rank that stops calling
+    /// collectives must report it through <see cref="ReportFailure"/>, or the others wait for it.
+    /// </summary>
+    public static ProcessGroup[] CreateGroups(int size)
+    {
+        if (size < 1)
+            throw new ArgumentOutOfRangeException(nameof(size), size, "An in-process world needs at least one rank.");
+        var world = new InProcessCommunicator(new InProcessRun(size), Enumerable.Range(0, size).ToArray(), "world");
+        return Enumerable.Range(0, size).Select(rank => (ProcessGroup)new InProcessGroup(world, rank)).ToArray();
+    }
+
+    /// <summary>Releases every rank of <paramref name="group"/>'s world that waits in a collective, naming this rank's error.</summary>
+    public static void ReportFailure(ProcessGroup group, Exception error)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        ArgumentNullException.ThrowIfNull(error);
+        if (group is not InProcessGroup inProcess)
+            throw new ArgumentException($"{group} is not an in-process group.", nameof(group));
+        inProcess.ReportFailure(error);
+    }
+
+    /// <summary>
     /// The root cause is the failure that is not itself a release caused by another rank's failure;
     /// if every rank was released (a mismatch), the lowest rank's error stands for all.
     /// </summary>

@@ -1,0 +1,70 @@
+using System.Numerics.Tensors;
+
+namespace TpCodegen.Tests.Layers;
+
+/// <summary>The dense layer every sharded layer is checked against must itself be right.</summary>
+public class LinearTests
+{
+    [Theory]
+    [InlineData(1, 1, 1, true)]
+    [InlineData(5, 12, 36, true)]
+    [InlineData(33, 96, 48, false)]
+    public void Forward_is_x_times_w_plus_b(int tokens, int inFeatures, int outFeatures, bool bias)
+    {
+        var layer = new Linear(inFeatures, outFeatures, bias, seed: 7);
+        var random = new Random(3);
+        var x = new float[tokens * inFeatures];
+        for (int i = 0; i < x.Length; i++) x[i] = (float)random.NextDouble() - 0.5f;
+
+        var y = layer.Forward(Tensor.Create(x, [tokens, inFeatures]));
+
+        Assert.Equal([tokens, outFeatures], y.Lengths.ToArray());
+        for (int t = 0; t < tokens; t++)
+            for (int o = 0; o < outFeatures; o++)
+            {
+                double expected = bias ? layer.Bias![o] : 0;
+                for (int i = 0; i < inFeatures; i++) expected += (double)x[t * inFeatures + i] * layer.Weight[i * outFeatures + o];
+                Assert.Equal(expected, y[t, o], 4);
+            }
+    }
+
+    [Fact]
+    public void Leading_batch_dimensions_flatten_into_tokens()
+    {
+        var layer = new Linear(4, 3, seed: 1);
+        var x = Tensor.Create(Enumerable.Range(0, 2 * 5 * 4).Select(i => (float)i).ToArray(), [2, 5, 4]);
+        var y = layer.Forward(x);
+        Assert.Equal([10, 3], y.Lengths.ToArray());
+    }
+
+    [Fact]
+    public void The_same_seed_gives_the_same_weights_and_different_layers_differ()
+    {
+        Assert.Equal(new Linear(8, 8, seed: 5).Weight, new Linear(8, 8, seed: 5).Weight);
+        Assert.NotEqual(new Linear(8, 8).Weight, new Linear(8, 8).Weight);
+    }
+
+    [Fact]
+    public void Weights_of_the_wrong_size_are_rejected_with_the_expected_size()
+    {
+        var layer = new Linear(3, 4);
+        var error = Assert.Throws<ArgumentException>(() => layer.SetWeights(new float[11], new float[4]));
+        Assert.Contains("weight holds 11 floats, expected in * out = 12", error.Message);
+        error = Assert.Throws<ArgumentException>(() => layer.SetWeights(new float[12], new float[3]));
+        Assert.Contains("bias holds 3 floats, expected 4", error.Message);
+    }
+
+    [Fact]
+    public void An_input_with_the_wrong_feature_count_is_rejected()
+    {
+        var error = Assert.Throws<ArgumentException>(() => new Linear(3, 4).Forward(Tensor.Create(new float[10], [2, 5])));
+        Assert.Contains("Linear [3 -> 4] got an input with 5 features", error.Message);
+    }
+
+    [Fact]
+    public void A_dense_layer_refuses_a_sharded_input()
+    {
+        var x = DTensor.FromArray(new float[6], 2, 3, Placement.Shard(-1), TpCodegen.Collectives.SingleRankGroup.Instance);
+        Assert.Contains("needs a Replicate input, got Shard(-1)", Assert.Throws<PlacementException>(() => new Linear(3, 4).Forward(x)).Message);
+    }
+}
