@@ -1,0 +1,147 @@
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+
+namespace TpCodegen.Collectives.Mpi;
+
+/// <summary>
+/// A process group backed by an MPI communicator: one process per rank. Each collective is exactly one MPI
+/// call on the caller's buffers (pinned, never copied), so this backend is as fast as MPI itself.
+/// </summary>
+/// <remarks>
+/// Spans hold at most <see cref="int.MaxValue"/> elements, and MPI counts are ints, so every count passed
+/// here fits; AllGather's per-rank count is a fraction of the receive span's length and fits as well.
+/// MPI itself checks that every rank called the same collective with matching sizes: a mismatch comes back
+/// as an error code (the communicator uses MPI_ERRORS_RETURN) and is thrown as an <see cref="MpiException"/>.
+/// </remarks>
+internal sealed unsafe class MpiProcessGroup : ProcessGroup
+{
+    private nint _communicator;
+    private readonly bool _ownsCommunicator;
+
+    internal MpiProcessGroup(nint communicator, string name, bool ownsCommunicator)
+    {
+        _communicator = communicator;
+        _ownsCommunicator = ownsCommunicator;
+        Name = name;
+        int rank, size;
+        Check(MpiNative.CommRank(communicator, &rank), "MPI_Comm_rank", "reading the rank");
+        Check(MpiNative.CommSize(communicator, &size), "MPI_Comm_size", "reading the size");
+        Rank = rank;
+        Size = size;
+    }
+
+    public override int Rank { get; }
+
+    public override int Size { get; }
+
+    public override string Name { get; }
+
+    protected override void AllReduceCore(Span<float> buffer, ReduceOp op)
+    {
+        nint mpiOp = op switch
+        {
+            ReduceOp.Sum or ReduceOp.Average => MpiNative.OpSum,
+            ReduceOp.Max => MpiNative.OpMax,
+            ReduceOp.Min => MpiNative.OpMin,
+            _ => throw new ArgumentOutOfRangeException(nameof(op), op, $"AllReduce on {this}: unknown reduce op."),
+        };
+        fixed (float* data = buffer)
+        {
+            int rc = MpiNative.Allreduce((void*)MpiNative.InPlace, data, buffer.Length, MpiNative.Float, mpiOp, _communicator);
+            if (rc != MpiNative.Success)
+                throw Failure(rc, "MPI_Allreduce", CollectiveKind.AllReduce, buffer.Length);
+        }
+        // MPI has no average; dividing the sum keeps every rank's result bit-identical.
+        if (op == ReduceOp.Average)
+            TensorPrimitives.Divide(buffer, Size, buffer);
+    }
+
+    protected override void AllGatherCore(ReadOnlySpan<float> send, Span<float> receive)
+    {
+        int count = send.Length;
+        fixed (float* source = send)
+        fixed (float* target = receive)
+        {
+            // MPI forbids aliased buffers; a send that is already this rank's block of receive is MPI's in-place case.
+            void* sendArg = source;
+            if (((ReadOnlySpan<float>)receive).Overlaps(send, out int offset))
+            {
+                if (offset != Rank * count)
+                    throw new ArgumentException(
+                        $"AllGather on {this}: send overlaps receive at element {offset}; it must either not overlap or be exactly block {Rank} (elements {Rank * count}..{(Rank + 1) * count - 1}).",
+                        nameof(send));
+                sendArg = (void*)MpiNative.InPlace;
+            }
+            int rc = MpiNative.Allgather(sendArg, count, MpiNative.Float, target, count, MpiNative.Float, _communicator);
+            if (rc != MpiNative.Success)
+                throw Failure(rc, "MPI_Allgather", CollectiveKind.AllGather, count);
+        }
+    }
+
+    protected override void ReduceScatterCore(ReadOnlySpan<float> send, Span<float> receive, ReduceOp op)
+    {
+        if (send.Overlaps(receive))
+            throw new ArgumentException(
+                $"ReduceScatter on {this}: send and receive overlap; MPI_Reduce_scatter_block needs separate buffers.", nameof(receive));
+        nint mpiOp = op switch
+        {
+            ReduceOp.Sum or ReduceOp.Average => MpiNative.OpSum,
+            ReduceOp.Max => MpiNative.OpMax,
+            ReduceOp.Min => MpiNative.OpMin,
+            _ => throw new ArgumentOutOfRangeException(nameof(op), op, $"ReduceScatter on {this}: unknown reduce op."),
+        };
+        fixed (float* source = send)
+        fixed (float* target = receive)
+        {
+            int rc = MpiNative.ReduceScatterBlock(source, target, receive.Length, MpiNative.Float, mpiOp, _communicator);
+            if (rc != MpiNative.Success)
+                throw Failure(rc, "MPI_Reduce_scatter_block", CollectiveKind.ReduceScatter, send.Length);
+        }
+        if (op == ReduceOp.Average)
+            TensorPrimitives.Divide(receive, Size, receive);
+    }
+
+    protected override void BroadcastCore(Span<float> buffer, int root)
+    {
+        fixed (float* data = buffer)
+        {
+            int rc = MpiNative.Bcast(data, buffer.Length, MpiNative.Float, root, _communicator);
+            if (rc != MpiNative.Success)
+                throw Failure(rc, "MPI_Bcast", CollectiveKind.Broadcast, buffer.Length, $" from root {root}");
+        }
+    }
+
+    protected override void BarrierCore()
+    {
+        int rc = MpiNative.Barrier(_communicator);
+        if (rc != MpiNative.Success)
+            throw Failure(rc, "MPI_Barrier", CollectiveKind.Barrier, 0);
+    }
+
+    protected override ProcessGroup SplitCore(int color, int key)
+    {
+        Check(MpiNative.CommSplit(_communicator, color, key, out nint created), "MPI_Comm_split", $"Split(color {color}, key {key})");
+        // Error handlers are inherited by MPI_Comm_split in MPICH but the standard does not promise it; set it explicitly.
+        Check(MpiNative.CommSetErrhandler(created, MpiNative.ErrorsReturn), "MPI_Comm_set_errhandler", $"Split(color {color}, key {key})");
+        return new MpiProcessGroup(created, $"{Name}/color{color}", ownsCommunicator: true);
+    }
+
+    public override void Dispose()
+    {
+        // After MPI_Finalize no call is legal, and the world communicator is never freed.
+        if (_ownsCommunicator && _communicator != MpiNative.CommNull && !MpiWorld.IsFinalized)
+            MpiNative.CommFree(ref _communicator);
+        base.Dispose();
+    }
+
+    private void Check(int rc, string function, string what)
+    {
+        if (rc != MpiNative.Success)
+            throw MpiException.FromCode(rc, function, $"{what} on {Name}");
+    }
+
+    // Kept out of line so that the collectives' success path stays small and allocation-free.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private MpiException Failure(int rc, string function, CollectiveKind kind, int floats, string extra = "") =>
+        MpiException.FromCode(rc, function, $"{kind} of {floats} floats{extra} on {this}");
+}
