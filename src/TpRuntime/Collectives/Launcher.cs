@@ -38,8 +38,8 @@ public static class Launcher
             var world = MpiWorld.Group;
             if (world.Size != ranks)
                 throw new InvalidOperationException(
-                    $"The program asks for {ranks} ranks but the MPI world has {world.Size}: launch it with `mpiexec -n {ranks} ...`. " +
-                    (world.Size == 1 ? $"A world of 1 can also mean that the loaded MPI library ({MpiLibrary.LoadedPath}) does not match the mpiexec that started the job." : ""));
+                    $"The program asks for {ranks} ranks but the MPI world has {world.Size}: launch it with `mpiexec -n {ranks} ...`." +
+                    (world.Size == 1 ? $" A world of 1 can also mean that the loaded MPI library ({MpiLibrary.LoadedPath}) does not match the mpiexec that started the job." : ""));
             body(world);
         }
         catch (Exception failure)
