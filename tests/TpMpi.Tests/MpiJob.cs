@@ -19,11 +19,22 @@ internal static class MpiJob
     }
 
     /// <summary>mpiexec's full path, or null when it is not on PATH.</summary>
-    internal static string? FindMpiexec()
+    internal static string? FindMpiexec() => FindOnPath(OperatingSystem.IsWindows() ? "mpiexec.exe" : "mpiexec");
+
+    /// <summary>
+    /// Open MPI's launcher under the name Debian gives it when MPICH owns <c>mpiexec</c>, or null. Its
+    /// options: root needs an explicit opt-in, and a job may have more ranks than the machine has cores.
+    /// </summary>
+    internal static (string Path, string[] Options)? FindOpenMpiLauncher() =>
+        FindOnPath("mpirun.openmpi") is { } path
+            ? (path, Environment.UserName == "root" ? ["--oversubscribe", "--allow-run-as-root"] : ["--oversubscribe"])
+            : null;
+
+    private static string? FindOnPath(string name)
     {
         foreach (string directory in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
         {
-            string candidate = Path.Combine(directory, OperatingSystem.IsWindows() ? "mpiexec.exe" : "mpiexec");
+            string candidate = Path.Combine(directory, name);
             if (File.Exists(candidate))
                 return candidate;
         }
@@ -51,20 +62,26 @@ internal static class MpiJob
     {
         string mpiexec = FindMpiexec()
             ?? throw new InvalidOperationException($"mpiexec is not on PATH but {RequireVariable}=1 requires the MPI tests to run. Install MPICH: apt-get install -y mpich.");
+        return RunWith(mpiexec, [], ranks, driverArguments);
+    }
+
+    /// <summary>Runs the driver under <paramref name="launcher"/> (an mpiexec) with <paramref name="launcherOptions"/> before <c>-n</c>.</summary>
+    internal static Result RunWith(string launcher, string[] launcherOptions, int ranks, params string[] driverArguments)
+    {
         // The dotnet CLI tells the processes it starts which host it is; fall back to the one on PATH.
         string dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
 
-        var start = new ProcessStartInfo(mpiexec)
+        var start = new ProcessStartInfo(launcher)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (string argument in (string[])["-n", ranks.ToString(System.Globalization.CultureInfo.InvariantCulture), dotnet, DriverPath(), .. driverArguments])
+        foreach (string argument in (string[])[.. launcherOptions, "-n", ranks.ToString(System.Globalization.CultureInfo.InvariantCulture), dotnet, DriverPath(), .. driverArguments])
             start.ArgumentList.Add(argument);
         // mpiexec passes its environment on to every rank: make the backend choice explicit, whatever the caller's shell says.
         start.Environment["TP_BACKEND"] = "mpi";
-        string commandLine = string.Join(' ', start.ArgumentList.Prepend(mpiexec));
+        string commandLine = string.Join(' ', start.ArgumentList.Prepend(launcher));
 
         var output = new StringBuilder();
         void Append(string? line)
