@@ -49,6 +49,9 @@ internal sealed class CollectiveChecks(ProcessGroup world)
 
         Barrier();
 
+        if (Launcher.BackendName == "mpi")
+            NoAllocation();
+
         for (int tp = 1; tp <= world.Size; tp++)
             if (world.Size % tp == 0)
                 Mesh(world.Size / tp, tp, ++salt);
@@ -131,6 +134,29 @@ internal sealed class CollectiveChecks(ProcessGroup world)
         var count = new float[] { 1 };
         world.AllReduce(count);
         Report("barrier x10", count[0] == world.Size ? null : $"after the barriers, AllReduce of 1 gave {count[0]}, expected {world.Size}");
+    }
+
+    // The hot path pins the caller's span and makes one MPI call: after warm-up it must not allocate at all.
+    private void NoAllocation()
+    {
+        var buffer = new float[4097];
+        var gathered = new float[buffer.Length * world.Size];
+        var scattered = new float[buffer.Length / world.Size];
+        void Round()
+        {
+            world.AllReduce(buffer, ReduceOp.Sum);
+            world.AllReduce(buffer, ReduceOp.Average);
+            world.AllGather(buffer, gathered);
+            world.ReduceScatter(buffer.AsSpan(0, scattered.Length * world.Size), scattered);
+            world.Broadcast(buffer, 0);
+            world.Barrier();
+        }
+        Round(); // first calls may JIT and initialise
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 100; i++)
+            Round();
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Report("collectives allocate nothing", allocated == 0 ? null : $"100 rounds of every collective allocated {allocated} bytes");
     }
 
     private void Mesh(int dp, int tp, int salt)
