@@ -1,11 +1,12 @@
 // QuickStart: the runtime's primitives by hand. Two in-process ranks split one dense linear layer by its input
 // features (a row split), each multiplies its slice, and an all-reduce sums the partial results. The generator
-// writes this for you (see samples/LlamaMlp); here every step is visible.
+// writes this for you (see samples/LlamaMlp); here every step is visible. `dotnet run` runs both ranks as threads
+// of one process; `mpiexec -n 2 dotnet QuickStart.dll` runs them as two MPI processes, unchanged.
 using System.Diagnostics;
+using System.Globalization;
 using System.Numerics.Tensors;
 using TpCodegen;
 using TpCodegen.Collectives;
-using TpCodegen.Collectives.InProcess;
 using TpCodegen.Kernels;
 
 const int ranks = 2, tokens = 4, inFeatures = 6, outFeatures = 3;
@@ -15,9 +16,12 @@ var x = Tensor.Create(Enumerable.Range(0, tokens * inFeatures).Select(i => MathF
 var reference = dense.Forward(x);
 Console.WriteLine($"Dense {dense}: x [{tokens}, {inFeatures}] -> y [{tokens}, {outFeatures}]");
 
-var clock = Stopwatch.StartNew();
-var outputs = InProcessWorld.Run(ranks, group =>
+var expected = new float[reference.FlattenedLength];
+reference.FlattenTo(expected);
+
+Launcher.Run(ranks, group =>
 {
+    var clock = Stopwatch.StartNew();
     int slice = inFeatures / group.Size, first = group.Rank * slice;
 
     // This rank's rows of W and columns of x.
@@ -33,17 +37,12 @@ var outputs = InProcessWorld.Run(ranks, group =>
     for (int t = 0; t < tokens; t++)
         TensorPrimitives.Add(partial.AsSpan(t * outFeatures, outFeatures), dense.Bias, partial.AsSpan(t * outFeatures, outFeatures));
 
-    Console.WriteLine($"  rank {group.Rank}: W rows [{first}, {first + slice}) -> partial [{tokens}, {outFeatures}], then {group.Counters}");
-    return partial;
-});
-clock.Stop();
+    clock.Stop();
 
-var expected = new float[reference.FlattenedLength];
-reference.FlattenTo(expected);
-for (int rank = 0; rank < ranks; rank++)
-{
     float maxDifference = 0;
-    for (int i = 0; i < expected.Length; i++) maxDifference = MathF.Max(maxDifference, MathF.Abs(expected[i] - outputs[rank][i]));
-    Console.WriteLine($"rank {rank}: max |sharded - dense| = {maxDifference.ToString("0.00e+0", System.Globalization.CultureInfo.InvariantCulture)}");
-}
-Console.WriteLine($"{ranks} in-process ranks finished in {clock.Elapsed.TotalMilliseconds:F1} ms.");
+    for (int i = 0; i < expected.Length; i++) maxDifference = MathF.Max(maxDifference, MathF.Abs(expected[i] - partial[i]));
+    Console.WriteLine(
+        $"rank {group.Rank} ({Launcher.BackendName}): W rows [{first}, {first + slice}) -> partial [{tokens}, {outFeatures}], " +
+        $"{group.Counters}, max |sharded - dense| = {maxDifference.ToString("0.00e+0", CultureInfo.InvariantCulture)}, " +
+        $"{clock.Elapsed.TotalMilliseconds.ToString("F2", CultureInfo.InvariantCulture)} ms");
+});
