@@ -38,13 +38,7 @@ internal sealed unsafe class MpiProcessGroup : ProcessGroup
 
     protected override void AllReduceCore(Span<float> buffer, ReduceOp op)
     {
-        nint mpiOp = op switch
-        {
-            ReduceOp.Sum or ReduceOp.Average => MpiNative.OpSum,
-            ReduceOp.Max => MpiNative.OpMax,
-            ReduceOp.Min => MpiNative.OpMin,
-            _ => throw new ArgumentOutOfRangeException(nameof(op), op, $"AllReduce on {this}: unknown reduce op."),
-        };
+        nint mpiOp = ToMpiOp(op, CollectiveKind.AllReduce);
         fixed (float* data = buffer)
         {
             int rc = MpiNative.Allreduce((void*)MpiNative.InPlace, data, buffer.Length, MpiNative.Float, mpiOp, _communicator);
@@ -83,13 +77,7 @@ internal sealed unsafe class MpiProcessGroup : ProcessGroup
         if (send.Overlaps(receive))
             throw new ArgumentException(
                 $"ReduceScatter on {this}: send and receive overlap; MPI_Reduce_scatter_block needs separate buffers.", nameof(receive));
-        nint mpiOp = op switch
-        {
-            ReduceOp.Sum or ReduceOp.Average => MpiNative.OpSum,
-            ReduceOp.Max => MpiNative.OpMax,
-            ReduceOp.Min => MpiNative.OpMin,
-            _ => throw new ArgumentOutOfRangeException(nameof(op), op, $"ReduceScatter on {this}: unknown reduce op."),
-        };
+        nint mpiOp = ToMpiOp(op, CollectiveKind.ReduceScatter);
         fixed (float* source = send)
         fixed (float* target = receive)
         {
@@ -133,6 +121,15 @@ internal sealed unsafe class MpiProcessGroup : ProcessGroup
             MpiNative.CommFree(ref _communicator);
         base.Dispose();
     }
+
+    // MPI has no average: Average reduces with MPI_SUM and the caller divides by Size afterwards.
+    private nint ToMpiOp(ReduceOp op, CollectiveKind kind) => op switch
+    {
+        ReduceOp.Sum or ReduceOp.Average => MpiNative.OpSum,
+        ReduceOp.Max => MpiNative.OpMax,
+        ReduceOp.Min => MpiNative.OpMin,
+        _ => throw new ArgumentOutOfRangeException(nameof(op), op, $"{kind} on {this}: unknown reduce op."),
+    };
 
     private void Check(int rc, string function, string what)
     {
