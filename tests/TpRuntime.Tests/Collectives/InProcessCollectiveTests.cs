@@ -149,6 +149,30 @@ public class InProcessCollectiveTests
     }
 
     [Fact]
+    public void Collectives_do_not_allocate_on_the_hot_path()
+    {
+        var allocated = InProcessWorld.Run(3, group =>
+        {
+            var buffer = new float[999];
+            var gathered = new float[999 * group.Size];
+            var block = new float[333];
+            void Round()
+            {
+                group.AllReduce(buffer);
+                group.AllGather(buffer, gathered);
+                group.ReduceScatter(buffer, block);
+                group.Broadcast(buffer, root: 1);
+                group.Barrier();
+            }
+            Round(); // first calls may JIT and initialise statics
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 100; i++) Round();
+            return GC.GetAllocatedBytesForCurrentThread() - before;
+        });
+        Assert.All(allocated, bytes => Assert.Equal(0, bytes));
+    }
+
+    [Fact]
     public void Buffers_of_the_wrong_length_are_rejected_before_any_rank_waits()
     {
         var error = Assert.Throws<RankFailedException>(() => InProcessWorld.Run(2, group =>

@@ -130,7 +130,7 @@ internal sealed unsafe class InProcessCommunicator
     /// <summary>Phase 1: post the call and buffers, meet every rank, and check that all calls agree.</summary>
     private void Enter(int me, CollectiveCall call, float* send, float* receive)
     {
-        _run.ThrowIfFailed($"{call} on {Name} (rank {me} of {Size})");
+        if (_run.HasFailed) _run.ThrowIfFailed($"{call} on {Name} (rank {me} of {Size})");
         _calls[me] = call;
         _callNumbers[me]++;
         _send[me] = (nint)send;

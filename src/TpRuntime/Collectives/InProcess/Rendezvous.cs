@@ -51,7 +51,7 @@ internal sealed class Rendezvous(InProcessRun run, int[] worldRanks, Func<int, s
                     Monitor.Wait(_gate, PollMilliseconds);
                 }
                 if (Volatile.Read(ref _generation) != generation) break;
-                run.ThrowIfFailed(describe(member));
+                if (run.HasFailed) run.ThrowIfFailed(describe(member));
                 ThrowIfAbandoned(member, generation);
             }
         }
