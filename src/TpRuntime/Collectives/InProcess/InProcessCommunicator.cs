@@ -57,9 +57,7 @@ internal sealed unsafe class InProcessCommunicator
         {
             Enter(me, new CollectiveCall(CollectiveKind.AllReduce, buffer.Length, 0, op), data, data);
             var (start, length) = ChunkOf(me, buffer.Length);
-            ReduceInto(me, start, length, op, into: data + start);
-            for (int r = 0; r < Size; r++)
-                if (r != me) new ReadOnlySpan<float>(data + start, length).CopyTo(Span(_receive[r], start, length));
+            ReduceInto(me, start, length, op, into: data + start, copyToEveryRank: true);
             Leave(me);
         }
     }
@@ -71,7 +69,7 @@ internal sealed unsafe class InProcessCommunicator
         {
             Enter(me, new CollectiveCall(CollectiveKind.ReduceScatter, send.Length, 0, op), input, output);
             int block = receive.Length;
-            ReduceInto(me, (long)me * block, block, op, into: output);
+            ReduceInto(me, (long)me * block, block, op, into: output, copyToEveryRank: false);
             Leave(me);
         }
     }
@@ -143,8 +141,12 @@ internal sealed unsafe class InProcessCommunicator
     /// <summary>Phase 2: no rank returns (and frees or reuses its buffers) until every rank is done with them.</summary>
     private void Leave(int me) => _rendezvous.Arrive(me);
 
-    /// <summary>Reduces <paramref name="length"/> floats at <paramref name="sourceOffset"/> of every rank's send buffer into <paramref name="into"/>.</summary>
-    private void ReduceInto(int me, long sourceOffset, int length, ReduceOp op, float* into)
+    /// <summary>
+    /// Reduces <paramref name="length"/> floats at <paramref name="sourceOffset"/> of every rank's send buffer into
+    /// <paramref name="into"/>; with <paramref name="copyToEveryRank"/>, also writes each reduced block to the same
+    /// offset of every other rank's receive buffer while it is still in cache (the all-reduce's second half).
+    /// </summary>
+    private void ReduceInto(int me, long sourceOffset, int length, ReduceOp op, float* into, bool copyToEveryRank)
     {
         for (int done = 0; done < length; done += ReduceBlock)
         {
@@ -166,6 +168,9 @@ internal sealed unsafe class InProcessCommunicator
                 }
             }
             if (op == ReduceOp.Average) TensorPrimitives.Multiply(accumulator, 1f / Size, accumulator);
+            if (!copyToEveryRank) continue;
+            for (int r = 0; r < Size; r++)
+                if (r != me) accumulator.CopyTo(Span(_receive[r], sourceOffset + done, n));
         }
     }
 
