@@ -63,18 +63,25 @@ internal sealed class Degrees
     public static string ValidDegrees(long size)
     {
         const int Shown = 8;
-        var text = new StringBuilder();
-        int count = 0;
-        for (long d = 1; d <= size; d++)
+        // Divisors come in pairs (d, size / d) with d <= sqrt(size): a square-root walk, even for sizes near int.MaxValue.
+        var divisors = new SortedSet<long>();
+        for (long d = 1; d * d <= size; d++)
         {
             if (size % d != 0) continue;
+            divisors.Add(d);
+            divisors.Add(size / d);
+        }
+        var text = new StringBuilder();
+        int count = 0;
+        foreach (var divisor in divisors)
+        {
             if (count == Shown)
             {
                 text.Append(", ...");
                 break;
             }
             if (count > 0) text.Append(", ");
-            text.Append(d.ToString(CultureInfo.InvariantCulture));
+            text.Append(divisor.ToString(CultureInfo.InvariantCulture));
             count++;
         }
         return text.ToString();
