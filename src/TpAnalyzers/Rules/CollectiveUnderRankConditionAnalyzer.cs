@@ -1,0 +1,132 @@
+// TP0015 — a collective that only some ranks reach.
+// Every rank of a group must call the same collectives in the same order. A collective under a condition on the
+// rank (if (group.Rank == 0) ..., a ternary, a loop condition, a switch, &&/||), or after an early return, break or
+// continue that only some ranks take, leaves the other ranks waiting forever: a deadlock, on the cluster, with no message. Calls that
+// run a collective inside count too: a tensor-parallel layer's Forward, Ops.AllReduce, DTensor.Redistribute and
+// FullTensor, DeviceMesh.Create. A branch that calls the same collective on the other side is balanced and passes.
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+using TpCodegen.Analyzers.Diagnostics;
+using TpCodegen.Analyzers.Rules.Parallelism;
+
+namespace TpCodegen.Analyzers.Rules;
+
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class CollectiveUnderRankConditionAnalyzer : DiagnosticAnalyzer
+{
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.CollectiveUnderRankCondition);
+
+    public override void Initialize(AnalysisContext context)
+    {
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.EnableConcurrentExecution();
+        context.RegisterCompilationStartAction(start =>
+        {
+            var types = TpTypes.From(start.Compilation);
+            if (types is null) return;
+            start.RegisterOperationAction(c => Analyze(c, types), OperationKind.Invocation);
+        });
+    }
+
+    private static void Analyze(OperationAnalysisContext context, TpTypes types)
+    {
+        var invocation = (IInvocationOperation)context.Operation;
+        if (Describe(invocation, types) is not { } collective) return;
+        if (FindRankGuard(invocation, types) is not { } guard) return;
+        context.ReportDiagnostic(Diagnostic.Create(Descriptors.CollectiveUnderRankCondition, invocation.Syntax.GetLocation(), collective, guard));
+    }
+
+    /// <summary>How the message names a call that runs a collective, or null for any other call.</summary>
+    private static string? Describe(IInvocationOperation invocation, TpTypes types)
+    {
+        var method = invocation.TargetMethod;
+        var type = method.ContainingType;
+        if (types.IsGroupCollective(method)) return Calls.Name(invocation);
+        if (types.TensorParallelForwardOf(invocation) is { } layer) return $"{Calls.Name(invocation)} (the forward of tensor-parallel layer '{layer}')";
+        if (SymbolEqualityComparer.Default.Equals(type, types.Ops) && method.Name == "AllReduce") return Calls.Name(invocation);
+        if (SymbolEqualityComparer.Default.Equals(type, types.DeviceMesh) && method.Name == "Create") return Calls.Name(invocation);
+        if (SymbolEqualityComparer.Default.Equals(type, types.DTensor))
+        {
+            if (method.Name == "FullTensor") return Calls.Name(invocation);
+            // Replicate -> Shard(-1) only keeps a local slice; every other redistribution moves data between ranks.
+            if (method.Name == "Redistribute" &&
+                !(invocation.Arguments.Length == 1 && Operations.Unwrap(invocation.Arguments[0].Value) is IInvocationOperation { TargetMethod.Name: "Shard" }))
+                return Calls.Name(invocation);
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// Walks from the call up to its method (or lambda) and returns the first rank condition that decides whether this
+    /// rank gets there, phrased for the message ("'group.Rank == 0' holds"), or null.
+    /// </summary>
+    private static string? FindRankGuard(IInvocationOperation invocation, TpTypes types)
+    {
+        IOperation child = invocation;
+        for (var parent = invocation.Parent; parent is not null; child = parent, parent = parent.Parent)
+        {
+            switch (parent)
+            {
+                case IAnonymousFunctionOperation or ILocalFunctionOperation or IMethodBodyBaseOperation:
+                    // Where a lambda runs is another question; stop at the function boundary.
+                    return null;
+                case IConditionalOperation conditional when child != conditional.Condition && RankConditions.Mentions(conditional.Condition, types):
+                    var otherBranch = child == conditional.WhenTrue ? conditional.WhenFalse : conditional.WhenTrue;
+                    if (otherBranch is not null && CallsSame(otherBranch, invocation.TargetMethod)) break;
+                    return Quote(conditional.Condition) + (child == conditional.WhenTrue ? " holds" : " does not hold");
+                case IWhileLoopOperation { Condition: { } condition } loop when child == loop.Body && RankConditions.Mentions(condition, types):
+                    return Quote(condition) + " holds";
+                case IForLoopOperation { Condition: { } condition } loop when child == loop.Body && RankConditions.Mentions(condition, types):
+                    return Quote(condition) + " holds";
+                case ISwitchCaseOperation when parent.Parent is ISwitchOperation @switch && RankConditions.Mentions(@switch.Value, types):
+                    return "the switch on " + Quote(@switch.Value) + " picks this case";
+                case ISwitchExpressionArmOperation when parent.Parent is ISwitchExpressionOperation @switch && RankConditions.Mentions(@switch.Value, types):
+                    return "the switch on " + Quote(@switch.Value) + " picks this arm";
+                case IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalAnd or BinaryOperatorKind.ConditionalOr } logical
+                    when child == logical.RightOperand && RankConditions.Mentions(logical.LeftOperand, types):
+                    return Quote(logical.LeftOperand) + (logical.OperatorKind == BinaryOperatorKind.ConditionalAnd ? " holds" : " does not hold");
+                case IBlockOperation block when EarlyExit(block, child, types) is { } exit:
+                    return exit;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>An earlier statement of the block that leaves it on some ranks only: <c>if (rank != 0) return;</c>.</summary>
+    private static string? EarlyExit(IBlockOperation block, IOperation statement, TpTypes types)
+    {
+        foreach (var earlier in block.Operations)
+        {
+            if (earlier == statement) break;
+            if (earlier is not IConditionalOperation conditional || !RankConditions.Mentions(conditional.Condition, types)) continue;
+            bool exitsWhenTrue = Exits(conditional.WhenTrue);
+            bool exitsWhenFalse = conditional.WhenFalse is not null && Exits(conditional.WhenFalse);
+            if (exitsWhenTrue == exitsWhenFalse) continue;
+            return Quote(conditional.Condition) + (exitsWhenTrue ? " does not hold" : " holds") + " (the others leave early)";
+        }
+        return null;
+    }
+
+    private static bool Exits(IOperation? operation) => operation switch
+    {
+        // A throw is left out: argument checks on the rank throw on every rank or none, and the runtime releases
+        // the peers of a rank that throws.
+        IReturnOperation => true,
+        IBranchOperation { BranchKind: BranchKind.Break or BranchKind.Continue } => true,
+        IBlockOperation { Operations.Length: > 0 } block => Exits(block.Operations[block.Operations.Length - 1]),
+        _ => false,
+    };
+
+    private static bool CallsSame(IOperation branch, IMethodSymbol method)
+    {
+        foreach (var operation in Operations.SelfAndDescendants(branch))
+        {
+            if (operation is IInvocationOperation other && SymbolEqualityComparer.Default.Equals(other.TargetMethod, method)) return true;
+        }
+        return false;
+    }
+
+    private static string Quote(IOperation operation) => "'" + Operations.Text(operation.Syntax) + "'";
+}

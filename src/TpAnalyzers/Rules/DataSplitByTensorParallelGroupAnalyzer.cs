@@ -1,0 +1,194 @@
+// TP0012 — data split by the tensor-parallel group.
+// Tensor parallelism is not data parallelism: the ranks of one tensor-parallel group must see the SAME batch, because
+// together they compute one matrix multiply over it. Keying a data split on the tensor-parallel rank or size
+// (batch.Slice(tp.Rank * n, n), tokens / tp.Size, a sampler given rank: mesh.TensorParallel.Rank or mesh.World.Rank)
+// hands each rank different rows, and the layer's all-reduce then sums unrelated tokens. Deliberately conservative:
+// it needs a tensor-parallel Rank/Size next to a name that says batch, tokens, samples or sequence.
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+using TpCodegen.Analyzers.Diagnostics;
+using TpCodegen.Analyzers.Rules.Parallelism;
+
+namespace TpCodegen.Analyzers.Rules;
+
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class DataSplitByTensorParallelGroupAnalyzer : DiagnosticAnalyzer
+{
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.DataSplitByTensorParallelGroup);
+
+    public override void Initialize(AnalysisContext context)
+    {
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.EnableConcurrentExecution();
+        context.RegisterCompilationStartAction(start =>
+        {
+            var types = TpTypes.From(start.Compilation);
+            if (types is null) return;
+            start.RegisterOperationAction(c => AnalyzeArithmetic(c, types), OperationKind.Binary);
+            start.RegisterOperationAction(c => AnalyzeAccess(c, types), OperationKind.Invocation, OperationKind.ArrayElementReference, OperationKind.ImplicitIndexerReference);
+            start.RegisterOperationAction(c => AnalyzeSampler(c, types), OperationKind.ObjectCreation, OperationKind.Invocation);
+        });
+    }
+
+    /// <summary><c>tokens / tp.Size</c>, <c>tp.Rank * batchPerRank</c>: reported once, at the outermost such arithmetic.</summary>
+    private static void AnalyzeArithmetic(OperationAnalysisContext context, TpTypes types)
+    {
+        var binary = (IBinaryOperation)context.Operation;
+        if (Split(binary, types) is not { } found) return;
+        for (var parent = binary.Parent; parent is not null && parent is not IBlockOperation; parent = parent.Parent)
+        {
+            if (parent is IBinaryOperation outer && Split(outer, types) is not null) return;
+            // Inside batch.Slice(...) or batch[...] the access itself is reported.
+            if (AccessedData(parent, types) is not null) return;
+        }
+        context.ReportDiagnostic(Diagnostic.Create(
+            Descriptors.DataSplitByTensorParallelGroup, binary.Syntax.GetLocation(), Operations.Text(binary.Syntax), found.Data, found.Key));
+    }
+
+    /// <summary>
+    /// A data name divided by the tensor-parallel size (<c>tokens / tp.Size</c>, the name itself on the left, so that
+    /// byte counts such as <c>tokens * hidden / tp.Size</c> pass), or the tensor-parallel rank combined with an
+    /// expression that reads a data name (<c>tp.Rank * batchPerRank</c>).
+    /// </summary>
+    private static (string Data, string Key)? Split(IBinaryOperation binary, TpTypes types)
+    {
+        if (binary.OperatorKind is BinaryOperatorKind.Divide or BinaryOperatorKind.Remainder &&
+            types.IsGroupPropertyOf(binary.RightOperand, "Size", GroupRole.TensorParallel) &&
+            Operations.ReferencedName(binary.LeftOperand) is { } divided && Names.IsData(divided))
+            return (divided, Quote(binary.RightOperand));
+        if (!IsArithmetic(binary)) return null;
+        foreach (var (rank, other) in new[] { (binary.LeftOperand, binary.RightOperand), (binary.RightOperand, binary.LeftOperand) })
+        {
+            if (types.IsGroupPropertyOf(rank, "Rank", GroupRole.TensorParallel) && DataName(other) is { } data) return (data, Quote(rank));
+        }
+        return null;
+    }
+
+    private static string Quote(IOperation operation) => "'" + Operations.Text(Operations.Unwrap(operation)!.Syntax) + "'";
+
+    /// <summary><c>batch.Slice(tp.Rank * n, n)</c>, <c>samples[tp.Rank]</c>, <c>tokens[(tp.Rank * n)..]</c>.</summary>
+    private static void AnalyzeAccess(OperationAnalysisContext context, TpTypes types)
+    {
+        if (AccessedData(context.Operation, types) is not { } found) return;
+        context.ReportDiagnostic(Diagnostic.Create(
+            Descriptors.DataSplitByTensorParallelGroup, context.Operation.Syntax.GetLocation(), Operations.Text(context.Operation.Syntax), found.Data, found.Key));
+    }
+
+    /// <summary><c>new DistributedSampler(samples, rank: mesh.TensorParallel.Rank)</c>: a data loader keyed on the wrong group.</summary>
+    private static void AnalyzeSampler(OperationAnalysisContext context, TpTypes types)
+    {
+        var (target, call, arguments) = context.Operation switch
+        {
+            IObjectCreationOperation creation => (creation.Type?.Name, "new " + creation.Type?.Name + "(...)", creation.Arguments),
+            IInvocationOperation invocation => (invocation.TargetMethod.ContainingType?.Name + "." + invocation.TargetMethod.Name, invocation.TargetMethod.ContainingType?.Name + "." + invocation.TargetMethod.Name + "(...)", invocation.Arguments),
+            _ => (null, "", ImmutableArray<IArgumentOperation>.Empty),
+        };
+        if (target is null || !(target.Contains("Sampler") || target.Contains("DataLoader") || target.Contains("Dataset"))) return;
+        // The data is the argument with a data name (samples, tokens, ...), else the loader itself.
+        string data = target;
+        foreach (var argument in arguments)
+        {
+            if (Operations.ReferencedName(argument.Value) is { } name && Names.IsData(name))
+            {
+                data = name;
+                break;
+            }
+        }
+        foreach (var argument in arguments)
+        {
+            var value = argument.Value;
+            string? key = null;
+            foreach (var property in new[] { "Rank", "Size" })
+            {
+                // The world is wrong for data only when a mesh says there is a tensor-parallel group inside it.
+                if (types.IsGroupPropertyOf(value, property, GroupRole.TensorParallel) || IsMeshWorldProperty(value, property, types))
+                    key = "'" + Operations.Text(Operations.Unwrap(value)!.Syntax) + "'";
+            }
+            if (key is null) continue;
+            context.ReportDiagnostic(Diagnostic.Create(
+                Descriptors.DataSplitByTensorParallelGroup, value.Syntax.GetLocation(), call, data, key));
+        }
+    }
+
+    private static (string Data, string Key)? AccessedData(IOperation operation, TpTypes types)
+    {
+        IOperation? receiver;
+        ImmutableArray<IOperation> indices;
+        switch (operation)
+        {
+            case IInvocationOperation invocation:
+                bool extension = invocation.TargetMethod.IsExtensionMethod && invocation.Instance is null;
+                receiver = invocation.Instance ?? (extension && invocation.Arguments.Length > 0 ? invocation.Arguments[0].Value : null);
+                var builder = ImmutableArray.CreateBuilder<IOperation>();
+                for (int i = extension ? 1 : 0; i < invocation.Arguments.Length; i++) builder.Add(invocation.Arguments[i].Value);
+                indices = builder.ToImmutable();
+                break;
+            case IArrayElementReferenceOperation element:
+                receiver = element.ArrayReference;
+                indices = element.Indices;
+                break;
+            case IImplicitIndexerReferenceOperation indexer:
+                receiver = indexer.Instance;
+                indices = ImmutableArray.Create(indexer.Argument);
+                break;
+            default:
+                return null;
+        }
+        // batch.AsSpan().Slice(...): the data is named somewhere along the receiver chain.
+        string? data = null;
+        foreach (var link in Operations.Chain(receiver))
+        {
+            if (Operations.ReferencedName(link) is { } name && Names.IsData(name))
+            {
+                data = name;
+                break;
+            }
+        }
+        if (data is null) return null;
+        foreach (var index in indices)
+        {
+            if (TensorParallelKey(index, types, followLocals: true) is { } key) return (data, key);
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// The tensor-parallel rank anywhere in the expression, or its size as a divisor (a multiple of the size is
+    /// TP0013's business), quoted for the message; locals are followed into their initializers when asked.
+    /// </summary>
+    private static string? TensorParallelKey(IOperation expression, TpTypes types, bool followLocals, int depth = 0)
+    {
+        foreach (var operation in Operations.SelfAndDescendants(expression))
+        {
+            if (types.IsGroupPropertyOf(operation, "Rank", GroupRole.TensorParallel)) return "'" + Operations.Text(operation.Syntax) + "'";
+            if (operation is IBinaryOperation { OperatorKind: BinaryOperatorKind.Divide or BinaryOperatorKind.Remainder } division &&
+                types.IsGroupPropertyOf(division.RightOperand, "Size", GroupRole.TensorParallel))
+                return "'" + Operations.Text(Operations.Unwrap(division.RightOperand)!.Syntax) + "'";
+            if (followLocals && depth < Operations.MaxLocalDepth && operation is ILocalReferenceOperation local &&
+                Operations.InitializerOf(local) is { } initializer && TensorParallelKey(initializer, types, true, depth + 1) is { } key)
+                return key;
+        }
+        return null;
+    }
+
+    private static string? DataName(IOperation expression)
+    {
+        foreach (var operation in Operations.SelfAndDescendants(expression))
+        {
+            if (operation is IInvocationOperation) continue;
+            if (Operations.ReferencedName(operation) is { } name && Names.IsData(name)) return name;
+        }
+        return null;
+    }
+
+    private static bool IsMeshWorldProperty(IOperation value, string name, TpTypes types) =>
+        Operations.Unwrap(value) is IPropertyReferenceOperation { Instance: { } instance } property &&
+        types.IsGroupProperty(property.Property, name) &&
+        Operations.Unwrap(instance) is IPropertyReferenceOperation { Property.Name: "World" } world &&
+        SymbolEqualityComparer.Default.Equals(world.Property.ContainingType, types.DeviceMesh);
+
+    private static bool IsArithmetic(IBinaryOperation? binary) => binary?.OperatorKind is
+        BinaryOperatorKind.Add or BinaryOperatorKind.Subtract or BinaryOperatorKind.Multiply or BinaryOperatorKind.Divide or BinaryOperatorKind.Remainder;
+}

@@ -1,0 +1,96 @@
+using System;
+using System.Collections.Generic;
+
+namespace TpCodegen.Analyzers.Rules.Parallelism;
+
+/// <summary>
+/// Reads intent from identifiers: the heuristic rules recognise a tensor-parallel group or degree, a data-parallel
+/// group, the world, a batch or a token count by the words of a name ("tpGroup" is [tp, group]).
+/// </summary>
+internal static class Names
+{
+    /// <summary>Splits camelCase, PascalCase, ACRONYMCase and snake_case into lower-case words.</summary>
+    public static List<string> Words(string name)
+    {
+        var words = new List<string>();
+        int start = -1;
+        for (int i = 0; i < name.Length; i++)
+        {
+            char c = name[i];
+            if (!char.IsLetterOrDigit(c))
+            {
+                Flush(i);
+                continue;
+            }
+            if (start < 0)
+            {
+                start = i;
+                continue;
+            }
+            char previous = name[i - 1];
+            bool lowerToUpper = char.IsUpper(c) && !char.IsUpper(previous);
+            bool acronymEnd = char.IsUpper(c) && char.IsUpper(previous) && i + 1 < name.Length && char.IsLower(name[i + 1]);
+            if (lowerToUpper || acronymEnd)
+            {
+                Flush(i);
+                start = i;
+            }
+        }
+        Flush(name.Length);
+        return words;
+
+        void Flush(int end)
+        {
+            if (start >= 0 && end > start) words.Add(name.Substring(start, end - start).ToLowerInvariant());
+            start = -1;
+        }
+    }
+
+    /// <summary>tp, tpGroup, _tp, TpDegree, tensorParallel, TensorParallelGroup.</summary>
+    public static bool IsTensorParallel(string name) => HasWord(name, "tp") || HasPair(name, "tensor", "parallel") || HasWord(name, "tensorparallel");
+
+    /// <summary>dp, dpGroup, dataParallel.</summary>
+    public static bool IsDataParallel(string name) => HasWord(name, "dp") || HasPair(name, "data", "parallel") || HasWord(name, "dataparallel");
+
+    public static bool IsWorld(string name) => HasWord(name, "world");
+
+    public static bool IsRank(string name) => HasWord(name, "rank");
+
+    public static bool IsBatch(string name) => HasWord(name, "batch") || HasWord(name, "batches");
+
+    /// <summary>Names of data a data split divides: batches, tokens, samples, sequences.</summary>
+    public static bool IsData(string name)
+    {
+        foreach (var word in Words(name))
+        {
+            switch (word)
+            {
+                case "batch":
+                case "batches":
+                case "token":
+                case "tokens":
+                case "sample":
+                case "samples":
+                case "sequence":
+                case "sequences":
+                case "seq":
+                case "seqs":
+                    return true;
+            }
+        }
+        return false;
+    }
+
+    private static bool HasWord(string name, string word) => Words(name).Contains(word);
+
+    private static bool HasPair(string name, string first, string second)
+    {
+        var words = Words(name);
+        for (int i = 0; i + 1 < words.Count; i++)
+        {
+            if (string.Equals(words[i], first, StringComparison.Ordinal) && string.Equals(words[i + 1], second, StringComparison.Ordinal))
+                return true;
+        }
+        return false;
+    }
+}

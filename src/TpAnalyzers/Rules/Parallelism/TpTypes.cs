@@ -1,0 +1,169 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace TpCodegen.Analyzers.Rules.Parallelism;
+
+/// <summary>Which group a process-group expression denotes, as far as the code shows it.</summary>
+internal enum GroupRole
+{
+    Unknown,
+    TensorParallel,
+    DataParallel,
+    World,
+}
+
+/// <summary>
+/// The TpRuntime types the parallelism rules look for, resolved once per compilation. A compilation that does not
+/// reference TpRuntime gets null, and the rules register nothing.
+/// </summary>
+internal sealed class TpTypes
+{
+    private TpTypes(Compilation compilation)
+    {
+        ProcessGroup = compilation.GetTypeByMetadataName("TpCodegen.Collectives.ProcessGroup")!;
+        DeviceMesh = compilation.GetTypeByMetadataName("TpCodegen.Collectives.DeviceMesh");
+        ReduceOp = compilation.GetTypeByMetadataName("TpCodegen.ReduceOp");
+        Placement = compilation.GetTypeByMetadataName("TpCodegen.Placement");
+        DTensor = compilation.GetTypeByMetadataName("TpCodegen.DTensor");
+        Linear = compilation.GetTypeByMetadataName("TpCodegen.Linear");
+        ShardedLinear = compilation.GetTypeByMetadataName("TpCodegen.ShardedLinear");
+        Ops = compilation.GetTypeByMetadataName("TpCodegen.Ops");
+        TensorParallelAttribute = compilation.GetTypeByMetadataName("TpCodegen.TensorParallelAttribute");
+        LinearShard = compilation.GetTypeByMetadataName("TpCodegen.Parallel.LinearShard");
+    }
+
+    public INamedTypeSymbol ProcessGroup { get; }
+    public INamedTypeSymbol? DeviceMesh { get; }
+    public INamedTypeSymbol? ReduceOp { get; }
+    public INamedTypeSymbol? Placement { get; }
+    public INamedTypeSymbol? DTensor { get; }
+    public INamedTypeSymbol? Linear { get; }
+    public INamedTypeSymbol? ShardedLinear { get; }
+    public INamedTypeSymbol? Ops { get; }
+    public INamedTypeSymbol? TensorParallelAttribute { get; }
+    public INamedTypeSymbol? LinearShard { get; }
+
+    /// <summary>Null when the compilation does not reference TpRuntime.</summary>
+    public static TpTypes? From(Compilation compilation) =>
+        compilation.GetTypeByMetadataName("TpCodegen.Collectives.ProcessGroup") is null ? null : new TpTypes(compilation);
+
+    /// <summary>True for one of ProcessGroup's collectives (AllReduce, AllGather, ReduceScatter, Broadcast, Barrier, Split).</summary>
+    public bool IsGroupCollective(IMethodSymbol method) =>
+        SymbolEqualityComparer.Default.Equals(method.ContainingType, ProcessGroup) && method.Name is "AllReduce" or "AllGather" or "ReduceScatter" or "Broadcast" or "Barrier" or "Split";
+
+    public bool IsGroupMethod(IMethodSymbol method, string name) =>
+        method.Name == name && SymbolEqualityComparer.Default.Equals(method.ContainingType, ProcessGroup);
+
+    /// <summary>ProcessGroup.Rank or .Size, also through a backend's override.</summary>
+    public bool IsGroupProperty(IPropertySymbol property, string name)
+    {
+        if (property.Name != name) return false;
+        for (IPropertySymbol? p = property; p is not null; p = p.OverriddenProperty)
+        {
+            if (SymbolEqualityComparer.Default.Equals(p.ContainingType, ProcessGroup)) return true;
+        }
+        return false;
+    }
+
+    public bool IsTensorParallelMember(ISymbol? member)
+    {
+        if (TensorParallelAttribute is null || member is not (IFieldSymbol or IPropertySymbol)) return false;
+        foreach (var attribute in member.GetAttributes())
+        {
+            if (SymbolEqualityComparer.Default.Equals(attribute.AttributeClass, TensorParallelAttribute)) return true;
+        }
+        return false;
+    }
+
+    /// <summary>The [TensorParallel] member an expression reads (<c>Down</c>, <c>this.Down</c>, <c>mlp.Down</c>), or null.</summary>
+    public ISymbol? TensorParallelMemberOf(IOperation? operation)
+    {
+        var member = Operations.Unwrap(operation) switch
+        {
+            IPropertyReferenceOperation p => (ISymbol)p.Property,
+            IFieldReferenceOperation f => f.Field,
+            _ => null,
+        };
+        return IsTensorParallelMember(member) ? member : null;
+    }
+
+    /// <summary>
+    /// The name of the tensor-parallel layer whose forward an invocation runs: <c>Down.Forward(x)</c> on a
+    /// [TensorParallel] member, or any <c>ShardedLinear.Forward</c>. Null for anything else.
+    /// </summary>
+    public string? TensorParallelForwardOf(IInvocationOperation invocation)
+    {
+        var method = invocation.TargetMethod;
+        if (method.Name != "Forward") return null;
+        if (SymbolEqualityComparer.Default.Equals(method.ContainingType, Linear))
+            return TensorParallelMemberOf(invocation.Instance)?.Name;
+        if (ShardedLinear is not null && IsOrDerives(method.ContainingType, ShardedLinear))
+            return invocation.Instance?.Syntax.ToString() ?? method.ContainingType.Name;
+        return null;
+    }
+
+    /// <summary>Which group an expression of type ProcessGroup is: from DeviceMesh, from a DTensor or shard, or from its name.</summary>
+    public GroupRole ClassifyGroup(IOperation? operation, int depth = 0)
+    {
+        operation = Operations.Unwrap(operation);
+        switch (operation)
+        {
+            case IPropertyReferenceOperation property:
+                var type = property.Property.ContainingType;
+                if (DeviceMesh is not null && SymbolEqualityComparer.Default.Equals(type, DeviceMesh))
+                {
+                    return property.Property.Name switch
+                    {
+                        "TensorParallel" => GroupRole.TensorParallel,
+                        "DataParallel" => GroupRole.DataParallel,
+                        "World" => GroupRole.World,
+                        _ => GroupRole.Unknown,
+                    };
+                }
+                // A DTensor's and a shard's group is the tensor-parallel group its values are split over.
+                if (property.Property.Name == "Group" &&
+                    (SymbolEqualityComparer.Default.Equals(type, DTensor) || (ShardedLinear is not null && IsOrDerives(type, ShardedLinear))))
+                    return GroupRole.TensorParallel;
+                return ByName(property.Property.Name);
+            case IFieldReferenceOperation field:
+                return ByName(field.Field.Name);
+            case IParameterReferenceOperation parameter:
+                return ByName(parameter.Parameter.Name);
+            case ILocalReferenceOperation local:
+                var role = ByName(local.Local.Name);
+                if (role != GroupRole.Unknown || depth >= Operations.MaxLocalDepth) return role;
+                return ClassifyGroup(Operations.InitializerOf(local), depth + 1);
+            default:
+                return GroupRole.Unknown;
+        }
+    }
+
+    /// <summary>The rank or size (<paramref name="name"/>) of a group with role <paramref name="role"/>: <c>tp.Rank</c>, <c>mesh.TensorParallel.Size</c>.</summary>
+    public bool IsGroupPropertyOf(IOperation? operation, string name, GroupRole role) =>
+        Operations.Unwrap(operation) is IPropertyReferenceOperation { Instance: { } instance } property &&
+        IsGroupProperty(property.Property, name) &&
+        ClassifyGroup(instance) == role;
+
+    public static bool IsOrDerives(ITypeSymbol? type, INamedTypeSymbol baseType)
+    {
+        for (var t = type; t is not null; t = t.BaseType)
+        {
+            if (SymbolEqualityComparer.Default.Equals(t, baseType)) return true;
+        }
+        return false;
+    }
+
+    private static GroupRole ByName(string name) =>
+        Names.IsTensorParallel(name) ? GroupRole.TensorParallel
+        : Names.IsDataParallel(name) ? GroupRole.DataParallel
+        : Names.IsWorld(name) ? GroupRole.World
+        : GroupRole.Unknown;
+
+    public static string Describe(GroupRole role) => role switch
+    {
+        GroupRole.TensorParallel => "tensor-parallel",
+        GroupRole.DataParallel => "data-parallel",
+        GroupRole.World => "world",
+        _ => "unknown",
+    };
+}

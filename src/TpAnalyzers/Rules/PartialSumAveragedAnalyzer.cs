@@ -1,0 +1,61 @@
+// TP0010 — tensor-parallel partial sums reduced with ReduceOp.Average.
+// A row-parallel layer leaves an addend of its output on each rank of the tensor-parallel group; the output is their
+// SUM. Averaging (the data-parallel habit for gradients) silently divides every activation by the TP degree: the
+// model runs, the numbers are wrong. Flags AllReduce/ReduceScatter(..., ReduceOp.Average) on a group that is the
+// tensor-parallel one (mesh.TensorParallel, a DTensor's Group, or a name such as tp/tpGroup/tensorParallel), and
+// Placement.Partial(ReduceOp.Average). Max and Min are left alone: vocab-parallel softmax takes a max over the TP group.
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+using TpCodegen.Analyzers.Diagnostics;
+using TpCodegen.Analyzers.Rules.Parallelism;
+
+namespace TpCodegen.Analyzers.Rules;
+
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class PartialSumAveragedAnalyzer : DiagnosticAnalyzer
+{
+    // ReduceOp.Average in TpRuntime.
+    private const int Average = 1;
+
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.PartialSumAveraged);
+
+    public override void Initialize(AnalysisContext context)
+    {
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.EnableConcurrentExecution();
+        context.RegisterCompilationStartAction(start =>
+        {
+            var types = TpTypes.From(start.Compilation);
+            if (types?.ReduceOp is null) return;
+            start.RegisterOperationAction(c => Analyze(c, types), OperationKind.Invocation);
+        });
+    }
+
+    private static void Analyze(OperationAnalysisContext context, TpTypes types)
+    {
+        var invocation = (IInvocationOperation)context.Operation;
+        var method = invocation.TargetMethod;
+        if (types.IsGroupMethod(method, "AllReduce") || types.IsGroupMethod(method, "ReduceScatter"))
+        {
+            var op = Calls.Argument(invocation, "op");
+            if (!Calls.IsReduceOp(op, types, Average) || types.ClassifyGroup(invocation.Instance) != GroupRole.TensorParallel) return;
+            context.ReportDiagnostic(Diagnostic.Create(
+                Descriptors.PartialSumAveraged,
+                op!.Value.Syntax.GetLocation(),
+                Calls.Name(invocation),
+                "the tensor-parallel group '" + Operations.Text(invocation.Instance!.Syntax) + "'"));
+        }
+        else if (method.Name == "Partial" && SymbolEqualityComparer.Default.Equals(method.ContainingType, types.Placement))
+        {
+            var op = Calls.Argument(invocation, "op");
+            if (!Calls.IsReduceOp(op, types, Average)) return;
+            context.ReportDiagnostic(Diagnostic.Create(
+                Descriptors.PartialSumAveraged,
+                op!.Value.Syntax.GetLocation(),
+                Calls.Name(invocation),
+                "a partial placement"));
+        }
+    }
+}

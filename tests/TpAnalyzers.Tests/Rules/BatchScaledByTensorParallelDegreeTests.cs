@@ -1,0 +1,49 @@
+using TpCodegen.Analyzers.Diagnostics;
+using Verify = TpCodegen.Analyzers.Tests.Verifiers.AnalyzerVerifier<TpCodegen.Analyzers.Rules.BatchScaledByTensorParallelDegreeAnalyzer>;
+
+namespace TpCodegen.Analyzers.Tests.Rules;
+
+public sealed class BatchScaledByTensorParallelDegreeTests
+{
+    private const string Usings = "using TpCodegen;\nusing TpCodegen.Collectives;\n";
+
+    [Fact]
+    public Task Batch_times_tp_degree_is_flagged() => Verify.VerifyAsync(Usings + """
+        class Config
+        {
+            public int TensorParallel { get; init; } = 4;
+            public int BatchSize { get; init; } = 8;
+        }
+
+        class Training
+        {
+            static void Plan(DeviceMesh mesh, ProcessGroup tp, Config config, int batchSize, int tpDegree)
+            {
+                int global = {|#0:batchSize * tp.Size|};
+                int fromMesh = {|#1:mesh.TensorParallel.Size * config.BatchSize|};
+                int fromConfig = {|#2:config.BatchSize * config.TensorParallel|};
+                int globalBatch = 32;
+                {|#3:globalBatch *= tpDegree|};
+            }
+        }
+        """,
+        Verify.Diagnostic(Descriptors.BatchScaledByTensorParallelDegree).WithLocation(0).WithArguments("batchSize * tp.Size", "batchSize", "tp.Size"),
+        Verify.Diagnostic(Descriptors.BatchScaledByTensorParallelDegree).WithLocation(1).WithArguments("mesh.TensorParallel.Size * config.BatchSize", "BatchSize", "mesh.TensorParallel.Size"),
+        Verify.Diagnostic(Descriptors.BatchScaledByTensorParallelDegree).WithLocation(2).WithArguments("config.BatchSize * config.TensorParallel", "BatchSize", "config.TensorParallel"),
+        Verify.Diagnostic(Descriptors.BatchScaledByTensorParallelDegree).WithLocation(3).WithArguments("globalBatch *= tpDegree", "globalBatch", "tpDegree"));
+
+    [Fact]
+    public Task Batch_times_dp_degree_and_widths_times_tp_are_not_flagged() => Verify.VerifyAsync(Usings + """
+        class Training
+        {
+            static void Plan(DeviceMesh mesh, ProcessGroup tp, ProcessGroup world, int batchSize, int dp, int hiddenPerRank)
+            {
+                int global = batchSize * mesh.DataParallel.Size;
+                int alsoGlobal = batchSize * dp;
+                int hidden = hiddenPerRank * tp.Size;
+                int worldBatch = batchSize * world.Size;
+                int offset = batchSize * tp.Rank;
+            }
+        }
+        """);
+}

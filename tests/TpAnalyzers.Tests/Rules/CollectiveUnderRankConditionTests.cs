@@ -1,0 +1,144 @@
+using TpCodegen.Analyzers.Diagnostics;
+using TpCodegen.Analyzers.Rules;
+using Verify = TpCodegen.Analyzers.Tests.Verifiers.AnalyzerVerifier<TpCodegen.Analyzers.Rules.CollectiveUnderRankConditionAnalyzer>;
+
+namespace TpCodegen.Analyzers.Tests.Rules;
+
+public sealed class CollectiveUnderRankConditionTests
+{
+    private const string Usings = "using System;\nusing TpCodegen;\nusing TpCodegen.Collectives;\n";
+
+    [Fact]
+    public Task Collective_inside_a_rank_branch_is_flagged() => TensorsReference.VerifyAsync<CollectiveUnderRankConditionAnalyzer>(Usings + """
+        class Training
+        {
+            static void Step(ProcessGroup group, float[] loss)
+            {
+                if (group.Rank == 0)
+                {
+                    {|#0:group.AllReduce(loss)|};
+                    Console.WriteLine(loss[0]);
+                }
+                else
+                {
+                    {|#1:group.Barrier()|};
+                }
+            }
+        }
+        """,
+        Verify.Diagnostic(Descriptors.CollectiveUnderRankCondition).WithLocation(0).WithArguments("'group.AllReduce'", "'group.Rank == 0' holds"),
+        Verify.Diagnostic(Descriptors.CollectiveUnderRankCondition).WithLocation(1).WithArguments("'group.Barrier'", "'group.Rank == 0' does not hold"));
+
+    [Fact]
+    public Task Calls_that_run_collectives_are_flagged() => TensorsReference.VerifyAsync<CollectiveUnderRankConditionAnalyzer>(Usings + """
+        partial class Mlp
+        {
+            [TensorParallel(Split.Row)] public Linear Down { get; } = new(8, 4);
+
+            DTensor Forward(DTensor x, ProcessGroup world, int rank)
+            {
+                bool isRoot = x.Group.Rank == 0;
+                var y = isRoot ? {|#0:Down.Forward(x)|} : x;
+                if (rank == 0) _ = {|#1:y.FullTensor()|};
+                if (isRoot) y = {|#2:Ops.AllReduce(y)|};
+                if (world.Rank < 4) _ = {|#3:DeviceMesh.Create(world, 1, 4)|};
+                return rank == 0 ? {|#4:y.Redistribute(Placement.Replicate)|} : y;
+            }
+        }
+        """,
+        Verify.Diagnostic(Descriptors.CollectiveUnderRankCondition).WithLocation(0)
+            .WithArguments("'Down.Forward' (the forward of tensor-parallel layer 'Down')", "'isRoot' holds"),
+        Verify.Diagnostic(Descriptors.CollectiveUnderRankCondition).WithLocation(1).WithArguments("'y.FullTensor'", "'rank == 0' holds"),
+        Verify.Diagnostic(Descriptors.CollectiveUnderRankCondition).WithLocation(2).WithArguments("'Ops.AllReduce'", "'isRoot' holds"),
+        Verify.Diagnostic(Descriptors.CollectiveUnderRankCondition).WithLocation(3).WithArguments("'DeviceMesh.Create'", "'world.Rank < 4' holds"),
+        Verify.Diagnostic(Descriptors.CollectiveUnderRankCondition).WithLocation(4).WithArguments("'y.Redistribute'", "'rank == 0' holds"));
+
+    [Fact]
+    public Task Collective_after_an_early_return_by_rank_is_flagged() => TensorsReference.VerifyAsync<CollectiveUnderRankConditionAnalyzer>(Usings + """
+        class Training
+        {
+            static void Save(ProcessGroup tp, float[] weights)
+            {
+                if (tp.Rank != 0)
+                    return;
+                Console.WriteLine("saving");
+                {|#0:tp.Broadcast(weights, root: 0)|};
+            }
+
+            static void Loop(ProcessGroup tp, float[] buffer)
+            {
+                for (int step = 0; step < 10; step++)
+                {
+                    if (tp.Rank == 1) { continue; }
+                    {|#1:tp.AllReduce(buffer)|};
+                }
+                while (tp.Rank > 0)
+                {
+                    {|#2:tp.Barrier()|};
+                }
+            }
+        }
+        """,
+        Verify.Diagnostic(Descriptors.CollectiveUnderRankCondition).WithLocation(0).WithArguments("'tp.Broadcast'", "'tp.Rank != 0' does not hold (the others leave early)"),
+        Verify.Diagnostic(Descriptors.CollectiveUnderRankCondition).WithLocation(1).WithArguments("'tp.AllReduce'", "'tp.Rank == 1' does not hold (the others leave early)"),
+        Verify.Diagnostic(Descriptors.CollectiveUnderRankCondition).WithLocation(2).WithArguments("'tp.Barrier'", "'tp.Rank > 0' holds"));
+
+    [Fact]
+    public Task Rank_switch_and_short_circuit_are_flagged() => TensorsReference.VerifyAsync<CollectiveUnderRankConditionAnalyzer>(Usings + """
+        class Training
+        {
+            static void Step(ProcessGroup group, DTensor y, float[] buffer)
+            {
+                switch (group.Rank)
+                {
+                    case 0:
+                        {|#0:group.AllReduce(buffer)|};
+                        break;
+                }
+                bool hasTokens = group.Rank == 0 && {|#1:y.Redistribute(Placement.Replicate)|}.Tokens > 0;
+            }
+        }
+        """,
+        Verify.Diagnostic(Descriptors.CollectiveUnderRankCondition).WithLocation(0).WithArguments("'group.AllReduce'", "the switch on 'group.Rank' picks this case"),
+        Verify.Diagnostic(Descriptors.CollectiveUnderRankCondition).WithLocation(1).WithArguments("'y.Redistribute'", "'group.Rank == 0' holds"));
+
+    [Fact]
+    public Task Collectives_every_rank_reaches_are_not_flagged() => TensorsReference.VerifyAsync<CollectiveUnderRankConditionAnalyzer>(Usings + """
+        partial class LlamaMlp(int hidden, int intermediate)
+        {
+            [TensorParallel(Split.Column)] public Linear Gate { get; } = new(hidden, intermediate);
+            [TensorParallel(Split.Column)] public Linear Up { get; } = new(hidden, intermediate);
+            [TensorParallel(Split.Row)] public Linear Down { get; } = new(intermediate, hidden);
+
+            public DTensor Forward(DTensor x) => Down.Forward(Ops.Silu(Gate.Forward(x)) * Up.Forward(x));
+
+            public void Report(DTensor x, ProcessGroup group, float[] loss)
+            {
+                var y = Forward(x);
+                group.AllReduce(loss, ReduceOp.Average);
+                // Rank-local work under a rank condition is the right pattern.
+                if (group.Rank == 0) Console.WriteLine($"loss {loss[0]} {y}");
+                // Both branches call the same collective: balanced.
+                if (group.Rank == 0) group.Broadcast(loss, 0); else group.Broadcast(loss, 0);
+                // A condition on the size is the same on every rank.
+                if (group.Size > 1) group.Barrier();
+                // Replicate -> Shard(-1) only keeps the local slice.
+                if (group.Rank == 0) _ = x.Redistribute(Placement.Shard(-1));
+                // A dense (unmarked) layer runs no collective.
+                var dense = new Linear(4, 4);
+                if (group.Rank == 0) _ = dense.Forward(x);
+                // Argument checks throw on every rank or none.
+                if (group.Rank >= group.Size) throw new InvalidOperationException();
+                group.Barrier();
+            }
+
+            public void Later(ProcessGroup group)
+            {
+                // The lambda runs wherever it is invoked; the condition around its creation says nothing about that.
+                Action sync = () => group.Barrier();
+                if (group.Rank == 0) Console.WriteLine("ready");
+                sync();
+            }
+        }
+        """);
+}

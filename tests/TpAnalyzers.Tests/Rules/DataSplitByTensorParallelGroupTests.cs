@@ -1,0 +1,69 @@
+using TpCodegen.Analyzers.Diagnostics;
+using Verify = TpCodegen.Analyzers.Tests.Verifiers.AnalyzerVerifier<TpCodegen.Analyzers.Rules.DataSplitByTensorParallelGroupAnalyzer>;
+
+namespace TpCodegen.Analyzers.Tests.Rules;
+
+public sealed class DataSplitByTensorParallelGroupTests
+{
+    private const string Usings = "using System;\nusing TpCodegen;\nusing TpCodegen.Collectives;\n";
+
+    [Fact]
+    public Task Data_sliced_or_divided_by_the_tp_group_is_flagged() => Verify.VerifyAsync(Usings + """
+        class Loader
+        {
+            static void Load(DeviceMesh mesh, ProcessGroup tp, float[] batch, int tokens, int n)
+            {
+                var mine = {|#0:batch.AsSpan().Slice(tp.Rank * n, n)|};
+                int perRank = {|#1:tokens / mesh.TensorParallel.Size|};
+                float first = {|#2:batch[tp.Rank]|};
+                int batchPerRank = 4;
+                int offset = {|#3:tp.Rank * batchPerRank|};
+            }
+        }
+        """,
+        Verify.Diagnostic(Descriptors.DataSplitByTensorParallelGroup).WithLocation(0).WithArguments("batch.AsSpan().Slice(tp.Rank * n, n)", "batch", "'tp.Rank'"),
+        Verify.Diagnostic(Descriptors.DataSplitByTensorParallelGroup).WithLocation(1).WithArguments("tokens / mesh.TensorParallel.Size", "tokens", "'mesh.TensorParallel.Size'"),
+        Verify.Diagnostic(Descriptors.DataSplitByTensorParallelGroup).WithLocation(2).WithArguments("batch[tp.Rank]", "batch", "'tp.Rank'"),
+        Verify.Diagnostic(Descriptors.DataSplitByTensorParallelGroup).WithLocation(3).WithArguments("tp.Rank * batchPerRank", "batchPerRank", "'tp.Rank'"));
+
+    [Fact]
+    public Task Sampler_keyed_on_the_tp_group_or_the_mesh_world_is_flagged() => Verify.VerifyAsync(Usings + """
+        sealed class DistributedSampler(int count, int rank, int replicas);
+
+        class Loader
+        {
+            static void Load(DeviceMesh mesh, int samples)
+            {
+                var a = new DistributedSampler(samples, {|#0:mesh.TensorParallel.Rank|}, {|#1:mesh.TensorParallel.Size|});
+                var b = new DistributedSampler(samples, rank: {|#2:mesh.World.Rank|}, replicas: {|#3:mesh.World.Size|});
+            }
+        }
+        """,
+        Verify.Diagnostic(Descriptors.DataSplitByTensorParallelGroup).WithLocation(0).WithArguments("new DistributedSampler(...)", "samples", "'mesh.TensorParallel.Rank'"),
+        Verify.Diagnostic(Descriptors.DataSplitByTensorParallelGroup).WithLocation(1).WithArguments("new DistributedSampler(...)", "samples", "'mesh.TensorParallel.Size'"),
+        Verify.Diagnostic(Descriptors.DataSplitByTensorParallelGroup).WithLocation(2).WithArguments("new DistributedSampler(...)", "samples", "'mesh.World.Rank'"),
+        Verify.Diagnostic(Descriptors.DataSplitByTensorParallelGroup).WithLocation(3).WithArguments("new DistributedSampler(...)", "samples", "'mesh.World.Size'"));
+
+    [Fact]
+    public Task Data_split_by_the_data_parallel_group_and_feature_splits_are_not_flagged() => Verify.VerifyAsync(Usings + """
+        sealed class DistributedSampler(int count, int rank, int replicas);
+
+        class Loader
+        {
+            static void Load(DeviceMesh mesh, ProcessGroup tp, ProcessGroup world, float[] batch, float[] weights, int tokens, int hidden, int n)
+            {
+                // Data by the data-parallel group: right.
+                var mine = batch.AsSpan().Slice(mesh.DataParallel.Rank * n, n);
+                int perReplica = tokens / mesh.DataParallel.Size;
+                var sampler = new DistributedSampler(tokens, mesh.DataParallel.Rank, mesh.DataParallel.Size);
+                // A world without a mesh around it is the data-parallel world.
+                var plain = new DistributedSampler(tokens, world.Rank, world.Size);
+                // Features by the tensor-parallel group: that is what tensor parallelism splits.
+                int hiddenPerRank = hidden / tp.Size;
+                var slice = weights.AsSpan(tp.Rank * hiddenPerRank, hiddenPerRank);
+                // A byte count for a plan: tokens times the local width.
+                long bytes = tokens * hidden / tp.Size * sizeof(float);
+            }
+        }
+        """);
+}

@@ -1,0 +1,121 @@
+using Microsoft.CodeAnalysis.Testing;
+using TpCodegen.Analyzers.Diagnostics;
+using TpCodegen.Analyzers.Rules;
+using Verify = TpCodegen.Analyzers.Tests.Verifiers.AnalyzerVerifier<TpCodegen.Analyzers.Rules.ShapeNotDivisibleAnalyzer>;
+
+namespace TpCodegen.Analyzers.Tests.Rules;
+
+public sealed class ShapeNotDivisibleTests
+{
+    private const string Usings = "using TpCodegen;\nusing TpCodegen.Collectives;\n";
+
+    [Fact]
+    public Task Features_the_module_degree_does_not_divide_are_flagged() => Verify.VerifyAsync(Usings + """
+        public partial class LlamaMlp
+        {
+            private const int TpDegree = 3;
+            private const int Hidden = 4096;
+            private const int Intermediate = 11008;
+
+            [TensorParallel(Split.Column)] public Linear Gate { get; } = new(Hidden, {|#0:Intermediate|});
+            [TensorParallel(Split.Row)] public Linear Down { get; } = new({|#1:11008|}, Hidden);
+        }
+        """,
+        Verify.Diagnostic(Descriptors.ShapeNotDivisibleByDegree).WithLocation(0)
+            .WithArguments("Column layer 'Gate'", "output features", 11008, 3, "1, 2, 4, 8, 16, 32, 43, 64, ..."),
+        Verify.Diagnostic(Descriptors.ShapeNotDivisibleByDegree).WithLocation(1)
+            .WithArguments("Row layer 'Down'", "input features", 11008, 3, "1, 2, 4, 8, 16, 32, 43, 64, ..."));
+
+    [Fact]
+    public Task Message_reads_like_the_style_guide() => Verify.VerifyAsync(Usings + """
+        public partial class Mlp
+        {
+            public const int TensorParallelDegree = 3;
+            [TensorParallel(Split.Row)] public Linear Down { get; } = new({|#0:11008|}, 4096);
+        }
+        """,
+        new DiagnosticResult(Descriptors.ShapeNotDivisibleByDegree).WithLocation(0)
+            .WithMessage("Row layer 'Down': input features 11008 is not divisible by tp=3; valid tp: 1, 2, 4, 8, 16, 32, 43, 64, ..."));
+
+    [Fact]
+    public Task Head_counts_the_degree_does_not_divide_are_flagged() => Verify.VerifyAsync(Usings + """
+        public partial class Attention
+        {
+            private const int TpDegree = 4;
+            private const int NumHeads = 32;
+            private const int {|#0:NumKeyValueHeads|} = 6;
+
+            [TensorParallel(Split.Column)] public Linear Qkv { get; } = new(4096, 4096 + 2 * 768);
+        }
+        """,
+        Verify.Diagnostic(Descriptors.ShapeNotDivisibleByDegree).WithLocation(0)
+            .WithArguments("Module 'Attention'", "NumKeyValueHeads", 6, 4, "1, 2, 3, 6"));
+
+    [Fact]
+    public async Task Degree_from_the_msbuild_property_is_used()
+    {
+        var test = new Verify.Test
+        {
+            TestCode = Usings + """
+                public partial class Mlp
+                {
+                    [TensorParallel(Split.Column)] public Linear Up { get; } = new(512, {|#0:1004|});
+                    [TensorParallel(Split.Row)] public Linear Down { get; } = new(1024, 512);
+                }
+                """,
+        };
+        test.TestState.AnalyzerConfigFiles.Add(("/.globalconfig", "is_global = true\nbuild_property.TpDegree = 2,8\n"));
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic(Descriptors.ShapeNotDivisibleByDegree).WithLocation(0)
+            .WithArguments("Column layer 'Up'", "output features", 1004, 8, "1, 2, 4, 251, 502, 1004"));
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public Task Degree_from_a_constant_device_mesh_is_used() => Verify.VerifyAsync(Usings + """
+        public partial class Mlp
+        {
+            [TensorParallel(Split.Column)] public Linear Up { get; } = new(512, 1536);
+            [TensorParallel(Split.Row)] public Linear Down;
+
+            public Mlp() => Down = new Linear({|#0:1000|}, 512);
+        }
+
+        static class Launch
+        {
+            static DeviceMesh Build(ProcessGroup world) => DeviceMesh.Create(world, 2, 3);
+        }
+        """,
+        Verify.Diagnostic(Descriptors.ShapeNotDivisibleByDegree).WithLocation(0)
+            .WithArguments("Row layer 'Down'", "input features", 1000, 3, "1, 2, 4, 5, 8, 10, 20, 25, ..."));
+
+    [Fact]
+    public Task Divisible_unknown_or_unsplit_shapes_are_not_flagged() => Verify.VerifyAsync(Usings + """
+        public partial class LlamaMlp(int hidden, int intermediate)
+        {
+            private const int TpDegree = 4;
+            private const int NumHeads = 32;
+
+            // Divisible by 4.
+            [TensorParallel(Split.Column)] public Linear Gate { get; } = new(4096, 11008);
+            // Column splits output features only: 4097 input features are fine.
+            [TensorParallel(Split.Column)] public Linear Up { get; } = new(4097, 11008);
+            // Not constants.
+            [TensorParallel(Split.Row)] public Linear Down { get; } = new(intermediate, hidden);
+            // Not marked.
+            public Linear Head { get; } = new(4096, 32001);
+        }
+
+        // No degree stated anywhere for this module (no constant, no property, no constant mesh).
+        public partial class Other
+        {
+            private const int NumHeads = 7;
+            [TensorParallel(Split.Row)] public Linear Down { get; } = new(11008, 4096);
+        }
+
+        public class NotAModule
+        {
+            private const int TpDegree = 4;
+            private const int NumHeads = 6;
+        }
+        """);
+}
