@@ -38,5 +38,12 @@ namespace TpCodegen.Analyzers.Flow
             text = System.Text.RegularExpressions.Regex.Replace(text, @"\s+", " ");
             return text.Length <= 60 ? text : text.Substring(0, 57) + "...";
         }
+
+        /// <summary>
+        /// Advice that calls a member on the value: "h.Redistribute(Placement.Replicate)" when the value is short enough
+        /// to read, "'.Redistribute(Placement.Replicate)' on it" otherwise.
+        /// </summary>
+        private protected static string CallOn(string valueText, string member) =>
+            valueText.Length <= 24 ? valueText + member : "'" + member + "' on it";
     }
 }

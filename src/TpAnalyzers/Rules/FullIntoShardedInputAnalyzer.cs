@@ -21,8 +21,8 @@ namespace TpCodegen.Analyzers.Rules
             var value = Text(consume.Argument);
             var layer = consume.Consumer.Layer;
             var fix = layer is not null
-                ? "set InputIsParallel = false on '" + layer.Name + "' so it keeps its own slice, or pass " + value + ".Redistribute(Placement.Shard(-1))"
-                : "pass " + value + ".Redistribute(Placement.Shard(-1))";
+                ? "set InputIsParallel = false on '" + layer.Name + "' so it keeps its own slice, or pass " + CallOn(value, ".Redistribute(Placement.Shard(-1))")
+                : "pass " + CallOn(value, ".Redistribute(Placement.Shard(-1))");
             // The attribute to edit travels with the diagnostic so the fix can offer InputIsParallel = false.
             var attribute = layer?.Attribute;
             var additional = attribute is null ? null : new[] { Location.Create(attribute.SyntaxTree, attribute.Span) };

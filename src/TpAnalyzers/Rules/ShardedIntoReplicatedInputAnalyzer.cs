@@ -20,8 +20,8 @@ namespace TpCodegen.Analyzers.Rules
             if (e is not ConsumeEvent consume || !consume.Value.IsKnown || consume.Value.Layout != Layout.ShardLast || consume.Consumer.Required != Layout.Replicate) return;
             var value = Text(consume.Argument);
             string fix = consume.Value.Origin.StartsWith("the output of column layer", StringComparison.Ordinal)
-                ? "gather it with " + value + ".Redistribute(Placement.Replicate), or set GatherOutput = true on the column layer that makes it"
-                : "gather it with " + value + ".Redistribute(Placement.Replicate)";
+                ? "gather it with " + CallOn(value, ".Redistribute(Placement.Replicate)") + ", or set GatherOutput = true on the column layer that makes it"
+                : "gather it with " + CallOn(value, ".Redistribute(Placement.Replicate)");
             report(Diagnostic.Create(Descriptors.ShardedIntoReplicatedInput, consume.Argument.Syntax.GetLocation(), value, consume.Value.Origin, consume.Consumer.Display, fix));
         }
     }
