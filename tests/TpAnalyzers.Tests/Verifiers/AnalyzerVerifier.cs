@@ -26,7 +26,7 @@ public static class AnalyzerVerifier<TAnalyzer>
         public Test()
         {
             ReferenceAssemblies = TestReferences.Net10;
-            TestState.AdditionalReferences.Add(MetadataReference.CreateFromFile(TestReferences.TpRuntime));
+            foreach (var path in TestReferences.Runtime) TestState.AdditionalReferences.Add(MetadataReference.CreateFromFile(path));
         }
     }
 }

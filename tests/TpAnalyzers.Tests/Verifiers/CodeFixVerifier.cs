@@ -25,8 +25,8 @@ public static class CodeFixVerifier<TAnalyzer, TCodeFix>
         public Test()
         {
             ReferenceAssemblies = TestReferences.Net10;
-            TestState.AdditionalReferences.Add(MetadataReference.CreateFromFile(TestReferences.TpRuntime));
-            FixedState.AdditionalReferences.Add(MetadataReference.CreateFromFile(TestReferences.TpRuntime));
+            foreach (var path in TestReferences.Runtime) TestState.AdditionalReferences.Add(MetadataReference.CreateFromFile(path));
+            foreach (var path in TestReferences.Runtime) FixedState.AdditionalReferences.Add(MetadataReference.CreateFromFile(path));
         }
     }
 }

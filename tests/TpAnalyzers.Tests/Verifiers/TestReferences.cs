@@ -12,4 +12,14 @@ internal static class TestReferences
         Path.Combine("ref", "net10.0"));
 
     public static string TpRuntime => typeof(TpCodegen.Linear).Assembly.Location;
+
+    /// <summary>
+    /// TpRuntime and what its public API exposes (Linear.Forward has a Tensor&lt;float&gt; overload): without
+    /// System.Numerics.Tensors every call to such an overloaded member is CS0012.
+    /// </summary>
+    public static IReadOnlyList<string> Runtime { get; } =
+    [
+        TpRuntime,
+        typeof(System.Numerics.Tensors.Tensor<float>).Assembly.Location,
+    ];
 }

@@ -1,0 +1,23 @@
+// TP0009 catches a partial sum that leaves the tensor world unreduced: read through .ToTensor(), .Local, .LocalSpan
+// or a ToArray-like method, printed or logged, interpolated into a string, or compared. What comes out is this
+// rank's addend: different on every rank, and not the value the author meant to see, test or save.
+using System;
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using TpCodegen.Analyzers.Flow;
+
+namespace TpCodegen.Analyzers.Rules
+{
+    [DiagnosticAnalyzer(LanguageNames.CSharp)]
+    public sealed class PartialEscapesAnalyzer : PlacementRuleAnalyzer
+    {
+        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.PartialEscapes);
+
+        private protected override void Check(FlowEvent e, Action<Diagnostic> report)
+        {
+            if (e is not EscapeEvent escape || !escape.FlowValue.IsPartial) return;
+            report(Diagnostic.Create(Descriptors.PartialEscapes, escape.Value.Syntax.GetLocation(), Text(escape.Value), escape.FlowValue.Origin, escape.How));
+        }
+    }
+}

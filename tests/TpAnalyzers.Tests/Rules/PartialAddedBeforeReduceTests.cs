@@ -1,0 +1,97 @@
+using Verify = TpCodegen.Analyzers.Tests.Verifiers.AnalyzerVerifier<TpCodegen.Analyzers.Rules.PartialAddedBeforeReduceAnalyzer>;
+using VerifyFix = TpCodegen.Analyzers.Tests.Verifiers.CodeFixVerifier<TpCodegen.Analyzers.Rules.PartialAddedBeforeReduceAnalyzer, TpCodegen.Analyzers.CodeFixes.ReduceBeforeAddCodeFix>;
+
+namespace TpCodegen.Analyzers.Tests.Rules;
+
+public class PartialAddedBeforeReduceTests
+{
+    private const string FromDownPartial = "the output of row layer 'DownPartial' with ReduceResults = false";
+    private const string Input = "the input 'x' of the module's Forward, replicated unless Forward declares a [PlacementContract]";
+
+    [Fact]
+    public Task Residual_added_to_partial_is_flagged() => Verify.VerifyAsync(Modules.With("""
+            public DTensor Forward(DTensor x)
+            {
+                var y = DownPartial.Forward(Ops.Silu(Gate.Forward(x)) * Up.Forward(x));
+                return Ops.AllReduce({|#0:y + x|});
+            }
+        """),
+        Verify.Diagnostic(Descriptors.PartialAddedBeforeReduce).WithLocation(0).WithArguments("y", FromDownPartial, "x", Input));
+
+    [Fact]
+    public Task Replicated_on_the_left_is_flagged() => Verify.VerifyAsync(Modules.With("""
+            public DTensor Forward(DTensor x)
+            {
+                var r = Proj.Forward(x);
+                return Ops.AllReduce({|#0:r + DownPartial.Forward(Up.Forward(x))|});
+            }
+        """),
+        Verify.Diagnostic(Descriptors.PartialAddedBeforeReduce).WithLocation(0).WithArguments("DownPartial.Forward(Up.Forward(x))", FromDownPartial, "r", "the output of dense layer 'Proj'"));
+
+    [Fact]
+    public Task Compound_add_is_flagged() => Verify.VerifyAsync(Modules.With("""
+            public DTensor Forward(DTensor x)
+            {
+                var y = DownPartial.Forward(Up.Forward(x));
+                {|#0:y += x|};
+                return Ops.AllReduce(y);
+            }
+        """),
+        Verify.Diagnostic(Descriptors.PartialAddedBeforeReduce).WithLocation(0).WithArguments("y", FromDownPartial, "x", Input));
+
+    [Theory]
+    [InlineData("return Ops.AllReduce(DownPartial.Forward(Up.Forward(x))) + x;")]
+    [InlineData("return Down.Forward(Up.Forward(x)) + x;")]
+    [InlineData("return Ops.AllReduce(DownPartial.Forward(Up.Forward(x)) + DownPartial.Forward(Gate.Forward(x)));")]
+    [InlineData("return Down.Forward(Ops.Silu(Gate.Forward(x)) * Up.Forward(x)) + x;")]
+    [InlineData("var y = DownPartial.Forward(Up.Forward(x)); if (x.Tokens > 0) { y = Ops.AllReduce(y); } else { y = Ops.AllReduce(y); } return y + x;")]
+    [InlineData("var y = DownPartial.Forward(Up.Forward(x)); foreach (var _ in new int[1]) y = Ops.AllReduce(y); return y + x;")]
+    [InlineData("var y = DownPartial.Forward(Up.Forward(x)); return Ops.AllReduce(y + Helper(x));")]
+    public Task Adds_after_the_reduce_or_of_unknown_values_are_not_flagged(string body) => Verify.VerifyAsync(Modules.With($$"""
+            public DTensor Forward(DTensor x) { {{body}} }
+            private static DTensor Helper(DTensor x) => x;
+        """));
+
+    [Fact]
+    public Task Fix_reduces_before_the_add_and_fixes_all() => VerifyFix.VerifyCodeFixAsync(
+        Modules.With("""
+            public DTensor Forward(DTensor x)
+            {
+                var y = {|#0:DownPartial.Forward(Up.Forward(x)) + x|};
+                var z = {|#1:x + DownPartial.Forward(Gate.Forward(y))|};
+                return z;
+            }
+        """),
+        [
+            VerifyFix.Diagnostic(Descriptors.PartialAddedBeforeReduce).WithLocation(0).WithArguments("DownPartial.Forward(Up.Forward(x))", FromDownPartial, "x", Input),
+            VerifyFix.Diagnostic(Descriptors.PartialAddedBeforeReduce).WithLocation(1).WithArguments("DownPartial.Forward(Gate.Forward(y))", FromDownPartial, "x", Input),
+        ],
+        Modules.With("""
+            public DTensor Forward(DTensor x)
+            {
+                var y = Ops.AllReduce(DownPartial.Forward(Up.Forward(x))) + x;
+                var z = x + Ops.AllReduce(DownPartial.Forward(Gate.Forward(y)));
+                return z;
+            }
+        """));
+
+    [Fact]
+    public Task Fix_rewrites_compound_add() => VerifyFix.VerifyCodeFixAsync(
+        Modules.With("""
+            public DTensor Forward(DTensor x)
+            {
+                var y = DownPartial.Forward(Up.Forward(x));
+                {|#0:y += x|};
+                return y;
+            }
+        """),
+        [VerifyFix.Diagnostic(Descriptors.PartialAddedBeforeReduce).WithLocation(0).WithArguments("y", FromDownPartial, "x", Input)],
+        Modules.With("""
+            public DTensor Forward(DTensor x)
+            {
+                var y = DownPartial.Forward(Up.Forward(x));
+                y = Ops.AllReduce(y) + x;
+                return y;
+            }
+        """));
+}
