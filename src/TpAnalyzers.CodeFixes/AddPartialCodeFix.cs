@@ -7,7 +7,6 @@ using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
-using TpCodegen.Analyzers.Diagnostics;
 using TpCodegen.Analyzers.Rules;
 
 namespace TpCodegen.Analyzers.CodeFixes;

@@ -5,7 +5,6 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
-using TpCodegen.Analyzers.Diagnostics;
 
 namespace TpCodegen.Analyzers.CodeFixes;
 

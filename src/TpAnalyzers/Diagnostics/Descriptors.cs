@@ -1,83 +1,174 @@
 using Microsoft.CodeAnalysis;
 
-namespace TpCodegen.Analyzers
+namespace TpCodegen.Analyzers;
+
+/// <summary>
+/// Every rule in one screen. Severities are defaults; a project changes them in .editorconfig with
+/// <c>dotnet_diagnostic.TP0001.severity = warning</c>.
+/// </summary>
+internal static class Descriptors
 {
-    /// <summary>
-    /// Every rule in one screen. Partial: the parallelism rules (TP0010 and up) live in
-    /// <c>Descriptors.Parallelism.cs</c>. Severities are defaults; a project changes them in .editorconfig with
-    /// <c>dotnet_diagnostic.TP0001.severity = warning</c>.
-    /// </summary>
-    internal static partial class Descriptors
-    {
-        public const string Category = "TensorParallel";
+    public const string Category = "TensorParallel";
 
-        /// <summary>The rule's page in the repository: docs/rules/TPxxxx.md.</summary>
-        public static string HelpLink(string id) => "https://github.com/tpcodegen/tpcodegen/blob/main/docs/rules/" + id + ".md";
+    /// <summary>The rule's page in the repository: docs/rules/TPxxxx.md.</summary>
+    public static string HelpLink(string id) => "https://github.com/tpcodegen/tpcodegen/blob/main/docs/rules/" + id + ".md";
 
-        // {0} value, {1} where it comes from, {2} what consumes it.
-        public static readonly DiagnosticDescriptor PartialNeedsFullTensor = new(
-            RuleIds.PartialNeedsFullTensor,
-            title: "Partial sum used where the full tensor is needed",
-            messageFormat: "'{0}' is still a partial sum ({1}) but {2} needs the full tensor: all-reduce it first with Ops.AllReduce({0})",
-            Category,
-            DiagnosticSeverity.Error,
-            isEnabledByDefault: true,
-            description: "A row-parallel output is a partial sum until it is all-reduced; a layer, a non-linear op, a product or the module's result computed from one addend is wrong on every rank.",
-            helpLinkUri: HelpLink(RuleIds.PartialNeedsFullTensor));
+    // {0} value, {1} where it comes from, {2} what consumes it.
+    public static readonly DiagnosticDescriptor PartialNeedsFullTensor = new(
+        RuleIds.PartialNeedsFullTensor,
+        title: "Partial sum used where the full tensor is needed",
+        messageFormat: "'{0}' is still a partial sum ({1}) but {2} needs the full tensor: all-reduce it first with Ops.AllReduce({0})",
+        Category,
+        DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "A row-parallel output is a partial sum until it is all-reduced; a layer, a non-linear op, a product or the module's result computed from one addend is wrong on every rank.",
+        helpLinkUri: HelpLink(RuleIds.PartialNeedsFullTensor));
 
-        // {0} partial value, {1} its origin, {2} replicated value, {3} its origin.
-        public static readonly DiagnosticDescriptor PartialAddedBeforeReduce = new(
-            RuleIds.PartialAddedBeforeReduce,
-            title: "Replicated value added to a partial sum before the reduce",
-            messageFormat: "'{2}' ({3}) is added to the partial sum '{0}' ({1}) before the reduce, so the all-reduce adds it tp times: add it after the reduce, Ops.AllReduce({0}) + {2}",
-            Category,
-            DiagnosticSeverity.Error,
-            isEnabledByDefault: true,
-            description: "Every rank adds its copy of a replicated residual or bias to its addend; the all-reduce then sums tp copies of it.",
-            helpLinkUri: HelpLink(RuleIds.PartialAddedBeforeReduce));
+    // {0} partial value, {1} its origin, {2} replicated value, {3} its origin.
+    public static readonly DiagnosticDescriptor PartialAddedBeforeReduce = new(
+        RuleIds.PartialAddedBeforeReduce,
+        title: "Replicated value added to a partial sum before the reduce",
+        messageFormat: "'{2}' ({3}) is added to the partial sum '{0}' ({1}) before the reduce, so the all-reduce adds it tp times: add it after the reduce, Ops.AllReduce({0}) + {2}",
+        Category,
+        DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "Every rank adds its copy of a replicated residual or bias to its addend; the all-reduce then sums tp copies of it.",
+        helpLinkUri: HelpLink(RuleIds.PartialAddedBeforeReduce));
 
-        // {0} value, {1} its origin, {2} consumer, {3} how to fix.
-        public static readonly DiagnosticDescriptor ShardedIntoReplicatedInput = new(
-            RuleIds.ShardedIntoReplicatedInput,
-            title: "Sharded value fed to a layer that needs a replicated input",
-            messageFormat: "'{0}' is sharded on its last dimension ({1}) but {2} needs a replicated input: {3}",
-            Category,
-            DiagnosticSeverity.Error,
-            isEnabledByDefault: true,
-            description: "A column-parallel output holds a slice of the features on each rank; a column layer or a dense layer multiplies by all input features and needs the full activation.",
-            helpLinkUri: HelpLink(RuleIds.ShardedIntoReplicatedInput));
+    // {0} value, {1} its origin, {2} consumer, {3} how to fix.
+    public static readonly DiagnosticDescriptor ShardedIntoReplicatedInput = new(
+        RuleIds.ShardedIntoReplicatedInput,
+        title: "Sharded value fed to a layer that needs a replicated input",
+        messageFormat: "'{0}' is sharded on its last dimension ({1}) but {2} needs a replicated input: {3}",
+        Category,
+        DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "A column-parallel output holds a slice of the features on each rank; a column layer or a dense layer multiplies by all input features and needs the full activation.",
+        helpLinkUri: HelpLink(RuleIds.ShardedIntoReplicatedInput));
 
-        // {0} value, {1} its origin, {2} consumer, {3} how to fix.
-        public static readonly DiagnosticDescriptor FullIntoShardedInput = new(
-            RuleIds.FullIntoShardedInput,
-            title: "Replicated value fed to a row layer that expects its input sharded",
-            messageFormat: "'{0}' is replicated ({1}) but {2} expects its input sharded on the last dimension: {3}",
-            Category,
-            DiagnosticSeverity.Error,
-            isEnabledByDefault: true,
-            description: "A row-parallel layer with InputIsParallel = true multiplies its rank's slice of the input features; given the full activation, its shapes do not match.",
-            helpLinkUri: HelpLink(RuleIds.FullIntoShardedInput));
+    // {0} value, {1} its origin, {2} consumer, {3} how to fix.
+    public static readonly DiagnosticDescriptor FullIntoShardedInput = new(
+        RuleIds.FullIntoShardedInput,
+        title: "Replicated value fed to a row layer that expects its input sharded",
+        messageFormat: "'{0}' is replicated ({1}) but {2} expects its input sharded on the last dimension: {3}",
+        Category,
+        DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "A row-parallel layer with InputIsParallel = true multiplies its rank's slice of the input features; given the full activation, its shapes do not match.",
+        helpLinkUri: HelpLink(RuleIds.FullIntoShardedInput));
 
-        // {0} value, {1} what gathers it, {2} what splits it again, {3} cost or empty.
-        public static readonly DiagnosticDescriptor GatherThenSplit = new(
-            RuleIds.GatherThenSplit,
-            title: "Gather followed at once by a re-split",
-            messageFormat: "'{0}' is gathered by {1} and split again at once by {2}: the all-gather is wasted communication{3}; keep it sharded",
-            Category,
-            DiagnosticSeverity.Warning,
-            isEnabledByDefault: true,
-            description: "An all-gather whose result is only sliced again moves bytes every forward for nothing; pass the shard through instead.",
-            helpLinkUri: HelpLink(RuleIds.GatherThenSplit));
+    // {0} value, {1} what gathers it, {2} what splits it again, {3} cost or empty.
+    public static readonly DiagnosticDescriptor GatherThenSplit = new(
+        RuleIds.GatherThenSplit,
+        title: "Gather followed at once by a re-split",
+        messageFormat: "'{0}' is gathered by {1} and split again at once by {2}: the all-gather is wasted communication{3}; keep it sharded",
+        Category,
+        DiagnosticSeverity.Warning,
+        isEnabledByDefault: true,
+        description: "An all-gather whose result is only sliced again moves bytes every forward for nothing; pass the shard through instead.",
+        helpLinkUri: HelpLink(RuleIds.GatherThenSplit));
 
-        // {0} value, {1} its origin, {2} how it escapes.
-        public static readonly DiagnosticDescriptor PartialEscapes = new(
-            RuleIds.PartialEscapes,
-            title: "Partial sum escapes unreduced",
-            messageFormat: "'{0}' is still a partial sum ({1}) and {2} sees only this rank's addend: all-reduce it first with Ops.AllReduce({0})",
-            Category,
-            DiagnosticSeverity.Error,
-            isEnabledByDefault: true,
-            description: "Reading, printing or comparing a partial sum observes one rank's addend, which differs from rank to rank and from the true value.",
-            helpLinkUri: HelpLink(RuleIds.PartialEscapes));
-    }
+    // {0} value, {1} its origin, {2} how it escapes.
+    public static readonly DiagnosticDescriptor PartialEscapes = new(
+        RuleIds.PartialEscapes,
+        title: "Partial sum escapes unreduced",
+        messageFormat: "'{0}' is still a partial sum ({1}) and {2} sees only this rank's addend: all-reduce it first with Ops.AllReduce({0})",
+        Category,
+        DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "Reading, printing or comparing a partial sum observes one rank's addend, which differs from rank to rank and from the true value.",
+        helpLinkUri: HelpLink(RuleIds.PartialEscapes));
+
+    // Parallelism rules: how a module reduces, splits data, sizes shapes and calls collectives. Errors are real
+    // bugs (wrong numbers, a deadlock, a layer the generator drops); warnings are heuristics that read names.
+
+    public static readonly DiagnosticDescriptor PartialSumAveraged = new(
+        id: RuleIds.PartialSumAveraged,
+        title: "Tensor-parallel partial sums reduced with Average",
+        messageFormat: "{0} uses ReduceOp.Average on {1}: tensor-parallel partial sums must be summed, and an average divides the layer's output by the TP degree; use ReduceOp.Sum",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "The ranks of a tensor-parallel group each hold an addend of a row-parallel layer's output; only their sum is the output. Averaging is data-parallel gradient arithmetic and belongs on the data-parallel group.",
+        helpLinkUri: HelpLink(RuleIds.PartialSumAveraged));
+
+    public static readonly DiagnosticDescriptor ShardReducedOverTensorParallelGroup = new(
+        id: RuleIds.ShardReducedOverTensorParallelGroup,
+        title: "Weight shard or its gradient all-reduced over the tensor-parallel group",
+        messageFormat: "{0} reduces '{1}', which belongs to tensor-parallel layer '{2}', over the tensor-parallel group {3}: each rank holds a different shard, so the reduction mixes them; reduce the gradients of sharded weights over the data-parallel group only",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "Rank r of a tensor-parallel group holds slice r of a layer's weight; summing or averaging the slices over that group adds unrelated numbers. Gradients of a sharded weight are reduced over the ranks that hold the same slice: the data-parallel group.",
+        helpLinkUri: HelpLink(RuleIds.ShardReducedOverTensorParallelGroup));
+
+    public static readonly DiagnosticDescriptor DataSplitByTensorParallelGroup = new(
+        id: RuleIds.DataSplitByTensorParallelGroup,
+        title: "Data split by the tensor-parallel group",
+        messageFormat: "'{0}' splits the data '{1}' by {2}: every rank of a tensor-parallel group must see the same batch; shard data by the data-parallel group (mesh.DataParallel.Rank and Size)",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Warning,
+        isEnabledByDefault: true,
+        description: "Tensor parallelism cuts a layer's width, not its batch. A data split keyed on the tensor-parallel rank or size gives the ranks of one group different tokens, and the layer's collectives then combine unrelated rows.",
+        helpLinkUri: HelpLink(RuleIds.DataSplitByTensorParallelGroup));
+
+    public static readonly DiagnosticDescriptor BatchScaledByTensorParallelDegree = new(
+        id: RuleIds.BatchScaledByTensorParallelDegree,
+        title: "Batch size multiplied by the tensor-parallel degree",
+        messageFormat: "'{0}' multiplies the batch '{1}' by the tensor-parallel degree '{2}': tensor parallelism splits each layer's width, not the batch, so the ranks of a group share one batch; scale the batch by the data-parallel degree instead",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Warning,
+        isEnabledByDefault: true,
+        description: "Treating tensor parallelism as data parallelism overstates the global batch by the TP degree, which skews learning rates, schedules and throughput figures.",
+        helpLinkUri: HelpLink(RuleIds.BatchScaledByTensorParallelDegree));
+
+    public static readonly DiagnosticDescriptor ShapeNotDivisibleByDegree = new(
+        id: RuleIds.ShapeNotDivisibleByDegree,
+        title: "Shape not divisible by the tensor-parallel degree",
+        messageFormat: "{0}: {1} {2} is not divisible by tp={3}; valid tp: {4}",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "A Column layer splits its output features and a Row layer its input features into tp equal slices, and attention splits its heads; a size the degree does not divide fails when the module is sharded. The degree comes from a const TensorParallelDegree or TpDegree in the module, the MSBuild property TpDegree, or DeviceMesh.Create(world, dp, tp) with a constant tp.",
+        helpLinkUri: HelpLink(RuleIds.ShapeNotDivisibleByDegree));
+
+    public static readonly DiagnosticDescriptor CollectiveUnderRankCondition = new(
+        id: RuleIds.CollectiveUnderRankCondition,
+        title: "Collective reached by only some ranks",
+        messageFormat: "{0} is a collective, but only the ranks where {1} reach it: the other ranks never call it and the group blocks forever; call collectives on every rank and guard only rank-local work",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "Every rank of a group must call the same collectives in the same order. A collective, or a call that runs one (a tensor-parallel layer's Forward, Redistribute, FullTensor, Ops.AllReduce, DeviceMesh.Create), under a condition on the rank deadlocks the group.",
+        helpLinkUri: HelpLink(RuleIds.CollectiveUnderRankCondition));
+
+    public static readonly DiagnosticDescriptor CollectiveOverWrongGroup = new(
+        id: RuleIds.CollectiveOverWrongGroup,
+        title: "Collective over a group other than the tensor-parallel group",
+        messageFormat: "{0} uses {1}, the {2} group, where the tensor-parallel group is needed: {3}; use the tensor-parallel group (mesh.TensorParallel)",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Warning,
+        isEnabledByDefault: true,
+        description: "The partial sums and shards of a tensor-parallel layer live on its tensor-parallel group. Reducing them over the data-parallel group or the world, or sharding a module over either, combines ranks that hold different batches or different replicas.",
+        helpLinkUri: HelpLink(RuleIds.CollectiveOverWrongGroup));
+
+    public static readonly DiagnosticDescriptor UnsupportedTensorParallelTarget = new(
+        id: RuleIds.UnsupportedTensorParallelTarget,
+        title: "[TensorParallel] on a member the generator cannot shard",
+        messageFormat: "[TensorParallel] on '{0}' has no effect: {1}; the generator skips it",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "The generator shards instance properties and fields of type TpCodegen.Linear declared in non-generic partial classes (nested ones only inside partial classes). Anywhere else it emits nothing, and the layer silently stays dense.",
+        helpLinkUri: HelpLink(RuleIds.UnsupportedTensorParallelTarget));
+
+    public static readonly DiagnosticDescriptor ConflictingTensorParallelOptions = new(
+        id: RuleIds.ConflictingTensorParallelOptions,
+        title: "Conflicting [TensorParallel] options",
+        messageFormat: "{0} layer '{1}': {2}",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "GatherOutput applies only to Column layers; InputIsParallel and ReduceResults only to Row layers. A Row layer with a bias that keeps its output partial (ReduceResults = false) must leave the bias out (SkipBiasAdd = true), or every rank adds it to its partial sum.",
+        helpLinkUri: HelpLink(RuleIds.ConflictingTensorParallelOptions));
 }

@@ -8,7 +8,6 @@ using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
-using TpCodegen.Analyzers.Diagnostics;
 using TpCodegen.Analyzers.Rules.Parallelism;
 
 namespace TpCodegen.Analyzers.Rules;

@@ -7,7 +7,6 @@ using System;
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
-using TpCodegen.Analyzers.Diagnostics;
 using TpCodegen.Analyzers.Rules.Parallelism;
 
 namespace TpCodegen.Analyzers.Rules;

@@ -7,7 +7,6 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
-using TpCodegen.Analyzers.Diagnostics;
 using TpCodegen.Analyzers.Rules.Parallelism;
 
 namespace TpCodegen.Analyzers.Rules;

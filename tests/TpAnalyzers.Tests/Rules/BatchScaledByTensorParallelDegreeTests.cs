@@ -1,4 +1,4 @@
-using TpCodegen.Analyzers.Diagnostics;
+using TpCodegen.Analyzers.Tests.Verifiers;
 using Verify = TpCodegen.Analyzers.Tests.Verifiers.AnalyzerVerifier<TpCodegen.Analyzers.Rules.BatchScaledByTensorParallelDegreeAnalyzer>;
 
 namespace TpCodegen.Analyzers.Tests.Rules;

@@ -1,4 +1,4 @@
-using TpCodegen.Analyzers.Diagnostics;
+using TpCodegen.Analyzers.Tests.Verifiers;
 using TpCodegen.Analyzers.Rules;
 
 namespace TpCodegen.Analyzers.Tests.Rules;
@@ -23,7 +23,7 @@ public sealed class CollectiveOverWrongGroupTests
         Verifiers.AnalyzerVerifier<CollectiveOverWrongGroupAnalyzer>.Diagnostic(Descriptors.CollectiveOverWrongGroup).WithLocation(location).WithArguments(arguments);
 
     [Fact]
-    public Task Layer_output_reduced_over_the_data_parallel_group_or_world_is_flagged() => TensorsReference.VerifyAsync<CollectiveOverWrongGroupAnalyzer>(Usings + Module + """
+    public Task Layer_output_reduced_over_the_data_parallel_group_or_world_is_flagged() => AnalyzerVerifier<CollectiveOverWrongGroupAnalyzer>.VerifyAsync(Usings + Module + """
         class Training
         {
             static void Step(Mlp mlp, DeviceMesh mesh, ProcessGroup world, DTensor x)
@@ -38,7 +38,7 @@ public sealed class CollectiveOverWrongGroupTests
         Diagnostic(1, "'world.AllGather'", "'world'", "world", "its buffer is the output of tensor-parallel layer 'Up', which lives on the tensor-parallel group"));
 
     [Fact]
-    public Task Module_sharded_over_the_data_parallel_group_or_a_mesh_world_is_flagged() => TensorsReference.VerifyAsync<CollectiveOverWrongGroupAnalyzer>(Usings + Module + """
+    public Task Module_sharded_over_the_data_parallel_group_or_a_mesh_world_is_flagged() => AnalyzerVerifier<CollectiveOverWrongGroupAnalyzer>.VerifyAsync(Usings + Module + """
         class Launch
         {
             static void Run(ProcessGroup world, int dp)
@@ -56,7 +56,7 @@ public sealed class CollectiveOverWrongGroupTests
         Diagnostic(2, "'Mlp.Attach'", "'mesh.World'", "world", "the mesh has data-parallel replicas, so splitting over every rank cuts each layer into dp * tp pieces instead of tp"));
 
     [Fact]
-    public Task Tensor_parallel_group_and_plain_worlds_are_not_flagged() => TensorsReference.VerifyAsync<CollectiveOverWrongGroupAnalyzer>(Usings + Module + """
+    public Task Tensor_parallel_group_and_plain_worlds_are_not_flagged() => AnalyzerVerifier<CollectiveOverWrongGroupAnalyzer>.VerifyAsync(Usings + Module + """
         class Launch
         {
             static void NoMesh(ProcessGroup world)

@@ -1,4 +1,4 @@
-using TpCodegen.Analyzers.Diagnostics;
+using TpCodegen.Analyzers.Tests.Verifiers;
 using TpCodegen.Analyzers.Rules;
 using Verify = TpCodegen.Analyzers.Tests.Verifiers.AnalyzerVerifier<TpCodegen.Analyzers.Rules.CollectiveUnderRankConditionAnalyzer>;
 
@@ -9,7 +9,7 @@ public sealed class CollectiveUnderRankConditionTests
     private const string Usings = "using System;\nusing TpCodegen;\nusing TpCodegen.Collectives;\n";
 
     [Fact]
-    public Task Collective_inside_a_rank_branch_is_flagged() => TensorsReference.VerifyAsync<CollectiveUnderRankConditionAnalyzer>(Usings + """
+    public Task Collective_inside_a_rank_branch_is_flagged() => Verify.VerifyAsync(Usings + """
         class Training
         {
             static void Step(ProcessGroup group, float[] loss)
@@ -30,7 +30,7 @@ public sealed class CollectiveUnderRankConditionTests
         Verify.Diagnostic(Descriptors.CollectiveUnderRankCondition).WithLocation(1).WithArguments("'group.Barrier'", "'group.Rank == 0' does not hold"));
 
     [Fact]
-    public Task Calls_that_run_collectives_are_flagged() => TensorsReference.VerifyAsync<CollectiveUnderRankConditionAnalyzer>(Usings + """
+    public Task Calls_that_run_collectives_are_flagged() => Verify.VerifyAsync(Usings + """
         partial class Mlp
         {
             [TensorParallel(Split.Row)] public Linear Down { get; } = new(8, 4);
@@ -54,7 +54,7 @@ public sealed class CollectiveUnderRankConditionTests
         Verify.Diagnostic(Descriptors.CollectiveUnderRankCondition).WithLocation(4).WithArguments("'y.Redistribute'", "'rank == 0' holds"));
 
     [Fact]
-    public Task Collective_after_an_early_return_by_rank_is_flagged() => TensorsReference.VerifyAsync<CollectiveUnderRankConditionAnalyzer>(Usings + """
+    public Task Collective_after_an_early_return_by_rank_is_flagged() => Verify.VerifyAsync(Usings + """
         class Training
         {
             static void Save(ProcessGroup tp, float[] weights)
@@ -84,7 +84,7 @@ public sealed class CollectiveUnderRankConditionTests
         Verify.Diagnostic(Descriptors.CollectiveUnderRankCondition).WithLocation(2).WithArguments("'tp.Barrier'", "'tp.Rank > 0' holds"));
 
     [Fact]
-    public Task Rank_switch_and_short_circuit_are_flagged() => TensorsReference.VerifyAsync<CollectiveUnderRankConditionAnalyzer>(Usings + """
+    public Task Rank_switch_and_short_circuit_are_flagged() => Verify.VerifyAsync(Usings + """
         class Training
         {
             static void Step(ProcessGroup group, DTensor y, float[] buffer)
@@ -103,7 +103,7 @@ public sealed class CollectiveUnderRankConditionTests
         Verify.Diagnostic(Descriptors.CollectiveUnderRankCondition).WithLocation(1).WithArguments("'y.Redistribute'", "'group.Rank == 0' holds"));
 
     [Fact]
-    public Task Collectives_every_rank_reaches_are_not_flagged() => TensorsReference.VerifyAsync<CollectiveUnderRankConditionAnalyzer>(Usings + """
+    public Task Collectives_every_rank_reaches_are_not_flagged() => Verify.VerifyAsync(Usings + """
         partial class LlamaMlp(int hidden, int intermediate)
         {
             [TensorParallel(Split.Column)] public Linear Gate { get; } = new(hidden, intermediate);

@@ -1,4 +1,4 @@
-using TpCodegen.Analyzers.Diagnostics;
+using TpCodegen.Analyzers.Tests.Verifiers;
 using Fix = TpCodegen.Analyzers.Tests.Verifiers.CodeFixVerifier<TpCodegen.Analyzers.Rules.ConflictingTensorParallelOptionsAnalyzer, TpCodegen.Analyzers.CodeFixes.RemoveConflictingOptionCodeFix>;
 using Verify = TpCodegen.Analyzers.Tests.Verifiers.AnalyzerVerifier<TpCodegen.Analyzers.Rules.ConflictingTensorParallelOptionsAnalyzer>;
 

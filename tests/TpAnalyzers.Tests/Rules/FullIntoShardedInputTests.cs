@@ -1,3 +1,4 @@
+using TpCodegen.Analyzers.Tests.Verifiers;
 using Microsoft.CodeAnalysis.Testing;
 using Verify = TpCodegen.Analyzers.Tests.Verifiers.AnalyzerVerifier<TpCodegen.Analyzers.Rules.FullIntoShardedInputAnalyzer>;
 using VerifyFix = TpCodegen.Analyzers.Tests.Verifiers.CodeFixVerifier<TpCodegen.Analyzers.Rules.FullIntoShardedInputAnalyzer, TpCodegen.Analyzers.CodeFixes.FullIntoShardedInputCodeFix>;

@@ -1,3 +1,4 @@
+using TpCodegen.Analyzers.Tests.Verifiers;
 using Verify = TpCodegen.Analyzers.Tests.Verifiers.AnalyzerVerifier<TpCodegen.Analyzers.Rules.GatherThenSplitAnalyzer>;
 
 namespace TpCodegen.Analyzers.Tests.Rules;

@@ -1,3 +1,4 @@
+using TpCodegen.Analyzers.Tests.Verifiers;
 using Verify = TpCodegen.Analyzers.Tests.Verifiers.AnalyzerVerifier<TpCodegen.Analyzers.Rules.PartialAddedBeforeReduceAnalyzer>;
 using VerifyFix = TpCodegen.Analyzers.Tests.Verifiers.CodeFixVerifier<TpCodegen.Analyzers.Rules.PartialAddedBeforeReduceAnalyzer, TpCodegen.Analyzers.CodeFixes.ReduceBeforeAddCodeFix>;
 

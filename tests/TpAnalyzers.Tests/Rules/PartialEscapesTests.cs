@@ -1,3 +1,4 @@
+using TpCodegen.Analyzers.Tests.Verifiers;
 using Verify = TpCodegen.Analyzers.Tests.Verifiers.AnalyzerVerifier<TpCodegen.Analyzers.Rules.PartialEscapesAnalyzer>;
 using VerifyFix = TpCodegen.Analyzers.Tests.Verifiers.CodeFixVerifier<TpCodegen.Analyzers.Rules.PartialEscapesAnalyzer, TpCodegen.Analyzers.CodeFixes.WrapInAllReduceCodeFix>;
 

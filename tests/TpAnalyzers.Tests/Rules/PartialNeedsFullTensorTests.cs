@@ -1,3 +1,4 @@
+using TpCodegen.Analyzers.Tests.Verifiers;
 using TpCodegen.Analyzers.CodeFixes;
 using TpCodegen.Analyzers.Rules;
 using Verify = TpCodegen.Analyzers.Tests.Verifiers.AnalyzerVerifier<TpCodegen.Analyzers.Rules.PartialNeedsFullTensorAnalyzer>;

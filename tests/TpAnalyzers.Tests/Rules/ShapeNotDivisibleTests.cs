@@ -1,5 +1,5 @@
+using TpCodegen.Analyzers.Tests.Verifiers;
 using Microsoft.CodeAnalysis.Testing;
-using TpCodegen.Analyzers.Diagnostics;
 using TpCodegen.Analyzers.Rules;
 using Verify = TpCodegen.Analyzers.Tests.Verifiers.AnalyzerVerifier<TpCodegen.Analyzers.Rules.ShapeNotDivisibleAnalyzer>;
 

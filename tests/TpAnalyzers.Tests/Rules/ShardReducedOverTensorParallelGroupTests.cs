@@ -1,4 +1,4 @@
-using TpCodegen.Analyzers.Diagnostics;
+using TpCodegen.Analyzers.Tests.Verifiers;
 using TpCodegen.Analyzers.Rules;
 using Verify = TpCodegen.Analyzers.Tests.Verifiers.AnalyzerVerifier<TpCodegen.Analyzers.Rules.ShardReducedOverTensorParallelGroupAnalyzer>;
 
@@ -39,7 +39,7 @@ public sealed class ShardReducedOverTensorParallelGroupTests
             .WithArguments("'tpGroup.ReduceScatter'", "mlp.Down.Bias", "Down", "'tpGroup'"));
 
     [Fact]
-    public Task Correct_gradient_reductions_are_not_flagged() => TensorsReference.VerifyAsync<ShardReducedOverTensorParallelGroupAnalyzer>(Usings + Module + """
+    public Task Correct_gradient_reductions_are_not_flagged() => Verify.VerifyAsync(Usings + Module + """
         class Training
         {
             static void Sync(Mlp mlp, DeviceMesh mesh, ProcessGroup tp, DTensor x, float[] lossGrad)
