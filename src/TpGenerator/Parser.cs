@@ -5,7 +5,6 @@ using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Operations;
 using TpCodegen.Generator.Helpers;
 using TpCodegen.Generator.Model;
 
@@ -61,7 +60,7 @@ internal static class Parser
         if (split == SplitKind.Column) { inputIsParallel = true; reduce = true; }
         else gather = false;
 
-        var (inFeatures, outFeatures, hasBias) = ParseConstantShape(context.SemanticModel, initializer, cancellationToken);
+        var (inFeatures, outFeatures, hasBias) = ParseConstantShape(module, initializer);
         string name = context.TargetSymbol.Name;
         return new LayerSpec(hierarchy, name, Escape(name), split, gather, inputIsParallel, reduce, skipBias, inFeatures, outFeatures, hasBias);
     }
@@ -131,29 +130,61 @@ internal static class Parser
     /// The shape an initializer such as <c>new(4096, 11008)</c> or <c>new Linear(4096, 11008, bias: false)</c> fixes at
     /// compile time; each part is null when it is not a constant (for example a constructor parameter).
     /// </summary>
-    private static (int? In, int? Out, bool? Bias) ParseConstantShape(SemanticModel model, ExpressionSyntax? initializer, CancellationToken cancellationToken)
+    /// <remarks>
+    /// FAWMN re-runs this transform for every marked member whenever the compilation changes (any keystroke), so it reads
+    /// the arguments from syntax and never binds: binding the initializer (even one name in it) cost about 0.4 ms per
+    /// layer per edit. A constant is a literal or a const field of the module or a containing type, by simple name;
+    /// anything else is read from the layer at run time. Linear is sealed, so any <c>new</c> assigned to a Linear member
+    /// creates a Linear(inFeatures, outFeatures, bias = true, seed = null).
+    /// </remarks>
+    private static (int? In, int? Out, bool? Bias) ParseConstantShape(INamedTypeSymbol module, ExpressionSyntax? initializer)
     {
-        if (initializer is null) return (null, null, null);
-        var operation = model.GetOperation(initializer, cancellationToken);
-        while (operation is IConversionOperation conversion) operation = conversion.Operand;
-        if (operation is not IObjectCreationOperation creation || creation.Constructor is null || !IsLinear(creation.Constructor.ContainingType))
-            return (null, null, null);
-
-        int? inFeatures = null, outFeatures = null;
-        bool? bias = null;
-        foreach (var argument in creation.Arguments)
+        var arguments = initializer switch
         {
-            var constant = argument.Value.ConstantValue;
-            if (!constant.HasValue || argument.Parameter is null) continue;
-            switch (argument.Parameter.Name, constant.Value)
+            ImplicitObjectCreationExpressionSyntax implicitNew => implicitNew.ArgumentList.Arguments,
+            ObjectCreationExpressionSyntax { ArgumentList: { } list } explicitNew when TypeName(explicitNew.Type) == LinearName => list.Arguments,
+            _ => default(SeparatedSyntaxList<ArgumentSyntax>?),
+        };
+        if (arguments is not { } args) return (null, null, null);
+
+        object? inFeatures = null, outFeatures = null, bias = true; // bias defaults to true when not passed
+        string[] positional = ["inFeatures", "outFeatures", "bias", "seed"];
+        for (int i = 0; i < args.Count; i++)
+        {
+            var argument = args[i];
+            string? parameter = argument.NameColon?.Name.Identifier.ValueText ?? (i < positional.Length ? positional[i] : null);
+            object? value = ConstantOf(module, argument.Expression);
+            switch (parameter)
             {
-                case ("inFeatures", int value): inFeatures = value; break;
-                case ("outFeatures", int value): outFeatures = value; break;
-                case ("bias", bool value): bias = value; break;
+                case "inFeatures": inFeatures = value; break;
+                case "outFeatures": outFeatures = value; break;
+                case "bias": bias = value; break;
             }
         }
-        return (inFeatures, outFeatures, bias);
+        return (inFeatures as int?, outFeatures as int?, bias as bool?);
     }
+
+    private static object? ConstantOf(INamedTypeSymbol module, ExpressionSyntax expression)
+    {
+        if (expression is LiteralExpressionSyntax literal) return literal.Token.Value;
+        if (expression is not IdentifierNameSyntax name) return null;
+        // The innermost declaration of the name wins, as in C# lookup; a non-const member of that name hides outer consts.
+        for (var type = module; type is not null; type = type.ContainingType)
+        {
+            var members = type.GetMembers(name.Identifier.ValueText);
+            if (members.IsEmpty) continue;
+            return members[0] is IFieldSymbol { IsConst: true, HasConstantValue: true } field ? field.ConstantValue : null;
+        }
+        return null;
+    }
+
+    private static string? TypeName(TypeSyntax type) => type switch
+    {
+        IdentifierNameSyntax name => name.Identifier.ValueText,
+        QualifiedNameSyntax qualified => qualified.Right.Identifier.ValueText,
+        AliasQualifiedNameSyntax alias => alias.Name.Identifier.ValueText,
+        _ => null,
+    };
 
     private static string Escape(string identifier) =>
         SyntaxFacts.GetKeywordKind(identifier) != SyntaxKind.None ? "@" + identifier : identifier;

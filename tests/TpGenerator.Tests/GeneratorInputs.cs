@@ -122,6 +122,18 @@ internal static class GeneratorInputs
                 }
             }
             """,
+        ["ConstantShapes"] = Usings + """
+            namespace Demo;
+
+            public partial class Llama7bMlp
+            {
+                private const int Hidden = 4096;
+                private const int Intermediate = 11008;
+
+                [TensorParallel(Split.Column)] public Linear Gate { get; } = new(Hidden, Intermediate, bias: false);
+                [TensorParallel(Split.Row)] public Linear Down { get; } = new Linear(inFeatures: Intermediate, outFeatures: Hidden, bias: false);
+            }
+            """,
         ["GlobalNamespace"] = Usings + """
             public partial class Mlp
             {
