@@ -40,6 +40,13 @@ public abstract class ShardedLinear
     /// <summary>The placement <see cref="Forward"/> returns.</summary>
     public abstract PlacementKind OutputPlacement { get; }
 
+    /// <summary>
+    /// The bias this shard's forward leaves out of its output (SkipBiasAdd), for the caller to add in a fused epilogue:
+    /// a column shard's slice of the bias, or a row shard's whole bias (added once, after the reduce). Empty when the
+    /// forward adds its own bias or the layer has none.
+    /// </summary>
+    public virtual ReadOnlyMemory<float> SkippedBias => ReadOnlyMemory<float>.Empty;
+
     /// <summary>Checks the input's placement and group, then runs the shard's forward.</summary>
     public DTensor Forward(DTensor x)
     {

@@ -1,0 +1,28 @@
+namespace TpCodegen.Generator.Model;
+
+/// <summary>
+/// One <c>[TensorParallel]</c> member, as the emitter needs it. Options that do not apply to the split are normalised
+/// (a Column layer always has InputIsParallel = ReduceResults = true, a Row layer GatherOutput = false), so editing
+/// an option that does nothing does not regenerate anything.
+/// </summary>
+/// <param name="MemberName">The property or field name, unescaped (used in strings and checkpoint names).</param>
+/// <param name="MemberAccess">The name as C# code must write it (keywords escaped with @).</param>
+/// <param name="InFeatures">The input features when the initializer passes a compile-time constant, else null.</param>
+/// <param name="OutFeatures">The output features when the initializer passes a compile-time constant, else null.</param>
+/// <param name="HasBias">Whether the layer has a bias, when the initializer makes it known, else null.</param>
+internal sealed record LayerSpec(
+    TypeHierarchy Module,
+    string MemberName,
+    string MemberAccess,
+    SplitKind Split,
+    bool GatherOutput,
+    bool InputIsParallel,
+    bool ReduceResults,
+    bool SkipBiasAdd,
+    int? InFeatures,
+    int? OutFeatures,
+    bool? HasBias)
+{
+    /// <summary>The generated nested class that holds this layer's shard.</summary>
+    public string ShardClassName => MemberName + (Split == SplitKind.Column ? "ColumnShard" : "RowShard");
+}

@@ -1,0 +1,191 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using TpCodegen.Generator.Helpers;
+using TpCodegen.Generator.Model;
+
+namespace TpCodegen.Generator;
+
+/// <summary>
+/// Turns a marked member into a <see cref="LayerSpec"/>: the only code of the generator that touches symbols and
+/// syntax. Whatever it cannot handle (not a TpCodegen.Linear, a static member, a containing type that is not partial,
+/// is generic, or is not a class) yields null and no code: the TpCodegen analyzers explain those cases to the author.
+/// </summary>
+internal static class Parser
+{
+    private const string LinearName = "Linear";
+    private const string RuntimeNamespace = "TpCodegen";
+
+    /// <summary>The transform of <c>ForAttributeWithMetadataName</c>: a property or a field declarator with the attribute.</summary>
+    public static LayerSpec? ParseLayer(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        if (context.Attributes.Length != 1) return null;
+        var (memberType, initializer) = context.TargetSymbol switch
+        {
+            IPropertySymbol { IsStatic: false, IsIndexer: false, GetMethod: not null } property =>
+                (property.Type, (context.TargetNode as PropertyDeclarationSyntax)?.Initializer?.Value),
+            IFieldSymbol { IsStatic: false, IsConst: false } field =>
+                (field.Type, (context.TargetNode as VariableDeclaratorSyntax)?.Initializer?.Value),
+            _ => ((ITypeSymbol?)null, (ExpressionSyntax?)null),
+        };
+        if (memberType is null || !IsLinear(memberType)) return null;
+
+        var module = context.TargetSymbol.ContainingType;
+        if (module is null || module.TypeKind != TypeKind.Class || module.IsStatic) return null;
+        var hierarchy = ParseHierarchy(module, cancellationToken);
+        if (hierarchy is null) return null;
+
+        var attribute = context.Attributes[0];
+        if (attribute.ConstructorArguments.Length != 1 || attribute.ConstructorArguments[0].Value is not int splitValue) return null;
+        if (splitValue is not ((int)SplitKind.Column or (int)SplitKind.Row)) return null;
+        var split = (SplitKind)splitValue;
+
+        // Defaults as TensorParallelAttribute declares them.
+        bool gather = false, inputIsParallel = true, reduce = true, skipBias = false;
+        foreach (var named in attribute.NamedArguments)
+        {
+            if (named.Value.Value is not bool value) continue;
+            switch (named.Key)
+            {
+                case "GatherOutput": gather = value; break;
+                case "InputIsParallel": inputIsParallel = value; break;
+                case "ReduceResults": reduce = value; break;
+                case "SkipBiasAdd": skipBias = value; break;
+            }
+        }
+        if (split == SplitKind.Column) { inputIsParallel = true; reduce = true; }
+        else gather = false;
+
+        var (inFeatures, outFeatures, hasBias) = ParseConstantShape(module, initializer);
+        string name = context.TargetSymbol.Name;
+        return new LayerSpec(hierarchy, name, Escape(name), split, gather, inputIsParallel, reduce, skipBias, inFeatures, outFeatures, hasBias);
+    }
+
+    /// <summary>Groups the layers by module (source order within a module, modules by metadata name, ordinal).</summary>
+    public static ImmutableArray<ModuleSpec> GroupByModule(ImmutableArray<LayerSpec> layers, CancellationToken cancellationToken)
+    {
+        var byModule = new Dictionary<string, List<LayerSpec>>(System.StringComparer.Ordinal);
+        foreach (var layer in layers)
+        {
+            if (!byModule.TryGetValue(layer.Module.MetadataName, out var list))
+                byModule.Add(layer.Module.MetadataName, list = new List<LayerSpec>());
+            list.Add(layer);
+        }
+        return byModule
+            .OrderBy(pair => pair.Key, System.StringComparer.Ordinal)
+            .Select(pair => new ModuleSpec(pair.Value[0].Module, new EquatableArray<LayerSpec>(pair.Value)))
+            .ToImmutableArray();
+    }
+
+    private static bool IsLinear(ITypeSymbol type) =>
+        type is INamedTypeSymbol { Name: LinearName, IsGenericType: false, ContainingType: null } named &&
+        named.ContainingNamespace is { Name: RuntimeNamespace, ContainingNamespace.IsGlobalNamespace: true };
+
+    /// <summary>The module and its containing types, outermost first; null when one of them cannot be re-opened as a partial.</summary>
+    private static TypeHierarchy? ParseHierarchy(INamedTypeSymbol module, CancellationToken cancellationToken)
+    {
+        var types = new List<ContainingType>();
+        var metadataNames = new List<string>();
+        for (var type = module; type is not null; type = type.ContainingType)
+        {
+            if (type.IsGenericType || !IsPartialEverywhere(type, cancellationToken)) return null;
+            string keyword = (type.TypeKind, type.IsRecord) switch
+            {
+                (TypeKind.Class, true) => "record",
+                (TypeKind.Class, false) => "class",
+                (TypeKind.Struct, true) => "record struct",
+                (TypeKind.Struct, false) => "struct",
+                (TypeKind.Interface, _) => "interface",
+                _ => "",
+            };
+            if (keyword.Length == 0) return null;
+            types.Insert(0, new ContainingType(keyword, Escape(type.Name)));
+            metadataNames.Insert(0, type.MetadataName);
+        }
+
+        string ns = module.ContainingNamespace is { IsGlobalNamespace: false } containing ? containing.ToDisplayString() : "";
+        string metadataName = (ns.Length == 0 ? "" : ns + ".") + string.Join("+", metadataNames);
+        string fullyQualified = module.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+        string display = module.ToDisplayString(SymbolDisplayFormat.CSharpErrorMessageFormat);
+        return new TypeHierarchy(ns, metadataName, fullyQualified, display, new EquatableArray<ContainingType>(types));
+    }
+
+    private static bool IsPartialEverywhere(INamedTypeSymbol type, CancellationToken cancellationToken)
+    {
+        if (type.DeclaringSyntaxReferences.IsEmpty) return false;
+        foreach (var reference in type.DeclaringSyntaxReferences)
+        {
+            if (reference.GetSyntax(cancellationToken) is not TypeDeclarationSyntax declaration ||
+                !declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
+                return false;
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// The shape an initializer such as <c>new(4096, 11008)</c> or <c>new Linear(4096, 11008, bias: false)</c> fixes at
+    /// compile time; each part is null when it is not a constant (for example a constructor parameter).
+    /// </summary>
+    /// <remarks>
+    /// FAWMN re-runs this transform for every marked member whenever the compilation changes (any keystroke), so it reads
+    /// the arguments from syntax and never binds: binding the initializer (even one name in it) cost about 0.4 ms per
+    /// layer per edit. A constant is a literal or a const field of the module or a containing type, by simple name;
+    /// anything else is read from the layer at run time. Linear is sealed, so any <c>new</c> assigned to a Linear member
+    /// creates a Linear(inFeatures, outFeatures, bias = true, seed = null).
+    /// </remarks>
+    private static (int? In, int? Out, bool? Bias) ParseConstantShape(INamedTypeSymbol module, ExpressionSyntax? initializer)
+    {
+        var arguments = initializer switch
+        {
+            ImplicitObjectCreationExpressionSyntax implicitNew => implicitNew.ArgumentList.Arguments,
+            ObjectCreationExpressionSyntax { ArgumentList: { } list } explicitNew when TypeName(explicitNew.Type) == LinearName => list.Arguments,
+            _ => default(SeparatedSyntaxList<ArgumentSyntax>?),
+        };
+        if (arguments is not { } args) return (null, null, null);
+
+        object? inFeatures = null, outFeatures = null, bias = true; // bias defaults to true when not passed
+        string[] positional = ["inFeatures", "outFeatures", "bias", "seed"];
+        for (int i = 0; i < args.Count; i++)
+        {
+            var argument = args[i];
+            string? parameter = argument.NameColon?.Name.Identifier.ValueText ?? (i < positional.Length ? positional[i] : null);
+            object? value = ConstantOf(module, argument.Expression);
+            switch (parameter)
+            {
+                case "inFeatures": inFeatures = value; break;
+                case "outFeatures": outFeatures = value; break;
+                case "bias": bias = value; break;
+            }
+        }
+        return (inFeatures as int?, outFeatures as int?, bias as bool?);
+    }
+
+    private static object? ConstantOf(INamedTypeSymbol module, ExpressionSyntax expression)
+    {
+        if (expression is LiteralExpressionSyntax literal) return literal.Token.Value;
+        if (expression is not IdentifierNameSyntax name) return null;
+        // The innermost declaration of the name wins, as in C# lookup; a non-const member of that name hides outer consts.
+        for (var type = module; type is not null; type = type.ContainingType)
+        {
+            var members = type.GetMembers(name.Identifier.ValueText);
+            if (members.IsEmpty) continue;
+            return members[0] is IFieldSymbol { IsConst: true, HasConstantValue: true } field ? field.ConstantValue : null;
+        }
+        return null;
+    }
+
+    private static string? TypeName(TypeSyntax type) => type switch
+    {
+        IdentifierNameSyntax name => name.Identifier.ValueText,
+        QualifiedNameSyntax qualified => qualified.Right.Identifier.ValueText,
+        AliasQualifiedNameSyntax alias => alias.Name.Identifier.ValueText,
+        _ => null,
+    };
+
+    private static string Escape(string identifier) =>
+        SyntaxFacts.GetKeywordKind(identifier) != SyntaxKind.None ? "@" + identifier : identifier;
+}

@@ -1,0 +1,165 @@
+namespace TpCodegen.Generator.Tests;
+
+/// <summary>Representative inputs: one snapshot folder each under Snapshots/.</summary>
+internal static class GeneratorInputs
+{
+    private const string Usings = """
+        using TpCodegen;
+
+        """;
+
+    public static readonly IReadOnlyDictionary<string, string> Cases = new SortedDictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["Column"] = Usings + """
+            namespace Demo;
+
+            public partial class Projection
+            {
+                [TensorParallel(Split.Column)] public Linear Proj { get; } = new(12, 36);
+            }
+            """,
+        ["ColumnGather"] = Usings + """
+            namespace Demo;
+
+            public partial class Projection
+            {
+                [TensorParallel(Split.Column, GatherOutput = true)] public Linear Proj { get; } = new(12, 36);
+            }
+            """,
+        ["ColumnNoBias"] = Usings + """
+            namespace Demo;
+
+            public partial class Projection
+            {
+                [TensorParallel(Split.Column)] public Linear Proj { get; } = new Linear(12, 36, bias: false);
+            }
+            """,
+        ["ColumnSkipBiasAdd"] = Usings + """
+            namespace Demo;
+
+            public partial class Projection
+            {
+                [TensorParallel(Split.Column, SkipBiasAdd = true)] public Linear Proj { get; } = new(12, 36);
+            }
+            """,
+        ["Row"] = Usings + """
+            namespace Demo;
+
+            public partial class Projection
+            {
+                [TensorParallel(Split.Row)] public Linear Proj { get; } = new(36, 12);
+            }
+            """,
+        ["RowNoBias"] = Usings + """
+            namespace Demo;
+
+            public partial class Projection
+            {
+                [TensorParallel(Split.Row)] public Linear Proj { get; } = new(36, 12, false);
+            }
+            """,
+        ["RowScatterInput"] = Usings + """
+            namespace Demo;
+
+            public partial class Projection
+            {
+                [TensorParallel(Split.Row, InputIsParallel = false)] public Linear Proj { get; } = new(36, 12);
+            }
+            """,
+        ["RowNoReduce"] = Usings + """
+            namespace Demo;
+
+            public partial class Projection
+            {
+                [TensorParallel(Split.Row, ReduceResults = false)] public Linear Proj { get; } = new(36, 12);
+            }
+            """,
+        ["RowSkipBiasAdd"] = Usings + """
+            namespace Demo;
+
+            public partial class Projection
+            {
+                [TensorParallel(Split.Row, SkipBiasAdd = true)] public Linear Proj { get; } = new(36, 12);
+            }
+            """,
+        ["LlamaMlp"] = Usings + """
+            namespace Demo;
+
+            public partial class LlamaMlp(int hidden, int intermediate)
+            {
+                [TensorParallel(Split.Column)] public Linear Gate { get; } = new(hidden, intermediate, bias: false);
+                [TensorParallel(Split.Column)] public Linear Up { get; } = new(hidden, intermediate, bias: false);
+                [TensorParallel(Split.Row)] public Linear Down { get; } = new(intermediate, hidden, bias: false);
+
+                public DTensor Forward(DTensor x) => Down.Forward(Ops.Silu(Gate.Forward(x)) * Up.Forward(x));
+            }
+            """,
+        ["Attention"] = Usings + """
+            namespace Demo
+            {
+                /// <summary>The projections of multi-head attention; fields, not properties.</summary>
+                public partial class AttentionProjections
+                {
+                    [TensorParallel(Split.Column)] public readonly Linear Q = new(64, 64);
+                    [TensorParallel(Split.Column)] public readonly Linear K = new(64, 64), V = new(64, 64);
+                    [TensorParallel(Split.Row)] public readonly Linear O = new(64, 64);
+                }
+            }
+            """,
+        ["NestedTypes"] = Usings + """
+            namespace Models.Blocks
+            {
+                public static partial class Transformer
+                {
+                    internal partial record struct Config
+                    {
+                        public sealed partial class Mlp
+                        {
+                            [TensorParallel(Split.Column)] internal Linear @in = new(8, 24);
+                            [TensorParallel(Split.Row)] internal Linear @out { get; set; } = new(24, 8);
+                        }
+                    }
+                }
+            }
+            """,
+        ["ConstantShapes"] = Usings + """
+            namespace Demo;
+
+            public partial class Llama7bMlp
+            {
+                private const int Hidden = 4096;
+                private const int Intermediate = 11008;
+
+                [TensorParallel(Split.Column)] public Linear Gate { get; } = new(Hidden, Intermediate, bias: false);
+                [TensorParallel(Split.Row)] public Linear Down { get; } = new Linear(inFeatures: Intermediate, outFeatures: Hidden, bias: false);
+            }
+            """,
+        ["GlobalNamespace"] = Usings + """
+            public partial class Mlp
+            {
+                private readonly int _hidden;
+
+                public Mlp(int hidden)
+                {
+                    _hidden = hidden;
+                    Up = new Linear(hidden, 4 * hidden);
+                    Down = new Linear(4 * hidden, hidden);
+                }
+
+                [TensorParallel(Split.Column)] public Linear Up { get; }
+                [TensorParallel(Split.Row)] public Linear Down { get; }
+            }
+            """,
+    };
+
+    /// <summary>Inputs the generator must leave alone (the analyzers explain them): no generated source at all.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Unsupported = new SortedDictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["NotPartial"] = Usings + "public class M { [TensorParallel(Split.Column)] public Linear A { get; } = new(4, 8); }",
+        ["ContainerNotPartial"] = Usings + "public class Outer { public partial class M { [TensorParallel(Split.Column)] public Linear A { get; } = new(4, 8); } }",
+        ["GenericModule"] = Usings + "public partial class M<T> { [TensorParallel(Split.Column)] public Linear A { get; } = new(4, 8); }",
+        ["NotALinear"] = Usings + "public partial class M { [TensorParallel(Split.Column)] public object A { get; } = new(); }",
+        ["StaticMember"] = Usings + "public partial class M { [TensorParallel(Split.Column)] public static Linear A { get; } = new(4, 8); }",
+        ["StructModule"] = Usings + "public partial struct M { [TensorParallel(Split.Column)] public Linear A { get; } }",
+    };
+}
