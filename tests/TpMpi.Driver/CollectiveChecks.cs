@@ -12,16 +12,10 @@ namespace TpCodegen.MpiDriver;
 /// Inputs are small integers held in floats, so every partial sum is exact whatever order MPI adds in,
 /// and the checks can compare for equality.
 /// </remarks>
-internal sealed class CollectiveChecks(ProcessGroup world)
+internal sealed class CollectiveChecks(ProcessGroup world, CheckReporter reporter)
 {
     private static readonly int[] Lengths = [1, 7, 1000, 4097];
     private static readonly ReduceOp[] Ops = [ReduceOp.Sum, ReduceOp.Average, ReduceOp.Max, ReduceOp.Min];
-
-    /// <summary>Checks that failed on some rank.</summary>
-    public int Failed { get; private set; }
-
-    /// <summary>Checks run.</summary>
-    public int Count { get; private set; }
 
     /// <summary>The input element <paramref name="index"/> of world rank <paramref name="rank"/> for the check numbered <paramref name="salt"/>.</summary>
     private static float Input(int rank, int index, int salt) => ((rank * 37 + index * 11 + salt * 5) % 29) - 14;
@@ -55,9 +49,6 @@ internal sealed class CollectiveChecks(ProcessGroup world)
         for (int tp = 1; tp <= world.Size; tp++)
             if (world.Size % tp == 0)
                 Mesh(world.Size / tp, tp, ++salt);
-
-        if (world.Rank == 0)
-            Console.WriteLine($"SUMMARY {Count - Failed} passed, {Failed} failed on {world.Name} of {world.Size} ranks ({Launcher.BackendName})");
     }
 
     // The world ranks whose inputs make up `group`'s reduction; for the world group, all of them.
@@ -75,7 +66,7 @@ internal sealed class CollectiveChecks(ProcessGroup world)
             expected[i] = Reduce(members, m => Input(m, i, salt), op);
 
         group.AllReduce(buffer, op);
-        Report($"{prefix}allreduce {Name(op)} len={length}", Compare(buffer, expected));
+        reporter.Report($"{prefix}allreduce {Name(op)} len={length}", Compare(buffer, expected));
     }
 
     private void AllGather(ProcessGroup group, int length, int salt, int[]? members = null, string prefix = "")
@@ -91,7 +82,7 @@ internal sealed class CollectiveChecks(ProcessGroup world)
                 expected[r * length + i] = Input(members[r], i, salt);
 
         group.AllGather(send, receive);
-        Report($"{prefix}allgather len={length}", Compare(receive, expected));
+        reporter.Report($"{prefix}allgather len={length}", Compare(receive, expected));
     }
 
     private void ReduceScatter(ProcessGroup group, int length, ReduceOp op, int salt)
@@ -109,7 +100,7 @@ internal sealed class CollectiveChecks(ProcessGroup world)
         }
 
         group.ReduceScatter(send, receive, op);
-        Report($"reducescatter {Name(op)} len={length}", Compare(receive, expected));
+        reporter.Report($"reducescatter {Name(op)} len={length}", Compare(receive, expected));
     }
 
     private void Broadcast(ProcessGroup group, int length, int root, int salt)
@@ -122,7 +113,7 @@ internal sealed class CollectiveChecks(ProcessGroup world)
             expected[i] = Input(root, i, salt);
 
         group.Broadcast(buffer, root);
-        Report($"broadcast root={root} len={length}", Compare(buffer, expected));
+        reporter.Report($"broadcast root={root} len={length}", Compare(buffer, expected));
     }
 
     private void Barrier()
@@ -133,7 +124,7 @@ internal sealed class CollectiveChecks(ProcessGroup world)
             world.Barrier();
         var count = new float[] { 1 };
         world.AllReduce(count);
-        Report("barrier x10", count[0] == world.Size ? null : $"after the barriers, AllReduce of 1 gave {count[0]}, expected {world.Size}");
+        reporter.Report("barrier x10", count[0] == world.Size ? null : $"after the barriers, AllReduce of 1 gave {count[0]}, expected {world.Size}");
     }
 
     // The hot path pins the caller's span and makes one MPI call: after warm-up it must not allocate at all.
@@ -156,7 +147,7 @@ internal sealed class CollectiveChecks(ProcessGroup world)
         for (int i = 0; i < 100; i++)
             Round();
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Report("collectives allocate nothing", allocated == 0 ? null : $"100 rounds of every collective allocated {allocated} bytes");
+        reporter.Report("collectives allocate nothing", allocated == 0 ? null : $"100 rounds of every collective allocated {allocated} bytes");
     }
 
     private void Mesh(int dp, int tp, int salt)
@@ -170,7 +161,7 @@ internal sealed class CollectiveChecks(ProcessGroup world)
             shape = $"tp group is rank {mesh.TensorParallel.Rank} of {mesh.TensorParallel.Size}, expected {column} of {tp}";
         else if (mesh.DataParallel.Size != dp || mesh.DataParallel.Rank != row)
             shape = $"dp group is rank {mesh.DataParallel.Rank} of {mesh.DataParallel.Size}, expected {row} of {dp}";
-        Report(prefix + "split ranks", shape);
+        reporter.Report(prefix + "split ranks", shape);
 
         // Megatron layout: a tp group is consecutive world ranks; a dp group strides by tp.
         int[] tpMembers = Enumerable.Range(0, tp).Select(j => row * tp + j).ToArray();
@@ -210,19 +201,5 @@ internal sealed class CollectiveChecks(ProcessGroup world)
     }
 
     // Every rank reports to every other whether it passed, so that rank 0 can print one line per check.
-    private void Report(string check, string? failure)
-    {
-        Count++;
-        if (failure is not null)
-            Console.Error.WriteLine($"rank {world.Rank}: {check}: {failure}");
-        var flags = new float[world.Size];
-        world.AllGather([failure is null ? 0f : 1f], flags);
-        var failedRanks = Enumerable.Range(0, world.Size).Where(r => flags[r] != 0).ToArray();
-        if (failedRanks.Length > 0)
-            Failed++;
-        if (world.Rank == 0)
-            Console.WriteLine(failedRanks.Length == 0 ? $"PASS {check}" : $"FAIL {check} (ranks {string.Join(", ", failedRanks)})");
-    }
-
     private static string Name(ReduceOp op) => op.ToString().ToLowerInvariant();
 }

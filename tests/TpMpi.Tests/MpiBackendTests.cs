@@ -8,7 +8,7 @@ public sealed class MpiBackendTests
     [MpiTheory]
     [InlineData(2)]
     [InlineData(4)]
-    public void Every_collective_matches_the_sequential_reference(int ranks)
+    public void Every_collective_and_generated_layer_matches_the_sequential_reference(int ranks)
     {
         var job = MpiJob.Run(ranks, "checks", "--ranks", ranks.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
@@ -68,6 +68,13 @@ public sealed class MpiBackendTests
             yield return $"PASS {mesh} tp allreduce sum len=1000";
             yield return $"PASS {mesh} dp allreduce average len=1000";
             yield return $"PASS {mesh} tp allgather len=7";
+        }
+        foreach (string shape in (string[])["5x12x36", "33x96x48", "1x12x36"])
+        {
+            yield return $"PASS column {shape}";
+            yield return $"PASS column gather {shape}";
+            yield return $"PASS row {shape}";
+            yield return $"PASS llama mlp {shape} one allreduce";
         }
     }
 }
