@@ -1,0 +1,68 @@
+namespace TpCodegen.Kernels;
+
+/// <summary>
+/// Copies operand blocks into the order the micro-kernels read them, so the inner loop walks memory
+/// strictly forward with unit stride and never crosses a page per step.
+/// </summary>
+internal static unsafe class GemmPacking
+{
+    /// <summary>
+    /// Packs rows <c>[0, mc)</c> x columns <c>[0, kc)</c> of A (row stride <paramref name="lda"/>) as consecutive
+    /// row panels whose heights follow <see cref="GemmKernelSet.PanelHeight"/>; inside a panel of height h,
+    /// step p holds <c>A[r, p]</c> for its h rows. A panel that starts at row i begins at <c>dst + i * kc</c>.
+    /// </summary>
+    public static void PackA(GemmKernelSet set, float* a, nint lda, int mc, int kc, float* dst)
+    {
+        for (int i = 0; i < mc;)
+        {
+            int h = set.PanelHeight(mc - i);
+            float* src = a + i * lda;
+            if (h == 1)
+            {
+                new ReadOnlySpan<float>(src, kc).CopyTo(new Span<float>(dst, kc));
+            }
+            else
+            {
+                // Transposing h rows: read each source row once sequentially, scatter with stride h
+                // (the destination panel is small enough to stay in L1).
+                for (int r = 0; r < h; r++)
+                {
+                    float* s = src + r * lda;
+                    float* d = dst + r;
+                    for (int p = 0; p < kc; p++)
+                        d[p * h] = s[p];
+                }
+            }
+            dst += h * kc;
+            i += h;
+        }
+    }
+
+    /// <summary>
+    /// Packs rows <c>[0, kc)</c> x columns <c>[0, nc)</c> of B (row stride <paramref name="ldb"/>) as panels of
+    /// <c>nr</c> columns: panel j (columns <c>[j*nr, j*nr + nr)</c>) starts at <c>dst + j * nr * kc</c> and holds,
+    /// for each step p, the nr values <c>B[p, j*nr ..]</c>. Columns past <paramref name="nc"/> are zero.
+    /// </summary>
+    public static void PackB(float* b, nint ldb, int kc, int nc, int nr, float* dst)
+    {
+        for (int j = 0; j < nc; j += nr)
+        {
+            int w = Math.Min(nr, nc - j);
+            float* panel = dst + (nint)j * kc;
+            if (w == nr)
+            {
+                for (int p = 0; p < kc; p++)
+                    new ReadOnlySpan<float>(b + p * ldb + j, nr).CopyTo(new Span<float>(panel + p * nr, nr));
+            }
+            else
+            {
+                for (int p = 0; p < kc; p++)
+                {
+                    var d = new Span<float>(panel + p * nr, nr);
+                    new ReadOnlySpan<float>(b + p * ldb + j, w).CopyTo(d);
+                    d.Slice(w).Clear();
+                }
+            }
+        }
+    }
+}
