@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace TpCodegen.Kernels;
 
@@ -97,6 +98,8 @@ internal static unsafe class GemmDriver
                     int h = set.PanelHeight(mc - ir);
                     float* ap = aPack + (nint)ir * kc;
                     float* ct = c + (ic + ir) * ldc + jr;
+                    if (accumulate && ir + h < mc)
+                        PrefetchTile(ct + h * ldc, Math.Min(set.Mr, mc - ir - h), ldc, width);
                     if (width == nr)
                         set.Tile(h, kc, ap, bp, bStride, ct, ldc, tileBias, accumulate);
                     else
@@ -104,6 +107,23 @@ internal static unsafe class GemmDriver
                     ir += h;
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// The next tile starts by loading its C rows (one slice's partial sums, long evicted from L1): without a
+    /// hint those loads stall its first FMAs; issued one tile ahead they arrive while this tile computes.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PrefetchTile(float* c, int rows, nint ldc, int width)
+    {
+        if (!Sse.IsSupported) return;
+        for (int r = 0; r < rows; r++)
+        {
+            float* row = c + r * ldc;
+            for (int j = 0; j < width; j += 16)
+                Sse.Prefetch0(row + j);
+            Sse.Prefetch0(row + width - 1);
         }
     }
 
