@@ -36,8 +36,6 @@ public class GemmTests
                 data.Add(name, 3, 6, set.Nc + d);                   // one packed B block ±1
             }
             data.Add(name, set.Mc + 5, 2 * set.Kc + 3, 2 * set.Nr + 7); // all three levels at once
-            foreach (int d in new[] { 0, 1 })                            // B streamed unpacked up to this many rows, packed above
-                data.Add(name, GemmDriver.StreamBMaxRows + d, set.Kc + 1, 3 * set.Nr + 5);
         }
         return data;
     }
