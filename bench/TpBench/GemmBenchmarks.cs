@@ -5,6 +5,8 @@ using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.NoEmit;
+using Perfolizer.Horology;
 using TpCodegen.Kernels;
 
 namespace TpCodegen.Bench;
@@ -15,6 +17,9 @@ namespace TpCodegen.Bench;
 /// The GFLOP/s column is 2*M*K*N / mean time; "vs OpenBLAS" is OpenBLAS time / our time (above 1 = faster).
 /// OpenBLAS comes from the system (<c>apt-get install libopenblas0-pthread</c>), pinned to one thread;
 /// it picks its kernel by CPU detection unless <c>OPENBLAS_CORETYPE</c> overrides it, and setup prints which core it chose.
+/// On a shared, loaded machine wall time mostly measures the neighbours: set <c>GEMM_BENCH_CLOCK=thread-cpu</c> to time
+/// with the benchmark thread's CPU clock instead (in process; both kernels run on that one thread), which stays
+/// steady under load. The job id in the summary says which clock was used.
 /// </summary>
 [Config(typeof(GemmConfig))]
 public unsafe class GemmBenchmarks
@@ -93,11 +98,40 @@ public unsafe class GemmBenchmarks
     {
         public GemmConfig()
         {
-            AddJob(Job.Default.WithLaunchCount(1).WithWarmupCount(2).WithIterationCount(5).WithId("short"));
+            var job = Job.Default.WithLaunchCount(1).WithWarmupCount(2).WithIterationCount(5);
+            AddJob(Environment.GetEnvironmentVariable("GEMM_BENCH_CLOCK") == "thread-cpu"
+                ? job.WithClock(new ThreadCpuClock()).WithToolchain(InProcessNoEmitToolchain.Instance).WithId("short-threadcpu")
+                : job.WithId("short-wall"));
             AddColumn(new GflopsColumn(), new VersusOpenBlasColumn());
             HideColumns("Error", "StdDev");
             WithOrderer(new BenchmarkDotNet.Order.DefaultOrderer(BenchmarkDotNet.Order.SummaryOrderPolicy.Declared));
         }
+    }
+
+    /// <summary>CPU time of the calling thread (Linux CLOCK_THREAD_CPUTIME_ID), in nanoseconds.</summary>
+    private sealed class ThreadCpuClock : IClock
+    {
+        private const int ClockThreadCpuTimeId = 3;
+
+        public string Title => "thread CPU time";
+        public bool IsAvailable => OperatingSystem.IsLinux();
+        public Frequency Frequency => Frequency.GHz;
+
+        public long GetTimestamp()
+        {
+            if (clock_gettime(ClockThreadCpuTimeId, out var t) != 0)
+                throw new InvalidOperationException("clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed.");
+            return t.Seconds * 1_000_000_000 + t.Nanoseconds;
+        }
+
+        private struct TimeSpec
+        {
+            public long Seconds;
+            public long Nanoseconds;
+        }
+
+        [DllImport("libc", SetLastError = true)]
+        private static extern int clock_gettime(int clockId, out TimeSpec time);
     }
 
     private static double? MeanNs(Summary summary, BenchmarkCase c) =>
