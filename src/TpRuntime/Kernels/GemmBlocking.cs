@@ -19,11 +19,13 @@ internal sealed unsafe class GemmKernelSet
     // 12x32 with Vector512 uses 24 of the 32 zmm registers for C, 2 for B and leaves room for broadcasts;
     // at Kc = 384 a B panel is 48 KiB (L1 + L2) and the A block 288 x 384 x 4 B = 432 KiB (under half of L2);
     // the B block 384 x 4096 x 4 B = 6 MiB stays well inside L3 even with the other core's block beside it.
-    // Measured single-thread on Zen 4 (thread CPU time, ours / OpenBLAS interleaved, 2048x4096x4096 |
+    // Measured single-thread on Zen 4 (thread CPU time, ours / OpenBLAS 0.3.21 with its default Cooperlake kernels,
+    // interleaved; relative comparisons taken while tuning, not the final numbers; 2048x4096x4096 |
     // 512x4096x11008 | 64x4096x4096): this set 0.98 | 0.98 | 1.00; a 14x32 tile the same within noise;
     // Kc 512 / Mc 240 0.98 | 0.97 | 0.96; Kc 256 / Mc 336 0.94 | 0.94 | 0.98; Mc 144 0.95 | 0.98 | 0.96;
     // the Vector256 6x16 set on the same machine 0.93 | 0.89 | 0.78 (Zen 4 splits a zmm FMA into two ymm
-    // halves, but the wider tile halves the loads and loop overhead per flop).
+    // halves, but the wider tile halves the loads and loop overhead per flop), and a 12x16 Vector256 tile using
+    // the 32 EVEX ymm registers 0.80 | 0.83 | 0.99.
     public static readonly GemmKernelSet Avx512 = new(
         "Vector512 12x32", mr: 12, nr: 32, kc: 384, mc: 288, nc: 4096, heights: [12, 8, 4, 2, 1]);
 
