@@ -7,7 +7,13 @@ namespace TpCodegen.Kernels;
 /// Layout: everything is row-major; the weight is <c>W: [in, out]</c> (K rows of N), as in <c>y = x @ W + b</c>,
 /// so a column-parallel shard is a block of columns and a row-parallel shard a block of rows.
 /// </summary>
-public static class Gemm
+/// <remarks>
+/// A cache-blocked, packed GEMM (GotoBLAS/BLIS structure, see <c>GemmDriver</c>) with Vector512 or Vector256
+/// register-tile kernels, and a streaming GEMV for a single row. Single-threaded: it runs on the calling
+/// thread (in-process tensor-parallel ranks are threads, each running its own GEMM), with per-thread
+/// packing buffers, so it allocates nothing per call once warm.
+/// </remarks>
+public static unsafe class Gemm
 {
     /// <summary>
     /// <c>y[m, n] = x[m, k] @ w[k, n] (+ bias[n])</c>. <paramref name="y"/> is overwritten.
@@ -15,8 +21,57 @@ public static class Gemm
     /// </summary>
     public static void Multiply(
         ReadOnlySpan<float> x, ReadOnlySpan<float> w, Span<float> y, int m, int k, int n, ReadOnlySpan<float> bias = default)
+        => Multiply(GemmKernelSet.Default, x, w, y, m, k, n, bias);
+
+    /// <summary>
+    /// Copies <paramref name="w"/> (row-major <c>[k, n]</c>) into the layout the kernel reads, for a weight that is
+    /// multiplied many times. The result does not alias <paramref name="w"/>; dispose it when the layer is dropped.
+    /// </summary>
+    public static PackedWeight Pack(ReadOnlySpan<float> w, int k, int n)
+    {
+        if (k < 0 || n < 0)
+            throw new ArgumentOutOfRangeException(k < 0 ? nameof(k) : nameof(n), $"GEMM weight shape ({k} x {n}) has a negative dimension.");
+        if (w.Length < (long)k * n)
+            throw new ArgumentException($"GEMM weight w holds {w.Length} floats, fewer than k * n = {k} * {n} = {(long)k * n}.", nameof(w));
+        return new PackedWeight(GemmKernelSet.Default, w, k, n);
+    }
+
+    /// <summary>
+    /// <c>y[m, n] = x[m, k] @ W (+ bias[n])</c> with W packed by <see cref="Pack"/> (k = <c>w.K</c>, n = <c>w.N</c>).
+    /// <paramref name="y"/> is overwritten. Runs on the calling thread.
+    /// </summary>
+    public static void Multiply(ReadOnlySpan<float> x, PackedWeight w, Span<float> y, int m, ReadOnlySpan<float> bias = default)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        w.ThrowIfDisposed();
+        int k = w.K, n = w.N;
+        CheckShapes(x.Length, k * n, y.Length, bias.Length, m, k, n); // k * n fits: the weight it came from was one span
+        if (m == 0 || n == 0) return;
+        if (k == 0) { Fill(y.Slice(0, m * n), bias, n); return; }
+        if (w.Set is null) { Reference(x, w.RowMajor, y, m, k, n, bias); return; }
+        fixed (float* xp = x, yp = y, bp = bias)
+            GemmDriver.Multiply(w.Set, xp, w, yp, m, bias.IsEmpty ? null : bp);
+    }
+
+    /// <summary>Same as the public entry, with the kernel set chosen by the caller (tests run every set this machine supports; null is the scalar reference).</summary>
+    internal static void Multiply(GemmKernelSet? set,
+        ReadOnlySpan<float> x, ReadOnlySpan<float> w, Span<float> y, int m, int k, int n, ReadOnlySpan<float> bias)
     {
         CheckShapes(x.Length, w.Length, y.Length, bias.Length, m, k, n);
+        if (m == 0 || n == 0) return;
+        if (k == 0) { Fill(y.Slice(0, m * n), bias, n); return; }
+        if (set is null) { Reference(x, w, y, m, k, n, bias); return; }
+        fixed (float* xp = x, wp = w, yp = y, bp = bias)
+        {
+            float* biasPtr = bias.IsEmpty ? null : bp;
+            if (m == 1) GemmGemv.Multiply(xp, wp, yp, k, n, biasPtr);
+            else GemmDriver.Multiply(set, xp, wp, yp, m, k, n, biasPtr);
+        }
+    }
+
+    /// <summary>The row-at-a-time form, for machines without 256-bit vectors.</summary>
+    private static void Reference(ReadOnlySpan<float> x, ReadOnlySpan<float> w, Span<float> y, int m, int k, int n, ReadOnlySpan<float> bias)
+    {
         for (int i = 0; i < m; i++)
         {
             var yRow = y.Slice(i * n, n);
@@ -24,6 +79,15 @@ public static class Gemm
             var xRow = x.Slice(i * k, k);
             for (int p = 0; p < k; p++)
                 TensorPrimitives.MultiplyAdd(w.Slice(p * n, n), xRow[p], yRow, yRow);
+        }
+    }
+
+    /// <summary>k = 0: the product is empty, so each row is the bias (or zero).</summary>
+    private static void Fill(Span<float> y, ReadOnlySpan<float> bias, int n)
+    {
+        for (int i = 0; i < y.Length; i += n)
+        {
+            if (bias.IsEmpty) y.Slice(i, n).Clear(); else bias.CopyTo(y.Slice(i, n));
         }
     }
 
