@@ -106,7 +106,7 @@ public class GemmTests
         var w = RandomArray(rng, k * n);
         using var packed = Gemm.Pack(w, k, n);
         var ys = new float[4][];
-        Parallel.For(0, ys.Length, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i =>
+        System.Threading.Tasks.Parallel.For(0, ys.Length, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i =>
         {
             ys[i] = new float[m * n];
             Gemm.Multiply(x, packed, ys[i], m);
