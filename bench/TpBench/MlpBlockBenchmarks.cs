@@ -77,12 +77,12 @@ public class MlpBlockBenchmarks
     {
         public Config()
         {
-            // Seconds per forward: one forward per invocation, few iterations (a short job, honest about its spread).
+            // Seconds per forward: one forward per invocation, 15 iterations (enough for the spread a shared machine adds).
             AddJob(Job.Default
                 .WithStrategy(RunStrategy.Monitoring)
                 .WithLaunchCount(1)
                 .WithWarmupCount(1)
-                .WithIterationCount(5)
+                .WithIterationCount(15)
                 .WithInvocationCount(1)
                 .WithUnrollFactor(1));
             AddColumn(new EfficiencyColumn(Tp));

@@ -4,12 +4,16 @@ using TpCodegen;
 using TpCodegen.Collectives;
 using TpCodegen.Collectives.Mpi;
 
-// All-reduce (sum, in place) through MpiProcessGroup against the bare MPI_Allreduce on the same buffer.
-// Run: mpiexec -n 2 dotnet bench/TpMpiBench/bin/Release/net10.0/TpMpiBench.dll
-// Reports, as nccl-tests does, algbw = bytes / time and busbw = algbw * 2(n-1)/n, and ours/raw.
+// allreduce (default): all-reduce (sum, in place) through MpiProcessGroup against the bare MPI_Allreduce on the same
+//   buffer. Reports, as nccl-tests does, algbw = bytes / time and busbw = algbw * 2(n-1)/n, and ours/raw.
+//   mpiexec -n 2 dotnet bench/TpMpiBench/bin/Release/net10.0/TpMpiBench.dll
+// mlp: the generated Llama MLP block at tp = n, one forward per round, on whichever backend launched it; run it both
+//   ways to compare MPI with in-process ranks on the same shapes:
+//   mpiexec -n 2 dotnet bench/TpMpiBench/bin/Release/net10.0/TpMpiBench.dll mlp
+//   dotnet bench/TpMpiBench/bin/Release/net10.0/TpMpiBench.dll mlp
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 int ranks = int.Parse(Environment.GetEnvironmentVariable("PMI_SIZE") ?? Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_SIZE") ?? "2", CultureInfo.InvariantCulture);
-Launcher.Run(ranks, AllReduceBench.Run);
+Launcher.Run(ranks, args.FirstOrDefault() == "mlp" ? MlpBench.Run : AllReduceBench.Run);
 
 internal static unsafe class AllReduceBench
 {
