@@ -22,13 +22,13 @@ public sealed class BatchScaledByTensorParallelDegreeAnalyzer : DiagnosticAnalyz
         context.EnableConcurrentExecution();
         context.RegisterCompilationStartAction(start =>
         {
-            var types = TpTypes.From(start.Compilation);
+            var types = KnownTypes.TryCreate(start.Compilation);
             if (types is null) return;
             start.RegisterOperationAction(c => Analyze(c, types), OperationKind.Binary, OperationKind.CompoundAssignment);
         });
     }
 
-    private static void Analyze(OperationAnalysisContext context, TpTypes types)
+    private static void Analyze(OperationAnalysisContext context, KnownTypes types)
     {
         var (left, right) = context.Operation switch
         {
@@ -51,7 +51,7 @@ public sealed class BatchScaledByTensorParallelDegreeAnalyzer : DiagnosticAnalyz
     }
 
     /// <summary><c>tp.Size</c>, <c>mesh.TensorParallel.Size</c>, or an integer named tp, tpDegree, tensorParallel, ...</summary>
-    private static bool IsDegree(IOperation operation, TpTypes types)
+    private static bool IsDegree(IOperation operation, KnownTypes types)
     {
         if (types.IsGroupPropertyOf(operation, "Size", GroupRole.TensorParallel)) return true;
         var unwrapped = Operations.Unwrap(operation);

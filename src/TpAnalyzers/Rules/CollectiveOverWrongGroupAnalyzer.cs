@@ -23,13 +23,13 @@ public sealed class CollectiveOverWrongGroupAnalyzer : DiagnosticAnalyzer
         context.EnableConcurrentExecution();
         context.RegisterCompilationStartAction(start =>
         {
-            var types = TpTypes.From(start.Compilation);
+            var types = KnownTypes.TryCreate(start.Compilation);
             if (types is null) return;
             start.RegisterOperationAction(c => Analyze(c, types), OperationKind.Invocation);
         });
     }
 
-    private static void Analyze(OperationAnalysisContext context, TpTypes types)
+    private static void Analyze(OperationAnalysisContext context, KnownTypes types)
     {
         var invocation = (IInvocationOperation)context.Operation;
         AnalyzeReduction(context, invocation, types);
@@ -37,7 +37,7 @@ public sealed class CollectiveOverWrongGroupAnalyzer : DiagnosticAnalyzer
     }
 
     /// <summary><c>mesh.DataParallel.AllReduce(Down.Forward(x).LocalSpan)</c>: a layer's output over the wrong group.</summary>
-    private static void AnalyzeReduction(OperationAnalysisContext context, IInvocationOperation invocation, TpTypes types)
+    private static void AnalyzeReduction(OperationAnalysisContext context, IInvocationOperation invocation, KnownTypes types)
     {
         var method = invocation.TargetMethod;
         string? bufferParameter = types.IsGroupMethod(method, "AllReduce") ? "buffer"
@@ -54,20 +54,20 @@ public sealed class CollectiveOverWrongGroupAnalyzer : DiagnosticAnalyzer
                 group.Syntax.GetLocation(),
                 Calls.Name(invocation),
                 "'" + Operations.Text(group.Syntax) + "'",
-                TpTypes.Describe(role),
+                KnownTypes.Describe(role),
                 $"its buffer is the output of tensor-parallel layer '{layer}', which lives on the tensor-parallel group"));
             return;
         }
     }
 
     /// <summary><c>Mlp.ShardFrom(dense, mesh.DataParallel)</c>: a module split over the wrong ranks.</summary>
-    private static void AnalyzeShardingCall(OperationAnalysisContext context, IInvocationOperation invocation, TpTypes types)
+    private static void AnalyzeShardingCall(OperationAnalysisContext context, IInvocationOperation invocation, KnownTypes types)
     {
         bool shardingMethod = invocation.TargetMethod.Name.StartsWith("ShardFrom", System.StringComparison.Ordinal) ||
                               invocation.TargetMethod.Name.StartsWith("Parallelize", System.StringComparison.Ordinal);
         foreach (var argument in invocation.Arguments)
         {
-            if (argument.Parameter is not { } parameter || !TpTypes.IsOrDerives(parameter.Type, types.ProcessGroup)) continue;
+            if (argument.Parameter is not { } parameter || !KnownTypes.IsOrDerives(parameter.Type, types.ProcessGroup)) continue;
             if (!shardingMethod && !Names.IsTensorParallel(parameter.Name)) continue;
             var role = types.ClassifyGroup(argument.Value);
             string? why = role switch
@@ -83,7 +83,7 @@ public sealed class CollectiveOverWrongGroupAnalyzer : DiagnosticAnalyzer
                 argument.Value.Syntax.GetLocation(),
                 Calls.Name(invocation),
                 "'" + Operations.Text(argument.Value.Syntax) + "'",
-                TpTypes.Describe(role),
+                KnownTypes.Describe(role),
                 why));
         }
     }
@@ -93,7 +93,7 @@ public sealed class CollectiveOverWrongGroupAnalyzer : DiagnosticAnalyzer
     /// the constant 1: then the world and the tensor-parallel group differ. A bare world with no mesh in sight may
     /// well be one tensor-parallel group, so it passes.
     /// </summary>
-    private static bool HasDataParallelMesh(IOperation invocation, IOperation world, TpTypes types)
+    private static bool HasDataParallelMesh(IOperation invocation, IOperation world, KnownTypes types)
     {
         if (types.DeviceMesh is null) return false;
         bool fromMesh = Operations.Unwrap(world) is IPropertyReferenceOperation property &&

@@ -23,13 +23,13 @@ public sealed class CollectiveUnderRankConditionAnalyzer : DiagnosticAnalyzer
         context.EnableConcurrentExecution();
         context.RegisterCompilationStartAction(start =>
         {
-            var types = TpTypes.From(start.Compilation);
+            var types = KnownTypes.TryCreate(start.Compilation);
             if (types is null) return;
             start.RegisterOperationAction(c => Analyze(c, types), OperationKind.Invocation);
         });
     }
 
-    private static void Analyze(OperationAnalysisContext context, TpTypes types)
+    private static void Analyze(OperationAnalysisContext context, KnownTypes types)
     {
         var invocation = (IInvocationOperation)context.Operation;
         if (Describe(invocation, types) is not { } collective) return;
@@ -38,7 +38,7 @@ public sealed class CollectiveUnderRankConditionAnalyzer : DiagnosticAnalyzer
     }
 
     /// <summary>How the message names a call that runs a collective, or null for any other call.</summary>
-    private static string? Describe(IInvocationOperation invocation, TpTypes types)
+    private static string? Describe(IInvocationOperation invocation, KnownTypes types)
     {
         var method = invocation.TargetMethod;
         var type = method.ContainingType;
@@ -61,7 +61,7 @@ public sealed class CollectiveUnderRankConditionAnalyzer : DiagnosticAnalyzer
     /// Walks from the call up to its method (or lambda) and returns the first rank condition that decides whether this
     /// rank gets there, phrased for the message ("'group.Rank == 0' holds"), or null.
     /// </summary>
-    private static string? FindRankGuard(IInvocationOperation invocation, TpTypes types)
+    private static string? FindRankGuard(IInvocationOperation invocation, KnownTypes types)
     {
         IOperation child = invocation;
         for (var parent = invocation.Parent; parent is not null; child = parent, parent = parent.Parent)
@@ -94,7 +94,7 @@ public sealed class CollectiveUnderRankConditionAnalyzer : DiagnosticAnalyzer
     }
 
     /// <summary>An earlier statement of the block that leaves it on some ranks only: <c>if (rank != 0) return;</c>.</summary>
-    private static string? EarlyExit(IBlockOperation block, IOperation statement, TpTypes types)
+    private static string? EarlyExit(IBlockOperation block, IOperation statement, KnownTypes types)
     {
         foreach (var earlier in block.Operations)
         {

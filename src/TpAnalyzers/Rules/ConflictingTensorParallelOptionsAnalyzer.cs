@@ -22,7 +22,7 @@ public sealed class ConflictingTensorParallelOptionsAnalyzer : DiagnosticAnalyze
         context.EnableConcurrentExecution();
         context.RegisterCompilationStartAction(start =>
         {
-            var types = TpTypes.From(start.Compilation);
+            var types = KnownTypes.TryCreate(start.Compilation);
             if (types?.TensorParallelAttribute is not { } attribute) return;
             start.RegisterSymbolAction(c => AnalyzeOptions(c, attribute), SymbolKind.Field, SymbolKind.Property);
             // The bias is known only where the layer is created: its initializer or a constructor assignment.
@@ -46,7 +46,7 @@ public sealed class ConflictingTensorParallelOptionsAnalyzer : DiagnosticAnalyze
                 "ReduceResults = false applies only to Row layers, and a Column layer makes no partial sums; remove it", context.CancellationToken);
     }
 
-    private static void AnalyzeBias(OperationAnalysisContext context, TpTypes types, INamedTypeSymbol attribute)
+    private static void AnalyzeBias(OperationAnalysisContext context, KnownTypes types, INamedTypeSymbol attribute)
     {
         foreach (var creation in LinearCreation.From(context.Operation, types))
         {

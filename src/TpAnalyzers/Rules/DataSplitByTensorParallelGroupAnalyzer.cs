@@ -23,7 +23,7 @@ public sealed class DataSplitByTensorParallelGroupAnalyzer : DiagnosticAnalyzer
         context.EnableConcurrentExecution();
         context.RegisterCompilationStartAction(start =>
         {
-            var types = TpTypes.From(start.Compilation);
+            var types = KnownTypes.TryCreate(start.Compilation);
             if (types is null) return;
             start.RegisterOperationAction(c => AnalyzeArithmetic(c, types), OperationKind.Binary);
             start.RegisterOperationAction(c => AnalyzeAccess(c, types), OperationKind.Invocation, OperationKind.ArrayElementReference, OperationKind.ImplicitIndexerReference);
@@ -32,7 +32,7 @@ public sealed class DataSplitByTensorParallelGroupAnalyzer : DiagnosticAnalyzer
     }
 
     /// <summary><c>tokens / tp.Size</c>, <c>tp.Rank * batchPerRank</c>: reported once, at the outermost such arithmetic.</summary>
-    private static void AnalyzeArithmetic(OperationAnalysisContext context, TpTypes types)
+    private static void AnalyzeArithmetic(OperationAnalysisContext context, KnownTypes types)
     {
         var binary = (IBinaryOperation)context.Operation;
         if (Split(binary, types) is not { } found) return;
@@ -51,7 +51,7 @@ public sealed class DataSplitByTensorParallelGroupAnalyzer : DiagnosticAnalyzer
     /// byte counts such as <c>tokens * hidden / tp.Size</c> pass), or the tensor-parallel rank combined with an
     /// expression that reads a data name (<c>tp.Rank * batchPerRank</c>).
     /// </summary>
-    private static (string Data, string Key)? Split(IBinaryOperation binary, TpTypes types)
+    private static (string Data, string Key)? Split(IBinaryOperation binary, KnownTypes types)
     {
         if (binary.OperatorKind is BinaryOperatorKind.Divide or BinaryOperatorKind.Remainder &&
             types.IsGroupPropertyOf(binary.RightOperand, "Size", GroupRole.TensorParallel) &&
@@ -68,7 +68,7 @@ public sealed class DataSplitByTensorParallelGroupAnalyzer : DiagnosticAnalyzer
     private static string Quote(IOperation operation) => "'" + Operations.Text(Operations.Unwrap(operation)!.Syntax) + "'";
 
     /// <summary><c>batch.Slice(tp.Rank * n, n)</c>, <c>samples[tp.Rank]</c>, <c>tokens[(tp.Rank * n)..]</c>.</summary>
-    private static void AnalyzeAccess(OperationAnalysisContext context, TpTypes types)
+    private static void AnalyzeAccess(OperationAnalysisContext context, KnownTypes types)
     {
         if (AccessedData(context.Operation, types) is not { } found) return;
         context.ReportDiagnostic(Diagnostic.Create(
@@ -76,7 +76,7 @@ public sealed class DataSplitByTensorParallelGroupAnalyzer : DiagnosticAnalyzer
     }
 
     /// <summary><c>new DistributedSampler(samples, rank: mesh.TensorParallel.Rank)</c>: a data loader keyed on the wrong group.</summary>
-    private static void AnalyzeSampler(OperationAnalysisContext context, TpTypes types)
+    private static void AnalyzeSampler(OperationAnalysisContext context, KnownTypes types)
     {
         var (target, call, arguments) = context.Operation switch
         {
@@ -111,7 +111,7 @@ public sealed class DataSplitByTensorParallelGroupAnalyzer : DiagnosticAnalyzer
         }
     }
 
-    private static (string Data, string Key)? AccessedData(IOperation operation, TpTypes types)
+    private static (string Data, string Key)? AccessedData(IOperation operation, KnownTypes types)
     {
         IOperation? receiver;
         ImmutableArray<IOperation> indices;
@@ -157,7 +157,7 @@ public sealed class DataSplitByTensorParallelGroupAnalyzer : DiagnosticAnalyzer
     /// The tensor-parallel rank anywhere in the expression, or its size as a divisor (a multiple of the size is
     /// TP0013's business), quoted for the message; locals are followed into their initializers when asked.
     /// </summary>
-    private static string? TensorParallelKey(IOperation expression, TpTypes types, bool followLocals, int depth = 0)
+    private static string? TensorParallelKey(IOperation expression, KnownTypes types, bool followLocals, int depth = 0)
     {
         foreach (var operation in Operations.SelfAndDescendants(expression))
         {
@@ -182,7 +182,7 @@ public sealed class DataSplitByTensorParallelGroupAnalyzer : DiagnosticAnalyzer
         return null;
     }
 
-    private static bool IsMeshWorldProperty(IOperation value, string name, TpTypes types) =>
+    private static bool IsMeshWorldProperty(IOperation value, string name, KnownTypes types) =>
         Operations.Unwrap(value) is IPropertyReferenceOperation { Instance: { } instance } property &&
         types.IsGroupProperty(property.Property, name) &&
         Operations.Unwrap(instance) is IPropertyReferenceOperation { Property.Name: "World" } world &&

@@ -26,13 +26,13 @@ public sealed class PartialSumAveragedAnalyzer : DiagnosticAnalyzer
         context.EnableConcurrentExecution();
         context.RegisterCompilationStartAction(start =>
         {
-            var types = TpTypes.From(start.Compilation);
+            var types = KnownTypes.TryCreate(start.Compilation);
             if (types?.ReduceOp is null) return;
             start.RegisterOperationAction(c => Analyze(c, types), OperationKind.Invocation);
         });
     }
 
-    private static void Analyze(OperationAnalysisContext context, TpTypes types)
+    private static void Analyze(OperationAnalysisContext context, KnownTypes types)
     {
         var invocation = (IInvocationOperation)context.Operation;
         var method = invocation.TargetMethod;

@@ -27,7 +27,7 @@ public sealed class ShapeNotDivisibleAnalyzer : DiagnosticAnalyzer
         context.EnableConcurrentExecution();
         context.RegisterCompilationStartAction(start =>
         {
-            var types = TpTypes.From(start.Compilation);
+            var types = KnownTypes.TryCreate(start.Compilation);
             if (types?.TensorParallelAttribute is not { } attribute) return;
             var degrees = new Degrees(start.Compilation, start.Options);
             start.RegisterOperationAction(
@@ -37,7 +37,7 @@ public sealed class ShapeNotDivisibleAnalyzer : DiagnosticAnalyzer
         });
     }
 
-    private static void AnalyzeLayer(OperationAnalysisContext context, TpTypes types, INamedTypeSymbol attribute, Degrees degrees)
+    private static void AnalyzeLayer(OperationAnalysisContext context, KnownTypes types, INamedTypeSymbol attribute, Degrees degrees)
     {
         foreach (var creation in LinearCreation.From(context.Operation, types))
         {
@@ -57,7 +57,7 @@ public sealed class ShapeNotDivisibleAnalyzer : DiagnosticAnalyzer
         }
     }
 
-    private static void AnalyzeHeads(SymbolAnalysisContext context, TpTypes types, Degrees degrees)
+    private static void AnalyzeHeads(SymbolAnalysisContext context, KnownTypes types, Degrees degrees)
     {
         var module = (INamedTypeSymbol)context.Symbol;
         var members = module.GetMembers();

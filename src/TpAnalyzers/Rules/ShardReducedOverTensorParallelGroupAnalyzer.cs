@@ -23,13 +23,13 @@ public sealed class ShardReducedOverTensorParallelGroupAnalyzer : DiagnosticAnal
         context.EnableConcurrentExecution();
         context.RegisterCompilationStartAction(start =>
         {
-            var types = TpTypes.From(start.Compilation);
+            var types = KnownTypes.TryCreate(start.Compilation);
             if (types?.TensorParallelAttribute is null) return;
             start.RegisterOperationAction(c => Analyze(c, types), OperationKind.Invocation);
         });
     }
 
-    private static void Analyze(OperationAnalysisContext context, TpTypes types)
+    private static void Analyze(OperationAnalysisContext context, KnownTypes types)
     {
         var invocation = (IInvocationOperation)context.Operation;
         var method = invocation.TargetMethod;
@@ -51,7 +51,7 @@ public sealed class ShardReducedOverTensorParallelGroupAnalyzer : DiagnosticAnal
     /// The layer whose parameters a buffer reads, or null: its receiver chain reaches a [TensorParallel] member through
     /// a parameter-like name (Weight, Grad, Bias, ...) or a shard object, or reaches a shard object directly.
     /// </summary>
-    private static string? ShardOwner(IOperation buffer, TpTypes types)
+    private static string? ShardOwner(IOperation buffer, KnownTypes types)
     {
         bool parameterLike = false;
         foreach (var link in Operations.Chain(buffer))
@@ -72,8 +72,8 @@ public sealed class ShardReducedOverTensorParallelGroupAnalyzer : DiagnosticAnal
         return null;
     }
 
-    private static bool IsShardObject(ITypeSymbol? type, TpTypes types) =>
-        (types.ShardedLinear is not null && TpTypes.IsOrDerives(type, types.ShardedLinear)) ||
+    private static bool IsShardObject(ITypeSymbol? type, KnownTypes types) =>
+        (types.ShardedLinear is not null && KnownTypes.IsOrDerives(type, types.ShardedLinear)) ||
         (types.LinearShard is not null && SymbolEqualityComparer.Default.Equals(type, types.LinearShard));
 
     private static bool IsParameterName(string name)

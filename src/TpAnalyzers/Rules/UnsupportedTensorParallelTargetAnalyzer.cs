@@ -25,13 +25,13 @@ public sealed class UnsupportedTensorParallelTargetAnalyzer : DiagnosticAnalyzer
         context.EnableConcurrentExecution();
         context.RegisterCompilationStartAction(start =>
         {
-            var types = TpTypes.From(start.Compilation);
+            var types = KnownTypes.TryCreate(start.Compilation);
             if (types?.TensorParallelAttribute is null || types.Linear is null) return;
             start.RegisterSymbolAction(c => Analyze(c, types), SymbolKind.Field, SymbolKind.Property);
         });
     }
 
-    private static void Analyze(SymbolAnalysisContext context, TpTypes types)
+    private static void Analyze(SymbolAnalysisContext context, KnownTypes types)
     {
         var member = context.Symbol;
         if (!types.IsTensorParallelMember(member) || member.Locations.Length == 0) return;
@@ -45,7 +45,7 @@ public sealed class UnsupportedTensorParallelTargetAnalyzer : DiagnosticAnalyzer
             Descriptors.UnsupportedTensorParallelTarget, member.Locations[0], properties, member.ContainingType.Name + "." + member.Name, reason));
     }
 
-    private static string? Reason(ISymbol member, TpTypes types, System.Threading.CancellationToken cancellationToken, ref bool addPartial)
+    private static string? Reason(ISymbol member, KnownTypes types, System.Threading.CancellationToken cancellationToken, ref bool addPartial)
     {
         var type = member switch
         {

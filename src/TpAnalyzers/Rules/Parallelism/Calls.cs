@@ -22,7 +22,7 @@ internal static class Calls
         "'" + (invocation.Syntax is InvocationExpressionSyntax call ? Operations.Text(call.Expression) : invocation.TargetMethod.Name) + "'";
 
     /// <summary>True when an argument is written out as the constant <c>ReduceOp.&lt;member&gt;</c> (not left to its default).</summary>
-    public static bool IsReduceOp(IArgumentOperation? argument, TpTypes types, int member) =>
+    public static bool IsReduceOp(IArgumentOperation? argument, KnownTypes types, int member) =>
         argument is not null &&
         argument.ArgumentKind != ArgumentKind.DefaultValue &&
         types.ReduceOp is not null &&

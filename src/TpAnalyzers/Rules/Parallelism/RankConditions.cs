@@ -6,9 +6,9 @@ namespace TpCodegen.Analyzers.Rules.Parallelism;
 /// <summary>Whether a condition depends on the rank: it reads a group's Rank, or a local, parameter or field named like one.</summary>
 internal static class RankConditions
 {
-    public static bool Mentions(IOperation? condition, TpTypes types) => Mentions(condition, types, 0);
+    public static bool Mentions(IOperation? condition, KnownTypes types) => Mentions(condition, types, 0);
 
-    private static bool Mentions(IOperation? condition, TpTypes types, int depth)
+    private static bool Mentions(IOperation? condition, KnownTypes types, int depth)
     {
         if (condition is null) return false;
         foreach (var operation in Operations.SelfAndDescendants(condition))

@@ -101,7 +101,7 @@ internal readonly struct LinearCreation
     /// Reads <c>[TensorParallel] Linear Down { get; } = new(...)</c> (a property or field initializer) or
     /// <c>Down = new Linear(...)</c> (an assignment) into the member and its creation.
     /// </summary>
-    public static IEnumerable<LinearCreation> From(IOperation operation, TpTypes types)
+    public static IEnumerable<LinearCreation> From(IOperation operation, KnownTypes types)
     {
         if (types.Linear is null) yield break;
         switch (operation)
@@ -124,7 +124,7 @@ internal readonly struct LinearCreation
         }
     }
 
-    private static bool IsLinearCreation(IOperation? value, TpTypes types, out IObjectCreationOperation? creation)
+    private static bool IsLinearCreation(IOperation? value, KnownTypes types, out IObjectCreationOperation? creation)
     {
         creation = Operations.Unwrap(value) as IObjectCreationOperation;
         return creation?.Constructor is { } constructor && SymbolEqualityComparer.Default.Equals(constructor.ContainingType, types.Linear);

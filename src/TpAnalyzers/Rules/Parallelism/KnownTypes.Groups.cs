@@ -1,52 +1,13 @@
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
+using TpCodegen.Analyzers.Rules.Parallelism;
 
-namespace TpCodegen.Analyzers.Rules.Parallelism;
+namespace TpCodegen.Analyzers;
 
-/// <summary>Which group a process-group expression denotes, as far as the code shows it.</summary>
-internal enum GroupRole
+// The parallelism rules' reading of groups and layers: which collective a call is, which group an expression
+// denotes (DeviceMesh members, a value's group, or by name), and which [TensorParallel] layer a value comes from.
+internal sealed partial class KnownTypes
 {
-    Unknown,
-    TensorParallel,
-    DataParallel,
-    World,
-}
-
-/// <summary>
-/// The TpRuntime types the parallelism rules look for, resolved once per compilation. A compilation that does not
-/// reference TpRuntime gets null, and the rules register nothing.
-/// </summary>
-internal sealed class TpTypes
-{
-    private TpTypes(Compilation compilation)
-    {
-        ProcessGroup = compilation.GetTypeByMetadataName("TpCodegen.Collectives.ProcessGroup")!;
-        DeviceMesh = compilation.GetTypeByMetadataName("TpCodegen.Collectives.DeviceMesh");
-        ReduceOp = compilation.GetTypeByMetadataName("TpCodegen.ReduceOp");
-        Placement = compilation.GetTypeByMetadataName("TpCodegen.Placement");
-        DTensor = compilation.GetTypeByMetadataName("TpCodegen.DTensor");
-        Linear = compilation.GetTypeByMetadataName("TpCodegen.Linear");
-        ShardedLinear = compilation.GetTypeByMetadataName("TpCodegen.ShardedLinear");
-        Ops = compilation.GetTypeByMetadataName("TpCodegen.Ops");
-        TensorParallelAttribute = compilation.GetTypeByMetadataName("TpCodegen.TensorParallelAttribute");
-        LinearShard = compilation.GetTypeByMetadataName("TpCodegen.Parallel.LinearShard");
-    }
-
-    public INamedTypeSymbol ProcessGroup { get; }
-    public INamedTypeSymbol? DeviceMesh { get; }
-    public INamedTypeSymbol? ReduceOp { get; }
-    public INamedTypeSymbol? Placement { get; }
-    public INamedTypeSymbol? DTensor { get; }
-    public INamedTypeSymbol? Linear { get; }
-    public INamedTypeSymbol? ShardedLinear { get; }
-    public INamedTypeSymbol? Ops { get; }
-    public INamedTypeSymbol? TensorParallelAttribute { get; }
-    public INamedTypeSymbol? LinearShard { get; }
-
-    /// <summary>Null when the compilation does not reference TpRuntime.</summary>
-    public static TpTypes? From(Compilation compilation) =>
-        compilation.GetTypeByMetadataName("TpCodegen.Collectives.ProcessGroup") is null ? null : new TpTypes(compilation);
-
     /// <summary>True for one of ProcessGroup's collectives (AllReduce, AllGather, ReduceScatter, Broadcast, Barrier, Split).</summary>
     public bool IsGroupCollective(IMethodSymbol method) =>
         SymbolEqualityComparer.Default.Equals(method.ContainingType, ProcessGroup) && method.Name is "AllReduce" or "AllGather" or "ReduceScatter" or "Broadcast" or "Barrier" or "Split";

@@ -1,0 +1,10 @@
+namespace TpCodegen.Analyzers.Rules.Parallelism;
+
+/// <summary>Which group a process-group expression denotes, as far as the code shows it.</summary>
+internal enum GroupRole
+{
+    Unknown,
+    TensorParallel,
+    DataParallel,
+    World,
+}
