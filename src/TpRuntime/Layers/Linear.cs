@@ -18,6 +18,7 @@ public sealed class Linear
     private static int s_nextSeed;
 
     private readonly int _seed;
+    private readonly object _initialization = new();
     private float[]? _weight;
     private float[]? _bias;
 
@@ -55,8 +56,11 @@ public sealed class Linear
             throw new ArgumentException($"Linear [{InFeatures} -> {OutFeatures}]: weight holds {weight.Length} floats, expected in * out = {(long)InFeatures * OutFeatures}.", nameof(weight));
         if (HasBias ? bias.Length != OutFeatures : !bias.IsEmpty)
             throw new ArgumentException($"Linear [{InFeatures} -> {OutFeatures}]: bias holds {bias.Length} floats, expected {(HasBias ? OutFeatures : 0)}.", nameof(bias));
-        _weight = weight.ToArray();
-        _bias = HasBias ? bias.ToArray() : null;
+        lock (_initialization)
+        {
+            _bias = HasBias ? bias.ToArray() : null;
+            Volatile.Write(ref _weight, weight.ToArray());
+        }
     }
 
     /// <summary>Makes <see cref="Forward(DTensor)"/> run <paramref name="shard"/>; called by generated code.</summary>
@@ -105,24 +109,32 @@ public sealed class Linear
         Gemm.Multiply(x, weight, y, tokens, InFeatures, OutFeatures, bias);
     }
 
+    // The ranks of an in-process world cut their shards from one dense module at the same time: the first to ask
+    // creates the weights, under a lock, and publishes the bias before the weight that signals it.
     private (float[] Weight, float[]? Bias) EnsureWeights()
     {
-        if (_weight is null)
+        if (Volatile.Read(ref _weight) is null)
         {
-            var random = new Random(_seed);
-            float bound = 1f / MathF.Sqrt(InFeatures);
-            var weight = new float[InFeatures * OutFeatures];
-            for (int i = 0; i < weight.Length; i++) weight[i] = (float)(random.NextDouble() * 2 - 1) * bound;
-            float[]? bias = null;
-            if (HasBias)
+            lock (_initialization)
             {
-                bias = new float[OutFeatures];
-                for (int i = 0; i < bias.Length; i++) bias[i] = (float)(random.NextDouble() * 2 - 1) * bound;
+                if (_weight is null)
+                {
+                    var random = new Random(_seed);
+                    float bound = 1f / MathF.Sqrt(InFeatures);
+                    var weight = new float[InFeatures * OutFeatures];
+                    for (int i = 0; i < weight.Length; i++) weight[i] = (float)(random.NextDouble() * 2 - 1) * bound;
+                    float[]? bias = null;
+                    if (HasBias)
+                    {
+                        bias = new float[OutFeatures];
+                        for (int i = 0; i < bias.Length; i++) bias[i] = (float)(random.NextDouble() * 2 - 1) * bound;
+                    }
+                    _bias = bias;
+                    Volatile.Write(ref _weight, weight);
+                }
             }
-            _bias = bias;
-            _weight = weight;
         }
-        return (_weight, _bias);
+        return (_weight!, _bias);
     }
 
     public override string ToString() => $"Linear [{InFeatures} -> {OutFeatures}]{(HasBias ? " + bias" : "")}{(Shard is null ? "" : $", sharded: {Shard}")}";

@@ -45,6 +45,16 @@ public class LinearTests
     }
 
     [Fact]
+    public void Ranks_that_create_the_lazy_weights_at_once_all_see_the_same_arrays()
+    {
+        var layer = new Linear(64, 64, seed: 3);
+        var seen = TpCodegen.Collectives.InProcess.InProcessWorld.Run(4, _ => (layer.Weight, layer.Bias));
+        Assert.All(seen, s => Assert.Same(seen[0].Weight, s.Weight));
+        Assert.All(seen, s => Assert.Same(seen[0].Bias, s.Bias));
+        Assert.Equal(new Linear(64, 64, seed: 3).Weight, seen[0].Weight);
+    }
+
+    [Fact]
     public void Weights_of_the_wrong_size_are_rejected_with_the_expected_size()
     {
         var layer = new Linear(3, 4);
