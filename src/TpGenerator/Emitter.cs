@@ -43,7 +43,7 @@ internal static class Emitter
         w.WriteLine("/// </summary>");
         w.WriteLine(GeneratedCode);
         w.OpenBlock($"private sealed class {layer.ShardClassName} : {Runtime}.ShardedLinear");
-        w.WriteLine("private readonly float[] _weight;");
+        w.WriteLine($"private readonly {Runtime}.Kernels.PackedWeight _weight;");
         if (bias) w.WriteLine("private readonly float[]? _bias;");
         w.WriteLine("private readonly int _localOut;");
         w.WriteLine();
@@ -56,7 +56,7 @@ internal static class Emitter
         w.WriteLine("var y = new float[tokens * _localOut];");
         w.WriteLine("// Each rank computes its own block of output columns from the full input: no data moves.");
         string biasArgument = bias && !layer.SkipBiasAdd ? ", _bias" : "";
-        w.WriteLine($"{Runtime}.Kernels.Gemm.Multiply(x.LocalSpan, _weight, y, tokens, InFeatures, _localOut{biasArgument});");
+        w.WriteLine($"{Runtime}.Kernels.Gemm.Multiply(x.LocalSpan, _weight, y, tokens{biasArgument});");
         if (layer.GatherOutput)
         {
             w.WriteLine($"var shard = {DTensor}.FromArray(y, tokens, _localOut, {Placement}.Shard(-1), Group);");
@@ -84,7 +84,7 @@ internal static class Emitter
         w.WriteLine("/// </summary>");
         w.WriteLine(GeneratedCode);
         w.OpenBlock($"private sealed class {layer.ShardClassName} : {Runtime}.ShardedLinear");
-        w.WriteLine("private readonly float[] _weight;");
+        w.WriteLine($"private readonly {Runtime}.Kernels.PackedWeight _weight;");
         if (bias) w.WriteLine("private readonly float[]? _bias;");
         w.WriteLine("private readonly int _localIn;");
         w.WriteLine();
@@ -103,7 +103,7 @@ internal static class Emitter
         w.WriteLine("int tokens = x.Tokens;");
         w.WriteLine("var y = new float[tokens * OutFeatures];");
         w.WriteLine("// No bias in the GEMM: added to every rank's partial sum, it would be counted tp times.");
-        w.WriteLine($"{Runtime}.Kernels.Gemm.Multiply({local}.LocalSpan, _weight, y, tokens, _localIn, OutFeatures);");
+        w.WriteLine($"{Runtime}.Kernels.Gemm.Multiply({local}.LocalSpan, _weight, y, tokens);");
         if (layer.ReduceResults)
         {
             w.WriteLine("// The ranks' partial sums add up to x @ W.");
@@ -139,7 +139,8 @@ internal static class Emitter
         w.WriteLine($"    : base({Literal(layer.MemberName)}, {Runtime}.Split.{split}, group, shard.InFeatures, shard.OutFeatures)");
         w.OpenBlock();
         w.WriteLine($"shard.Require({Literal(layer.MemberName)}, {Runtime}.Split.{split}, group);");
-        w.WriteLine("_weight = shard.Weight;");
+        w.WriteLine("// Packed once into the order the GEMM kernel reads, so no forward re-packs the weight.");
+        w.WriteLine("_weight = shard.PackWeight();");
         if (bias) w.WriteLine("_bias = shard.Bias;");
         w.WriteLine(localAssignment);
         w.CloseBlock();

@@ -44,6 +44,9 @@ public sealed class LinearShard
     /// <summary><c>[LocalInFeatures, LocalOutFeatures]</c>, row-major.</summary>
     public float[] Weight { get; }
 
+    /// <summary>The weight packed for <see cref="Kernels.Gemm.Multiply(ReadOnlySpan{float}, Kernels.PackedWeight, Span{float}, int, ReadOnlySpan{float})"/>: generated shards keep this, not <see cref="Weight"/>.</summary>
+    public Kernels.PackedWeight PackWeight() => Kernels.Gemm.Pack(Weight, LocalInFeatures, LocalOutFeatures);
+
     /// <summary>Column: this rank's slice of the bias. Row: the whole bias (it is added once, after the reduce). Null without bias.</summary>
     public float[]? Bias { get; }
 

@@ -12,7 +12,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("TpCodegen.Generator", "1.0.0.0")]
         private sealed class ProjColumnShard : global::TpCodegen.ShardedLinear
         {
-            private readonly float[] _weight;
+            private readonly global::TpCodegen.Kernels.PackedWeight _weight;
             private readonly float[]? _bias;
             private readonly int _localOut;
 
@@ -20,7 +20,8 @@ namespace Demo
                 : base("Proj", global::TpCodegen.Split.Column, group, shard.InFeatures, shard.OutFeatures)
             {
                 shard.Require("Proj", global::TpCodegen.Split.Column, group);
-                _weight = shard.Weight;
+                // Packed once into the order the GEMM kernel reads, so no forward re-packs the weight.
+                _weight = shard.PackWeight();
                 _bias = shard.Bias;
                 _localOut = shard.LocalOutFeatures;
             }
@@ -39,7 +40,7 @@ namespace Demo
                 int tokens = x.Tokens;
                 var y = new float[tokens * _localOut];
                 // Each rank computes its own block of output columns from the full input: no data moves.
-                global::TpCodegen.Kernels.Gemm.Multiply(x.LocalSpan, _weight, y, tokens, InFeatures, _localOut);
+                global::TpCodegen.Kernels.Gemm.Multiply(x.LocalSpan, _weight, y, tokens);
                 return global::TpCodegen.DTensor.FromArray(y, tokens, _localOut, global::TpCodegen.Placement.Shard(-1), Group);
             }
         }

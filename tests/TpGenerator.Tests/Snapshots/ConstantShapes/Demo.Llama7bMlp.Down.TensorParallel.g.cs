@@ -12,14 +12,15 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("TpCodegen.Generator", "1.0.0.0")]
         private sealed class DownRowShard : global::TpCodegen.ShardedLinear
         {
-            private readonly float[] _weight;
+            private readonly global::TpCodegen.Kernels.PackedWeight _weight;
             private readonly int _localIn;
 
             public DownRowShard(global::TpCodegen.Collectives.ProcessGroup group, global::TpCodegen.Parallel.LinearShard shard)
                 : base("Down", global::TpCodegen.Split.Row, group, shard.InFeatures, shard.OutFeatures)
             {
                 shard.Require("Down", global::TpCodegen.Split.Row, group);
-                _weight = shard.Weight;
+                // Packed once into the order the GEMM kernel reads, so no forward re-packs the weight.
+                _weight = shard.PackWeight();
                 _localIn = shard.LocalInFeatures;
             }
 
@@ -34,7 +35,7 @@ namespace Demo
                 int tokens = x.Tokens;
                 var y = new float[tokens * OutFeatures];
                 // No bias in the GEMM: added to every rank's partial sum, it would be counted tp times.
-                global::TpCodegen.Kernels.Gemm.Multiply(x.LocalSpan, _weight, y, tokens, _localIn, OutFeatures);
+                global::TpCodegen.Kernels.Gemm.Multiply(x.LocalSpan, _weight, y, tokens);
                 // The ranks' partial sums add up to x @ W.
                 Group.AllReduce(y);
                 return global::TpCodegen.DTensor.FromArray(y, tokens, OutFeatures, global::TpCodegen.Placement.Replicate, Group);

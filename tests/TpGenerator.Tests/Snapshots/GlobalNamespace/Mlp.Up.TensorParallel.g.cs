@@ -10,7 +10,7 @@ partial class Mlp
     [global::System.CodeDom.Compiler.GeneratedCode("TpCodegen.Generator", "1.0.0.0")]
     private sealed class UpColumnShard : global::TpCodegen.ShardedLinear
     {
-        private readonly float[] _weight;
+        private readonly global::TpCodegen.Kernels.PackedWeight _weight;
         private readonly float[]? _bias;
         private readonly int _localOut;
 
@@ -18,7 +18,8 @@ partial class Mlp
             : base("Up", global::TpCodegen.Split.Column, group, shard.InFeatures, shard.OutFeatures)
         {
             shard.Require("Up", global::TpCodegen.Split.Column, group);
-            _weight = shard.Weight;
+            // Packed once into the order the GEMM kernel reads, so no forward re-packs the weight.
+            _weight = shard.PackWeight();
             _bias = shard.Bias;
             _localOut = shard.LocalOutFeatures;
         }
@@ -34,7 +35,7 @@ partial class Mlp
             int tokens = x.Tokens;
             var y = new float[tokens * _localOut];
             // Each rank computes its own block of output columns from the full input: no data moves.
-            global::TpCodegen.Kernels.Gemm.Multiply(x.LocalSpan, _weight, y, tokens, InFeatures, _localOut, _bias);
+            global::TpCodegen.Kernels.Gemm.Multiply(x.LocalSpan, _weight, y, tokens, _bias);
             return global::TpCodegen.DTensor.FromArray(y, tokens, _localOut, global::TpCodegen.Placement.Shard(-1), Group);
         }
     }

@@ -12,7 +12,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("TpCodegen.Generator", "1.0.0.0")]
         private sealed class ProjRowShard : global::TpCodegen.ShardedLinear
         {
-            private readonly float[] _weight;
+            private readonly global::TpCodegen.Kernels.PackedWeight _weight;
             private readonly float[]? _bias;
             private readonly int _localIn;
 
@@ -20,7 +20,8 @@ namespace Demo
                 : base("Proj", global::TpCodegen.Split.Row, group, shard.InFeatures, shard.OutFeatures)
             {
                 shard.Require("Proj", global::TpCodegen.Split.Row, group);
-                _weight = shard.Weight;
+                // Packed once into the order the GEMM kernel reads, so no forward re-packs the weight.
+                _weight = shard.PackWeight();
                 _bias = shard.Bias;
                 _localIn = shard.LocalInFeatures;
             }
@@ -38,7 +39,7 @@ namespace Demo
                 int tokens = x.Tokens;
                 var y = new float[tokens * OutFeatures];
                 // No bias in the GEMM: added to every rank's partial sum, it would be counted tp times.
-                global::TpCodegen.Kernels.Gemm.Multiply(input.LocalSpan, _weight, y, tokens, _localIn, OutFeatures);
+                global::TpCodegen.Kernels.Gemm.Multiply(input.LocalSpan, _weight, y, tokens);
                 // The ranks' partial sums add up to x @ W.
                 Group.AllReduce(y);
                 // The bias, once, after the sum.
