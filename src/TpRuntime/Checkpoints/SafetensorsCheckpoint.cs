@@ -134,7 +134,8 @@ public sealed class SafetensorsCheckpoint : ICheckpointShardSource, IDisposable
             foreach (var property in document.RootElement.EnumerateObject())
             {
                 if (property.Name == "__metadata__") continue;
-                tensors.Add(property.Name, ParseEntry(path, property.Name, property.Value, dataLength));
+                if (!tensors.TryAdd(property.Name, ParseEntry(path, property.Name, property.Value, dataLength)))
+                    throw new InvalidDataException($"Checkpoint '{path}': tensor '{property.Name}' appears twice in the header.");
             }
             return tensors;
         }

@@ -3,7 +3,8 @@ namespace TpCodegen.Collectives;
 /// <summary>
 /// What one rank of a group has asked of its collectives: how many calls of each kind and how many bytes
 /// each rank contributed to them. Tests use it to prove that a block costs exactly one all-reduce; samples
-/// print it. Counting is per rank and needs no synchronisation: a rank runs its collectives in order.
+/// print it. A rank runs its collectives in order, but one group object may serve several threads (the shared
+/// <see cref="SingleRankGroup.Instance"/>), so the counts are updated atomically.
 /// </summary>
 public sealed class CollectiveCounters
 {
@@ -11,10 +12,10 @@ public sealed class CollectiveCounters
     private readonly long[] _bytes = new long[Enum.GetValues<CollectiveKind>().Length];
 
     /// <summary>Calls of <paramref name="kind"/> since creation or the last <see cref="Reset"/>.</summary>
-    public long Calls(CollectiveKind kind) => _calls[(int)kind];
+    public long Calls(CollectiveKind kind) => Interlocked.Read(ref _calls[(int)kind]);
 
     /// <summary>Bytes this rank sent into calls of <paramref name="kind"/>.</summary>
-    public long Bytes(CollectiveKind kind) => _bytes[(int)kind];
+    public long Bytes(CollectiveKind kind) => Interlocked.Read(ref _bytes[(int)kind]);
 
     /// <summary>Calls of every kind except <see cref="CollectiveKind.Barrier"/> and <see cref="CollectiveKind.Split"/>.</summary>
     public long DataCalls =>
@@ -23,8 +24,8 @@ public sealed class CollectiveCounters
 
     internal void Record(CollectiveKind kind, long bytes)
     {
-        _calls[(int)kind]++;
-        _bytes[(int)kind] += bytes;
+        Interlocked.Increment(ref _calls[(int)kind]);
+        Interlocked.Add(ref _bytes[(int)kind], bytes);
     }
 
     /// <summary>Forgets every count.</summary>

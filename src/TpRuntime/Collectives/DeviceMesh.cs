@@ -5,7 +5,7 @@ namespace TpCodegen.Collectives;
 /// the ranks of one tensor-parallel group are consecutive (they share a machine's fast links), and the
 /// data-parallel group joins the ranks that hold the same shard in different replicas.
 /// </summary>
-public sealed class DeviceMesh
+public sealed class DeviceMesh : IDisposable
 {
     private DeviceMesh(ProcessGroup world, ProcessGroup tensorParallel, ProcessGroup dataParallel)
     {
@@ -22,6 +22,13 @@ public sealed class DeviceMesh
 
     /// <summary>The ranks that hold the same shard and see different batches.</summary>
     public ProcessGroup DataParallel { get; }
+
+    /// <summary>Frees the two sub-groups the mesh created (the world stays with its owner).</summary>
+    public void Dispose()
+    {
+        TensorParallel.Dispose();
+        DataParallel.Dispose();
+    }
 
     /// <summary>Collective over <paramref name="world"/>: builds this rank's view of the mesh.</summary>
     public static DeviceMesh Create(ProcessGroup world, int dataParallel, int tensorParallel)

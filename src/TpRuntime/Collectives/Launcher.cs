@@ -65,9 +65,12 @@ public static class Launcher
                 _ => throw new InvalidOperationException($"{BackendVariable}={forced} is not a backend; use 'mpi' or 'inprocess', or leave it unset to detect mpiexec."),
             };
         }
-        // MPICH's Hydra sets PMI_RANK/PMI_SIZE for every process it starts; Open MPI's mpirun sets OMPI_COMM_WORLD_SIZE.
+        // MPICH's Hydra sets PMI_RANK/PMI_SIZE for every process it starts, Open MPI's mpirun OMPI_COMM_WORLD_SIZE,
+        // a PMIx launcher (srun --mpi=pmix, prterun) PMIX_RANK, MVAPICH's mpirun_rsh MV2_COMM_WORLD_SIZE.
+        // Any other launcher: set TP_BACKEND=mpi.
         bool hydra = Environment.GetEnvironmentVariable("PMI_RANK") is not null && Environment.GetEnvironmentVariable("PMI_SIZE") is not null;
-        bool openMpi = Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_SIZE") is not null;
-        return hydra || openMpi ? Backend.Mpi : Backend.InProcess;
+        bool launched = hydra || new[] { "OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "MV2_COMM_WORLD_SIZE" }
+            .Any(name => Environment.GetEnvironmentVariable(name) is not null);
+        return launched ? Backend.Mpi : Backend.InProcess;
     }
 }

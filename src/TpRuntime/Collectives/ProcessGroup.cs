@@ -42,6 +42,12 @@ public abstract class ProcessGroup : IDisposable
             throw new ArgumentException(
                 $"AllGather on {Name} (rank {Rank} of {Size}): receive holds {receive.Length} floats but must hold size * send = {Size} * {send.Length} = {(long)send.Length * Size}.",
                 nameof(receive));
+        // In place is this rank's own block of receive (MPI_IN_PLACE); any other overlap would let the other ranks
+        // read send while this rank overwrites it.
+        if (((ReadOnlySpan<float>)receive).Overlaps(send, out int offset) && offset != Rank * send.Length)
+            throw new ArgumentException(
+                $"AllGather on {Name} (rank {Rank} of {Size}): send overlaps receive at element {offset}; it must not overlap, or be exactly block {Rank} of receive.",
+                nameof(send));
         Counters.Record(CollectiveKind.AllGather, (long)send.Length * sizeof(float));
         AllGatherCore(send, receive);
     }
@@ -56,6 +62,9 @@ public abstract class ProcessGroup : IDisposable
             throw new ArgumentException(
                 $"ReduceScatter on {Name} (rank {Rank} of {Size}): send holds {send.Length} floats but must hold size * receive = {Size} * {receive.Length} = {(long)receive.Length * Size}.",
                 nameof(send));
+        if (send.Overlaps(receive))
+            throw new ArgumentException(
+                $"ReduceScatter on {Name} (rank {Rank} of {Size}): send and receive overlap; they must be separate buffers.", nameof(receive));
         Counters.Record(CollectiveKind.ReduceScatter, (long)send.Length * sizeof(float));
         ReduceScatterCore(send, receive, op);
     }

@@ -48,9 +48,12 @@ public static unsafe class Gemm
         CheckShapes(x.Length, k * n, y.Length, bias.Length, m, k, n); // k * n fits: the weight it came from was one span
         if (m == 0 || n == 0) return;
         if (k == 0) { Fill(y.Slice(0, m * n), bias, n); return; }
-        if (w.Set is null) { Reference(x, w.RowMajor, y, m, k, n, bias); return; }
-        fixed (float* xp = x, yp = y, bp = bias)
-            GemmDriver.Multiply(w.Set, xp, w, yp, m, bias.IsEmpty ? null : bp);
+        if (w.Set is null) Reference(x, w.RowMajor, y, m, k, n, bias);
+        else
+            fixed (float* xp = x, yp = y, bp = bias)
+                GemmDriver.Multiply(w.Set, xp, w, yp, m, bias.IsEmpty ? null : bp);
+        // The kernels read w's native memory through raw pointers: keep w (and its finalizer) at bay until they are done.
+        GC.KeepAlive(w);
     }
 
     /// <summary>Same as the public entry, with the kernel set chosen by the caller (tests run every set this machine supports; null is the scalar reference).</summary>

@@ -15,7 +15,10 @@ namespace TpCodegen;
 /// </remarks>
 public sealed class Linear
 {
-    private static int s_nextSeed;
+    // Per thread, so that in-process ranks (threads) that build the same modules in the same order draw the same
+    // seeds, as MPI ranks (processes) do; a process-wide counter would interleave the ranks' draws.
+    [ThreadStatic]
+    private static int t_nextSeed;
 
     private readonly int _seed;
     private readonly object _initialization = new();
@@ -23,15 +26,21 @@ public sealed class Linear
     private float[]? _bias;
 
     /// <summary>A dense layer of <paramref name="inFeatures"/> → <paramref name="outFeatures"/>.</summary>
-    /// <param name="seed">Seed of the initial weights; by default, one more than the previous layer's.</param>
+    /// <param name="seed">
+    /// Seed of the initial weights; by default, one more than the previous layer's created on this thread, so every
+    /// rank that builds the same modules in the same order gets the same weights.
+    /// </param>
     public Linear(int inFeatures, int outFeatures, bool bias = true, int? seed = null)
     {
         if (inFeatures < 1) throw new ArgumentOutOfRangeException(nameof(inFeatures), inFeatures, "A linear layer needs at least one input feature.");
         if (outFeatures < 1) throw new ArgumentOutOfRangeException(nameof(outFeatures), outFeatures, "A linear layer needs at least one output feature.");
+        if ((long)inFeatures * outFeatures > Array.MaxLength)
+            throw new ArgumentOutOfRangeException(nameof(outFeatures),
+                $"A [{inFeatures} -> {outFeatures}] weight has {(long)inFeatures * outFeatures} elements, more than one array holds ({Array.MaxLength}).");
         InFeatures = inFeatures;
         OutFeatures = outFeatures;
         HasBias = bias;
-        _seed = seed ?? Interlocked.Increment(ref s_nextSeed);
+        _seed = seed ?? ++t_nextSeed;
     }
 
     public int InFeatures { get; }
@@ -41,10 +50,10 @@ public sealed class Linear
     public bool HasBias { get; }
 
     /// <summary>The dense weight <c>[InFeatures, OutFeatures]</c>, row-major.</summary>
-    public float[] Weight => EnsureWeights().Weight;
+    public float[] Weight => DenseWeights(nameof(Weight)).Weight;
 
     /// <summary>The dense bias <c>[OutFeatures]</c>, or null when the layer has none.</summary>
-    public float[]? Bias => EnsureWeights().Bias;
+    public float[]? Bias => DenseWeights(nameof(Bias)).Bias;
 
     /// <summary>The shard this instance runs, once the generated code has attached one.</summary>
     public ShardedLinear? Shard { get; private set; }
@@ -52,6 +61,8 @@ public sealed class Linear
     /// <summary>Replaces the weights (and bias) with copies of the given arrays.</summary>
     public void SetWeights(ReadOnlySpan<float> weight, ReadOnlySpan<float> bias = default)
     {
+        if (Shard is not null)
+            throw new InvalidOperationException($"SetWeights of a sharded layer: this instance runs {Shard}; set the dense module's weights and shard it again.");
         if (weight.Length != (long)InFeatures * OutFeatures)
             throw new ArgumentException($"Linear [{InFeatures} -> {OutFeatures}]: weight holds {weight.Length} floats, expected in * out = {(long)InFeatures * OutFeatures}.", nameof(weight));
         if (HasBias ? bias.Length != OutFeatures : !bias.IsEmpty)
@@ -105,9 +116,16 @@ public sealed class Linear
     {
         if (features != InFeatures)
             throw new ArgumentException($"Linear [{InFeatures} -> {OutFeatures}] got an input with {features} features.", nameof(x));
-        var (weight, bias) = EnsureWeights();
+        var (weight, bias) = DenseWeights("Forward(Tensor<float>)");
         Gemm.Multiply(x, weight, y, tokens, InFeatures, OutFeatures, bias);
     }
+
+    // Once a shard is attached this instance stands for one rank's slice: its dense weights would be made up (seeded),
+    // not the ones the shard was cut from, so asking for them is an error rather than a silent wrong answer.
+    private (float[] Weight, float[]? Bias) DenseWeights(string member) => Shard is null
+        ? EnsureWeights()
+        : throw new InvalidOperationException(
+            $"{member} of a sharded layer: this instance holds only {Shard}; read the dense module it was cut from, or Shard.SkippedBias for a skipped bias.");
 
     // The ranks of an in-process world cut their shards from one dense module at the same time: the first to ask
     // creates the weights, under a lock, and publishes the bias before the weight that signals it.

@@ -32,7 +32,7 @@ public sealed class DTensor
     public int LocalFeatures { get; }
 
     /// <summary>Features of the whole activation.</summary>
-    public int Features => Placement is ShardPlacement ? LocalFeatures * Group.Size : LocalFeatures;
+    public int Features => Placement is ShardPlacement { Dim: -1 } ? LocalFeatures * Group.Size : LocalFeatures;
 
     /// <summary>What the local block is a part of. Shard dims are stored negative: Shard(-1) is the feature dimension.</summary>
     public Placement Placement { get; }

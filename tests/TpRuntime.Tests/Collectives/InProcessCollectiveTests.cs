@@ -173,6 +173,31 @@ public class InProcessCollectiveTests
     }
 
     [Fact]
+    public void Overlapping_buffers_are_refused_alike_on_every_backend()
+    {
+        var group = InProcessWorld.CreateGroups(1)[0];
+        var buffer = new float[8];
+        var gather = Assert.Throws<ArgumentException>(() => group.AllGather(buffer.AsSpan(1, 4), buffer.AsSpan(0, 4)));
+        Assert.Contains("send overlaps receive at element 1", gather.Message);
+        var scatter = Assert.Throws<ArgumentException>(() => group.ReduceScatter(buffer.AsSpan(0, 4), buffer.AsSpan(0, 4)));
+        Assert.Contains("send and receive overlap", scatter.Message);
+    }
+
+    [Fact]
+    public void AllGather_in_place_from_the_rank_s_own_block_works()
+    {
+        var results = InProcessWorld.Run(3, group =>
+        {
+            var receive = new float[6];
+            receive[group.Rank * 2] = group.Rank;
+            receive[group.Rank * 2 + 1] = 10 + group.Rank;
+            group.AllGather(receive.AsSpan(group.Rank * 2, 2), receive);
+            return receive;
+        });
+        Assert.All(results, r => Assert.Equal([0f, 10, 1, 11, 2, 12], r));
+    }
+
+    [Fact]
     public void Buffers_of_the_wrong_length_are_rejected_before_any_rank_waits()
     {
         var error = Assert.Throws<RankFailedException>(() => InProcessWorld.Run(2, group =>

@@ -68,6 +68,33 @@ public class InProcessFaultTests
     }
 
     [Fact]
+    public void A_failure_in_another_subgroup_never_lets_a_rank_leave_while_its_buffers_are_in_use()
+    {
+        // Tensor-parallel group 0 (ranks 0, 1) all-reduces large buffers back to back while rank 3, in the other
+        // group, fails. A rank may be released only while no other rank can touch its buffers: every all-reduce
+        // that completes must be exact, and the run must end with rank 3's error.
+        // The loop runs until the failure releases it; the bound only stops a broken release from spinning forever.
+        const int length = 1 << 16, maxRounds = 1_000_000;
+        var completed = new ConcurrentBag<(int Rank, int Round, bool Exact)>();
+        var error = Assert.Throws<RankFailedException>(() => InProcessWorld.Run(4, world =>
+        {
+            var mesh = DeviceMesh.Create(world, 2, 2);
+            if (world.Rank == 3) { Thread.Sleep(20); throw new InvalidOperationException("node lost"); }
+            if (world.Rank == 2) return;
+            var buffer = new float[length];
+            for (int round = 0; round < maxRounds; round++)
+            {
+                Array.Fill(buffer, world.Rank + 1);
+                mesh.TensorParallel.AllReduce(buffer);
+                completed.Add((world.Rank, round, Array.TrueForAll(buffer, v => v == 3)));
+            }
+        }));
+        Assert.Equal(3, error.FailedRank);
+        Assert.NotEmpty(completed);
+        Assert.All(completed, c => Assert.True(c.Exact, $"rank {c.Rank} round {c.Round} read a corrupted sum"));
+    }
+
+    [Fact]
     public void Ranks_that_call_different_sizes_all_get_the_same_mismatch_error()
     {
         var seen = new ConcurrentDictionary<int, string>();

@@ -55,6 +55,27 @@ public class LinearTests
     }
 
     [Fact]
+    public void Ranks_that_build_the_same_layers_in_the_same_order_get_the_same_default_weights()
+    {
+        var weights = TpCodegen.Collectives.InProcess.InProcessWorld.Run(3, _ =>
+        {
+            var first = new Linear(6, 4);
+            var second = new Linear(6, 4);
+            return (First: first.Weight, Second: second.Weight);
+        });
+        Assert.All(weights, w => Assert.Equal(weights[0].First, w.First));
+        Assert.All(weights, w => Assert.Equal(weights[0].Second, w.Second));
+        Assert.NotEqual(weights[0].First, weights[0].Second);
+    }
+
+    [Fact]
+    public void A_weight_too_large_for_one_array_is_refused_at_construction()
+    {
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new Linear(65536, 65536));
+        Assert.Contains("A [65536 -> 65536] weight has 4294967296 elements", error.Message);
+    }
+
+    [Fact]
     public void Weights_of_the_wrong_size_are_rejected_with_the_expected_size()
     {
         var layer = new Linear(3, 4);

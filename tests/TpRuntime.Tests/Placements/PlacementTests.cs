@@ -58,6 +58,14 @@ public class PlacementTests
             Assert.Throws<PlacementException>(() => shard * full).Message);
     }
 
+    [Fact]
+    public void Only_a_feature_shard_multiplies_the_feature_count()
+    {
+        var groups = InProcessWorld.CreateGroups(2);
+        Assert.Equal(8, DTensor.FromArray(new float[12], 3, 4, Placement.Shard(-1), groups[0]).Features);
+        Assert.Equal(4, DTensor.FromArray(new float[12], 3, 4, Placement.Shard(0), groups[0]).Features);
+    }
+
     [Theory]
     [InlineData(2)]
     [InlineData(3)]

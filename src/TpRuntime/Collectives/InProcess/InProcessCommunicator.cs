@@ -56,9 +56,15 @@ internal sealed unsafe class InProcessCommunicator
         fixed (float* data = buffer)
         {
             Enter(me, new CollectiveCall(CollectiveKind.AllReduce, buffer.Length, 0, op), data, data);
-            var (start, length) = ChunkOf(me, buffer.Length);
-            ReduceInto(me, start, length, op, into: data + start, copyToEveryRank: true);
-            Leave(me);
+            try
+            {
+                var (start, length) = ChunkOf(me, buffer.Length);
+                ReduceInto(me, start, length, op, into: data + start, copyToEveryRank: true);
+            }
+            finally
+            {
+                Leave(me);
+            }
         }
     }
 
@@ -68,9 +74,14 @@ internal sealed unsafe class InProcessCommunicator
         fixed (float* output = receive)
         {
             Enter(me, new CollectiveCall(CollectiveKind.ReduceScatter, send.Length, 0, op), input, output);
-            int block = receive.Length;
-            ReduceInto(me, (long)me * block, block, op, into: output, copyToEveryRank: false);
-            Leave(me);
+            try
+            {
+                ReduceInto(me, (long)me * receive.Length, receive.Length, op, into: output, copyToEveryRank: false);
+            }
+            finally
+            {
+                Leave(me);
+            }
         }
     }
 
@@ -80,10 +91,16 @@ internal sealed unsafe class InProcessCommunicator
         fixed (float* output = receive)
         {
             Enter(me, new CollectiveCall(CollectiveKind.AllGather, send.Length, 0, ReduceOp.Sum), input, output);
-            int block = send.Length;
-            for (int r = 0; r < Size; r++)
-                Span(_send[r], 0, block).CopyTo(receive.Slice(r * block, block));
-            Leave(me);
+            try
+            {
+                int block = send.Length;
+                for (int r = 0; r < Size; r++)
+                    Span(_send[r], 0, block).CopyTo(receive.Slice(r * block, block));
+            }
+            finally
+            {
+                Leave(me);
+            }
         }
     }
 
@@ -92,8 +109,14 @@ internal sealed unsafe class InProcessCommunicator
         fixed (float* data = buffer)
         {
             Enter(me, new CollectiveCall(CollectiveKind.Broadcast, buffer.Length, root, ReduceOp.Sum), data, data);
-            if (me != root) Span(_send[root], 0, buffer.Length).CopyTo(buffer);
-            Leave(me);
+            try
+            {
+                if (me != root) Span(_send[root], 0, buffer.Length).CopyTo(buffer);
+            }
+            finally
+            {
+                Leave(me);
+            }
         }
     }
 
@@ -119,13 +142,16 @@ internal sealed unsafe class InProcessCommunicator
             var worldRanks = members.Select(r => _worldRanks[r]).ToArray();
             _splitResults[me] = new InProcessCommunicator(_run, worldRanks, $"{Name}/split[{color}]");
         }
-        _rendezvous.Arrive(me);
+        _rendezvous.Arrive(me, releasable: false);
         var result = _splitResults[members[0]]!;
         Leave(me);
         return result;
     }
 
-    /// <summary>Phase 1: post the call and buffers, meet every rank, and check that all calls agree.</summary>
+    /// <summary>
+    /// Phase 1: post the call and buffers, meet every rank, and check that all calls agree. Until the phase closes
+    /// no rank touches another's buffers, so a failure elsewhere may release the caller here.
+    /// </summary>
     private void Enter(int me, CollectiveCall call, float* send, float* receive)
     {
         if (_run.HasFailed) _run.ThrowIfFailed($"{call} on {Name} (rank {me} of {Size})");
@@ -133,13 +159,16 @@ internal sealed unsafe class InProcessCommunicator
         _callNumbers[me]++;
         _send[me] = (nint)send;
         _receive[me] = (nint)receive;
-        _rendezvous.Arrive(me);
+        _rendezvous.Arrive(me, releasable: true);
         for (int r = 0; r < Size; r++)
             if (_calls[r] != _calls[0]) throw Mismatch(me);
     }
 
-    /// <summary>Phase 2: no rank returns (and frees or reuses its buffers) until every rank is done with them.</summary>
-    private void Leave(int me) => _rendezvous.Arrive(me);
+    /// <summary>
+    /// Phase 2: no rank returns (and unpins, frees or reuses its buffers) until every rank is done with them. Not
+    /// releasable: every rank that passed phase 1 reaches it (moving data never blocks, and callers leave in a finally).
+    /// </summary>
+    private void Leave(int me) => _rendezvous.Arrive(me, releasable: false);
 
     /// <summary>
     /// Reduces <paramref name="length"/> floats at <paramref name="sourceOffset"/> of every rank's send buffer into

@@ -59,6 +59,11 @@ internal static unsafe class MpiWorld
             // that initialised MPI (MPI_Finalize runs from the process-exit handler).
             int provided = 0;
             Check(MpiNative.InitThread(MpiNative.ThreadSerialized, &provided), "MPI_Init_thread");
+            // Thread levels are ordered (SINGLE < FUNNELED < SERIALIZED < MULTIPLE) in every MPI ABI.
+            if (provided < MpiNative.ThreadSerialized)
+                Console.Error.WriteLine(
+                    $"warning: this MPI library provides thread level {provided}, below MPI_THREAD_SERIALIZED; " +
+                    "calls from threads other than the one that started MPI (the exit-time MPI_Finalize among them) are erroneous with it.");
             AppDomain.CurrentDomain.ProcessExit += (_, _) => FinalizeIfNeeded();
         }
 
