@@ -43,8 +43,8 @@ namespace Demo
         {
             return new global::TpCodegen.Parallel.TensorParallelPlan("Demo.Llama7bMlp", tp, tokens, new global::TpCodegen.Parallel.LayerPlan[]
             {
-                global::TpCodegen.Parallel.LayerPlan.Column("Gate", 4096, 11008, false, gatherOutput: false, skipBiasAdd: false, tp, tokens),
-                global::TpCodegen.Parallel.LayerPlan.Row("Down", 11008, 4096, false, inputIsParallel: true, reduceResults: true, skipBiasAdd: false, tp, tokens),
+                global::TpCodegen.Parallel.LayerPlan.Column("Gate", 4096, 11008, global::TpCodegen.Parallel.LinearShard.Layer(this.Gate, "Gate").HasBias, gatherOutput: false, skipBiasAdd: false, tp, tokens),
+                global::TpCodegen.Parallel.LayerPlan.Row("Down", 11008, 4096, global::TpCodegen.Parallel.LinearShard.Layer(this.Down, "Down").HasBias, inputIsParallel: true, reduceResults: true, skipBiasAdd: false, tp, tokens),
             });
         }
     }
