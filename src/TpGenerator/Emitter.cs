@@ -231,8 +231,9 @@ internal static class Emitter
 
     private static void EmitAttach(SourceWriter w, ModuleSpec module)
     {
-        foreach (var layer in module.Layers)
-            w.WriteLine($"{Parallel}.LinearShard.Attach(this.{layer.MemberAccess}, {Local(layer)});");
+        // One call: every layer's shape is checked before any shard is attached, so a mismatch leaves none half-sharded.
+        string pairs = string.Join(", ", module.Layers.Select(layer => $"(this.{layer.MemberAccess}, {Local(layer)})"));
+        w.WriteLine($"{Parallel}.LinearShard.AttachAll({pairs});");
     }
 
     private static void OpenTypes(SourceWriter w, TypeHierarchy type, string baseList)

@@ -22,10 +22,7 @@ namespace Demo
             var shardK = new KColumnShard(group, global::TpCodegen.Parallel.LinearShard.Column(dense.K, "K", group.Rank, group.Size));
             var shardV = new VColumnShard(group, global::TpCodegen.Parallel.LinearShard.Column(dense.V, "V", group.Rank, group.Size));
             var shardO = new ORowShard(group, global::TpCodegen.Parallel.LinearShard.Row(dense.O, "O", group.Rank, group.Size));
-            global::TpCodegen.Parallel.LinearShard.Attach(this.Q, shardQ);
-            global::TpCodegen.Parallel.LinearShard.Attach(this.K, shardK);
-            global::TpCodegen.Parallel.LinearShard.Attach(this.V, shardV);
-            global::TpCodegen.Parallel.LinearShard.Attach(this.O, shardO);
+            global::TpCodegen.Parallel.LinearShard.AttachAll((this.Q, shardQ), (this.K, shardK), (this.V, shardV), (this.O, shardO));
         }
 
         /// <inheritdoc/>
@@ -39,10 +36,7 @@ namespace Demo
             var shardK = new KColumnShard(group, global::TpCodegen.Parallel.LinearShard.Column(source, prefix, this.K, "K", group.Rank, group.Size));
             var shardV = new VColumnShard(group, global::TpCodegen.Parallel.LinearShard.Column(source, prefix, this.V, "V", group.Rank, group.Size));
             var shardO = new ORowShard(group, global::TpCodegen.Parallel.LinearShard.Row(source, prefix, this.O, "O", group.Rank, group.Size));
-            global::TpCodegen.Parallel.LinearShard.Attach(this.Q, shardQ);
-            global::TpCodegen.Parallel.LinearShard.Attach(this.K, shardK);
-            global::TpCodegen.Parallel.LinearShard.Attach(this.V, shardV);
-            global::TpCodegen.Parallel.LinearShard.Attach(this.O, shardO);
+            global::TpCodegen.Parallel.LinearShard.AttachAll((this.Q, shardQ), (this.K, shardK), (this.V, shardV), (this.O, shardO));
         }
 
         /// <inheritdoc/>

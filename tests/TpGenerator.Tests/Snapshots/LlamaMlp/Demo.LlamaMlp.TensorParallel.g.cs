@@ -21,9 +21,7 @@ namespace Demo
             var shardGate = new GateColumnShard(group, global::TpCodegen.Parallel.LinearShard.Column(dense.Gate, "Gate", group.Rank, group.Size));
             var shardUp = new UpColumnShard(group, global::TpCodegen.Parallel.LinearShard.Column(dense.Up, "Up", group.Rank, group.Size));
             var shardDown = new DownRowShard(group, global::TpCodegen.Parallel.LinearShard.Row(dense.Down, "Down", group.Rank, group.Size));
-            global::TpCodegen.Parallel.LinearShard.Attach(this.Gate, shardGate);
-            global::TpCodegen.Parallel.LinearShard.Attach(this.Up, shardUp);
-            global::TpCodegen.Parallel.LinearShard.Attach(this.Down, shardDown);
+            global::TpCodegen.Parallel.LinearShard.AttachAll((this.Gate, shardGate), (this.Up, shardUp), (this.Down, shardDown));
         }
 
         /// <inheritdoc/>
@@ -36,9 +34,7 @@ namespace Demo
             var shardGate = new GateColumnShard(group, global::TpCodegen.Parallel.LinearShard.Column(source, prefix, this.Gate, "Gate", group.Rank, group.Size));
             var shardUp = new UpColumnShard(group, global::TpCodegen.Parallel.LinearShard.Column(source, prefix, this.Up, "Up", group.Rank, group.Size));
             var shardDown = new DownRowShard(group, global::TpCodegen.Parallel.LinearShard.Row(source, prefix, this.Down, "Down", group.Rank, group.Size));
-            global::TpCodegen.Parallel.LinearShard.Attach(this.Gate, shardGate);
-            global::TpCodegen.Parallel.LinearShard.Attach(this.Up, shardUp);
-            global::TpCodegen.Parallel.LinearShard.Attach(this.Down, shardDown);
+            global::TpCodegen.Parallel.LinearShard.AttachAll((this.Gate, shardGate), (this.Up, shardUp), (this.Down, shardDown));
         }
 
         /// <inheritdoc/>

@@ -19,7 +19,7 @@ namespace Demo
             global::System.ArgumentNullException.ThrowIfNull(dense);
             global::System.ArgumentNullException.ThrowIfNull(group);
             var shardProj = new ProjRowShard(group, global::TpCodegen.Parallel.LinearShard.Row(dense.Proj, "Proj", group.Rank, group.Size));
-            global::TpCodegen.Parallel.LinearShard.Attach(this.Proj, shardProj);
+            global::TpCodegen.Parallel.LinearShard.AttachAll((this.Proj, shardProj));
         }
 
         /// <inheritdoc/>
@@ -30,7 +30,7 @@ namespace Demo
             global::System.ArgumentNullException.ThrowIfNull(group);
             global::System.ArgumentNullException.ThrowIfNull(prefix);
             var shardProj = new ProjRowShard(group, global::TpCodegen.Parallel.LinearShard.Row(source, prefix, this.Proj, "Proj", group.Rank, group.Size));
-            global::TpCodegen.Parallel.LinearShard.Attach(this.Proj, shardProj);
+            global::TpCodegen.Parallel.LinearShard.AttachAll((this.Proj, shardProj));
         }
 
         /// <inheritdoc/>
