@@ -1,14 +1,16 @@
 using System.Collections.Immutable;
 using System.Composition;
+using System.Linq;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using TpCodegen.Analyzers.Rules;
 
 namespace TpCodegen.Analyzers.CodeFixes;
 
-/// <summary>TP0018: removes the [TensorParallel] option that conflicts with the split (or with the layer's bias).</summary>
+/// <summary>TP0018: removes the [TensorParallel] option that conflicts with the split, or either of two options that conflict with each other.</summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(RemoveConflictingOptionCodeFix)), Shared]
 public sealed class RemoveConflictingOptionCodeFix : CodeFixProvider
 {
@@ -30,6 +32,18 @@ public sealed class RemoveConflictingOptionCodeFix : CodeFixProvider
                     _ => Task.FromResult(context.Document.WithSyntaxRoot(root.ReplaceNode(list, list.WithArguments(list.Arguments.Remove(argument))))),
                     // One key for every option, so that Fix All removes each conflicting option at once.
                     equivalenceKey: nameof(RemoveConflictingOptionCodeFix)),
+                diagnostic);
+
+            // Two options that conflict with each other (GatherOutput with SkipBiasAdd on a Column layer): either may go.
+            if (!diagnostic.Properties.TryGetValue(ConflictingTensorParallelOptionsAnalyzer.AlsoRemovableProperty, out var otherName) || otherName is null)
+                continue;
+            var other = list.Arguments.FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == otherName);
+            if (other is null) continue;
+            context.RegisterCodeFix(
+                CodeAction.Create(
+                    $"Remove {otherName}",
+                    _ => Task.FromResult(context.Document.WithSyntaxRoot(root.ReplaceNode(list, list.WithArguments(list.Arguments.Remove(other))))),
+                    equivalenceKey: nameof(RemoveConflictingOptionCodeFix) + ".Other"),
                 diagnostic);
         }
     }

@@ -34,29 +34,35 @@ internal static class Emitter
 
     private static void EmitColumnShard(SourceWriter w, LayerSpec layer)
     {
-        bool bias = layer.HasBias != false;
         string output = layer.GatherOutput ? "Replicate" : "ShardLast";
         w.WriteLine("/// <summary>");
         w.WriteLine($"/// Rank-local shard of <c>{layer.MemberName}</c>{ShapeText(layer)}, split by columns (output features): holds");
-        w.WriteLine("/// <c>W[:, r*out/tp : (r+1)*out/tp]</c>" + (bias ? " and the same slice of the bias" : "") +
+        w.WriteLine("/// <c>W[:, r*out/tp : (r+1)*out/tp]</c> and the same slice of the bias" + BiasCaveat(layer) +
                     $"; takes Replicate, returns {(layer.GatherOutput ? "Replicate (all-gathered)" : "Shard(-1)")}.");
         w.WriteLine("/// </summary>");
         w.WriteLine(GeneratedCode);
         w.OpenBlock($"private sealed class {layer.ShardClassName} : {Runtime}.ShardedLinear");
         w.WriteLine($"private readonly {Runtime}.Kernels.PackedWeight _weight;");
-        if (bias) w.WriteLine("private readonly float[]? _bias;");
+        w.WriteLine("private readonly float[]? _bias;");
         w.WriteLine("private readonly int _localOut;");
         w.WriteLine();
-        EmitConstructor(w, layer, "Column", bias, "_localOut = shard.LocalOutFeatures;");
-        EmitPlacements(w, "Replicate", output, layer.SkipBiasAdd && bias);
+        EmitConstructor(w, layer, "Column", "_localOut = shard.LocalOutFeatures;");
+        EmitPlacements(w, "Replicate", output, layer.SkipBiasAdd);
         w.WriteLine($"[{Runtime}.PlacementContract({PlacementKind}.Replicate, {PlacementKind}.{output})]");
         w.OpenBlock($"protected override {DTensor} ForwardCore({DTensor} x)");
         w.WriteLine($"{Parallel}.TensorParallelChecks.RequireLocalFeatures(this, x, InFeatures);");
         w.WriteLine("int tokens = x.Tokens;");
         w.WriteLine("var y = new float[tokens * _localOut];");
         w.WriteLine("// Each rank computes its own block of output columns from the full input: no data moves.");
-        string biasArgument = bias && !layer.SkipBiasAdd ? ", _bias" : "";
-        w.WriteLine($"{Runtime}.Kernels.Gemm.Multiply(x.LocalSpan, _weight, y, tokens{biasArgument});");
+        if (layer.SkipBiasAdd)
+        {
+            w.WriteLine($"{Runtime}.Kernels.Gemm.Multiply(x.LocalSpan, _weight, y, tokens);");
+        }
+        else
+        {
+            w.WriteLine("// The bias slice in the GEMM's epilogue; a layer without bias has a null _bias, an empty span here.");
+            w.WriteLine($"{Runtime}.Kernels.Gemm.Multiply(x.LocalSpan, _weight, y, tokens, _bias);");
+        }
         if (layer.GatherOutput)
         {
             w.WriteLine($"var shard = {DTensor}.FromArray(y, tokens, _localOut, {Placement}.Shard(-1), Group);");
@@ -73,23 +79,22 @@ internal static class Emitter
 
     private static void EmitRowShard(SourceWriter w, LayerSpec layer)
     {
-        bool bias = layer.HasBias != false;
         string input = layer.InputIsParallel ? "ShardLast" : "Replicate";
         string output = layer.ReduceResults ? "Replicate" : "PartialSum";
         w.WriteLine("/// <summary>");
         w.WriteLine($"/// Rank-local shard of <c>{layer.MemberName}</c>{ShapeText(layer)}, split by rows (input features): holds");
-        w.WriteLine("/// <c>W[r*in/tp : (r+1)*in/tp, :]</c>" + (bias ? " and the whole bias" : "") +
+        w.WriteLine("/// <c>W[r*in/tp : (r+1)*in/tp, :]</c> and the whole bias" + BiasCaveat(layer) +
                     $"; takes {(layer.InputIsParallel ? "Shard(-1)" : "Replicate (keeps its own slice)")}, returns " +
                     $"{(layer.ReduceResults ? "Replicate (all-reduced)" : "Partial(Sum)")}.");
         w.WriteLine("/// </summary>");
         w.WriteLine(GeneratedCode);
         w.OpenBlock($"private sealed class {layer.ShardClassName} : {Runtime}.ShardedLinear");
         w.WriteLine($"private readonly {Runtime}.Kernels.PackedWeight _weight;");
-        if (bias) w.WriteLine("private readonly float[]? _bias;");
+        w.WriteLine("private readonly float[]? _bias;");
         w.WriteLine("private readonly int _localIn;");
         w.WriteLine();
-        EmitConstructor(w, layer, "Row", bias, "_localIn = shard.LocalInFeatures;");
-        EmitPlacements(w, input, output, layer.SkipBiasAdd && bias);
+        EmitConstructor(w, layer, "Row", "_localIn = shard.LocalInFeatures;");
+        EmitPlacements(w, input, output, layer.SkipBiasAdd);
         w.WriteLine($"[{Runtime}.PlacementContract({PlacementKind}.{input}, {PlacementKind}.{output})]");
         w.OpenBlock($"protected override {DTensor} ForwardCore({DTensor} x)");
         string local = "x";
@@ -108,7 +113,7 @@ internal static class Emitter
         {
             w.WriteLine("// The ranks' partial sums add up to x @ W.");
             w.WriteLine("Group.AllReduce(y);");
-            if (bias && !layer.SkipBiasAdd)
+            if (!layer.SkipBiasAdd)
             {
                 w.WriteLine("// The bias, once, after the sum.");
                 w.WriteLine($"if (_bias is not null) {Parallel}.ShardKernels.AddBias(y, _bias, tokens);");
@@ -117,7 +122,7 @@ internal static class Emitter
         }
         else
         {
-            if (bias && !layer.SkipBiasAdd)
+            if (!layer.SkipBiasAdd)
             {
                 w.WriteLine("// ReduceResults = false: the output stays a partial sum; only rank 0's addend carries the bias,");
                 w.WriteLine("// so the later reduce adds it exactly once.");
@@ -133,7 +138,7 @@ internal static class Emitter
         w.CloseBlock();
     }
 
-    private static void EmitConstructor(SourceWriter w, LayerSpec layer, string split, bool bias, string localAssignment)
+    private static void EmitConstructor(SourceWriter w, LayerSpec layer, string split, string localAssignment)
     {
         w.WriteLine($"public {layer.ShardClassName}({ProcessGroup} group, {Parallel}.LinearShard shard)");
         w.WriteLine($"    : base({Literal(layer.MemberName)}, {Runtime}.Split.{split}, group, shard.InFeatures, shard.OutFeatures)");
@@ -141,7 +146,7 @@ internal static class Emitter
         w.WriteLine($"shard.Require({Literal(layer.MemberName)}, {Runtime}.Split.{split}, group);");
         w.WriteLine("// Packed once into the order the GEMM kernel reads, so no forward re-packs the weight.");
         w.WriteLine("_weight = shard.PackWeight();");
-        if (bias) w.WriteLine("_bias = shard.Bias;");
+        w.WriteLine("_bias = shard.Bias;");
         w.WriteLine(localAssignment);
         w.CloseBlock();
         w.WriteLine();
@@ -210,7 +215,8 @@ internal static class Emitter
             string shape = $"{Parallel}.LinearShard.Layer(this.{layer.MemberAccess}, {Literal(layer.MemberName)})";
             string inFeatures = layer.InFeatures is int i ? Int(i) : shape + ".InFeatures";
             string outFeatures = layer.OutFeatures is int o ? Int(o) : shape + ".OutFeatures";
-            string hasBias = layer.HasBias is bool b ? Bool(b) : shape + ".HasBias";
+            // The bias is always read from the layer: the initializer's bias argument may not be the layer it holds.
+            string hasBias = shape + ".HasBias";
             string options = layer.Split == SplitKind.Column
                 ? $"gatherOutput: {Bool(layer.GatherOutput)}, skipBiasAdd: {Bool(layer.SkipBiasAdd)}"
                 : $"inputIsParallel: {Bool(layer.InputIsParallel)}, reduceResults: {Bool(layer.ReduceResults)}, skipBiasAdd: {Bool(layer.SkipBiasAdd)}";
@@ -225,8 +231,9 @@ internal static class Emitter
 
     private static void EmitAttach(SourceWriter w, ModuleSpec module)
     {
-        foreach (var layer in module.Layers)
-            w.WriteLine($"{Parallel}.LinearShard.Attach(this.{layer.MemberAccess}, {Local(layer)});");
+        // One call: every layer's shape is checked before any shard is attached, so a mismatch leaves none half-sharded.
+        string pairs = string.Join(", ", module.Layers.Select(layer => $"(this.{layer.MemberAccess}, {Local(layer)})"));
+        w.WriteLine($"{Parallel}.LinearShard.AttachAll({pairs});");
     }
 
     private static void OpenTypes(SourceWriter w, TypeHierarchy type, string baseList)
@@ -248,6 +255,10 @@ internal static class Emitter
         for (int i = 0; i < type.Types.Count; i++) w.CloseBlock();
         if (type.Namespace.Length > 0) w.CloseBlock();
     }
+
+    // The initializer's bias argument is only a hint: an object initializer or a constructor can give the member
+    // another Linear, so the shard always carries the runtime layer's bias (null when it has none).
+    private static string BiasCaveat(LayerSpec layer) => layer.HasBias == true ? "" : ", if the layer has one";
 
     private static string ShapeText(LayerSpec layer) =>
         layer.InFeatures is int i && layer.OutFeatures is int o ? $" [{Int(i)} -> {Int(o)}]" : "";

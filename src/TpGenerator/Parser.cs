@@ -60,7 +60,7 @@ internal static class Parser
         if (split == SplitKind.Column) { inputIsParallel = true; reduce = true; }
         else gather = false;
 
-        var (inFeatures, outFeatures, hasBias) = ParseConstantShape(module, initializer);
+        var (inFeatures, outFeatures, hasBias) = ParseConstantShape(module, initializer, cancellationToken);
         string name = context.TargetSymbol.Name;
         return new LayerSpec(hierarchy, name, Escape(name), split, gather, inputIsParallel, reduce, skipBias, inFeatures, outFeatures, hasBias);
     }
@@ -107,8 +107,13 @@ internal static class Parser
             metadataNames.Insert(0, type.MetadataName);
         }
 
-        string ns = module.ContainingNamespace is { IsGlobalNamespace: false } containing ? containing.ToDisplayString() : "";
-        string metadataName = (ns.Length == 0 ? "" : ns + ".") + string.Join("+", metadataNames);
+        // From the segments' names, not ToDisplayString: the display form escapes keywords ("@event.Models"), and '@' is
+        // not allowed in a hint name; written as C#, each keyword segment needs its '@' (namespace @event.Models).
+        var segments = new List<string>();
+        for (var containing = module.ContainingNamespace; containing is { IsGlobalNamespace: false }; containing = containing.ContainingNamespace)
+            segments.Insert(0, containing.Name);
+        string ns = string.Join(".", segments.Select(Escape));
+        string metadataName = string.Join(".", segments.Append(string.Join("+", metadataNames)));
         string fullyQualified = module.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
         string display = module.ToDisplayString(SymbolDisplayFormat.CSharpErrorMessageFormat);
         return new TypeHierarchy(ns, metadataName, fullyQualified, display, new EquatableArray<ContainingType>(types));
@@ -133,11 +138,14 @@ internal static class Parser
     /// <remarks>
     /// FAWMN re-runs this transform for every marked member whenever the compilation changes (any keystroke), so it reads
     /// the arguments from syntax and never binds: binding the initializer (even one name in it) cost about 0.4 ms per
-    /// layer per edit. A constant is a literal or a const field of the module or a containing type, by simple name;
+    /// layer per edit. A constant is a literal or a const field of the module or a containing type, by simple name (a name a
+    /// primary-constructor parameter or a base type's member could shadow is not);
     /// anything else is read from the layer at run time. Linear is sealed, so any <c>new</c> assigned to a Linear member
-    /// creates a Linear(inFeatures, outFeatures, bias = true, seed = null).
+    /// creates a Linear(inFeatures, outFeatures, bias = true, seed = null). The initializer is not necessarily the layer
+    /// the member holds when sharded (an object initializer or a constructor may store another), so the bias found here
+    /// only words the generated doc comments: the generated code always takes the bias the runtime layer has.
     /// </remarks>
-    private static (int? In, int? Out, bool? Bias) ParseConstantShape(INamedTypeSymbol module, ExpressionSyntax? initializer)
+    private static (int? In, int? Out, bool? Bias) ParseConstantShape(INamedTypeSymbol module, ExpressionSyntax? initializer, CancellationToken cancellationToken)
     {
         var arguments = initializer switch
         {
@@ -153,7 +161,7 @@ internal static class Parser
         {
             var argument = args[i];
             string? parameter = argument.NameColon?.Name.Identifier.ValueText ?? (i < positional.Length ? positional[i] : null);
-            object? value = ConstantOf(module, argument.Expression);
+            object? value = ConstantOf(module, argument.Expression, cancellationToken);
             switch (parameter)
             {
                 case "inFeatures": inFeatures = value; break;
@@ -164,18 +172,37 @@ internal static class Parser
         return (inFeatures as int?, outFeatures as int?, bias as bool?);
     }
 
-    private static object? ConstantOf(INamedTypeSymbol module, ExpressionSyntax expression)
+    private static object? ConstantOf(INamedTypeSymbol module, ExpressionSyntax expression, CancellationToken cancellationToken)
     {
         if (expression is LiteralExpressionSyntax literal) return literal.Token.Value;
         if (expression is not IdentifierNameSyntax name) return null;
+        string text = name.Identifier.ValueText;
         // The innermost declaration of the name wins, as in C# lookup; a non-const member of that name hides outer consts.
+        // Without binding, the lookup is only followed where it is sure: a primary-constructor parameter (which an
+        // initializer sees before the members) or a member inherited from a base type gives up, read at run time.
         for (var type = module; type is not null; type = type.ContainingType)
         {
-            var members = type.GetMembers(name.Identifier.ValueText);
-            if (members.IsEmpty) continue;
-            return members[0] is IFieldSymbol { IsConst: true, HasConstantValue: true } field ? field.ConstantValue : null;
+            if (HasPrimaryConstructorParameter(type, text, cancellationToken)) return null;
+            var members = type.GetMembers(text);
+            if (!members.IsEmpty)
+                return members[0] is IFieldSymbol { IsConst: true, HasConstantValue: true } field ? field.ConstantValue : null;
+            for (var baseType = type.BaseType; baseType is not null; baseType = baseType.BaseType)
+            {
+                if (!baseType.GetMembers(text).IsEmpty) return null;
+            }
         }
         return null;
+    }
+
+    private static bool HasPrimaryConstructorParameter(INamedTypeSymbol type, string name, CancellationToken cancellationToken)
+    {
+        foreach (var reference in type.DeclaringSyntaxReferences)
+        {
+            if (reference.GetSyntax(cancellationToken) is TypeDeclarationSyntax { ParameterList: { } parameters } &&
+                parameters.Parameters.Any(p => p.Identifier.ValueText == name))
+                return true;
+        }
+        return false;
     }
 
     private static string? TypeName(TypeSyntax type) => type switch
@@ -186,6 +213,7 @@ internal static class Parser
         _ => null,
     };
 
+    // Reserved keywords only: a contextual one (var, record, async) is a valid identifier as it stands.
     private static string Escape(string identifier) =>
         SyntaxFacts.GetKeywordKind(identifier) != SyntaxKind.None ? "@" + identifier : identifier;
 }

@@ -150,6 +150,39 @@ internal static class GeneratorInputs
                 [TensorParallel(Split.Row)] public Linear Down { get; }
             }
             """,
+        // A namespace segment that is a keyword must be written back with its @.
+        ["KeywordNamespace"] = Usings + """
+            namespace @event.Models;
+
+            public partial class @class
+            {
+                [TensorParallel(Split.Column)] public Linear Up { get; } = new(8, 16);
+                [TensorParallel(Split.Row)] public Linear Down { get; } = new(16, 8);
+            }
+            """,
+        // Names that C# resolves to a primary-constructor parameter or a base type's member, not to the outer consts of
+        // the same name: the generator must not bake the outer constants, it reads those shapes from the layer.
+        ["ShadowedConstants"] = Usings + """
+            namespace Demo;
+
+            public class BlockBase
+            {
+                protected static readonly int Width = 24;
+            }
+
+            public partial class Outer
+            {
+                private const int Hidden = 64;
+                private const int Width = 32;
+                private const int Heads = 4;
+
+                public partial class Block(int Hidden) : BlockBase
+                {
+                    [TensorParallel(Split.Column)] public Linear Up { get; } = new(Hidden, Width);
+                    [TensorParallel(Split.Row)] public Linear Down { get; } = new(Width, Heads);
+                }
+            }
+            """,
     };
 
     /// <summary>Inputs the generator must leave alone (the analyzers explain them): no generated source at all.</summary>

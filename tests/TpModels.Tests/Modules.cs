@@ -67,3 +67,14 @@ public partial class ConstantDown
 {
     [TensorParallel(Split.Row)] public Linear Down { get; } = new(11008, 16);
 }
+
+/// <summary>
+/// Initializers without bias that an object initializer may replace with biased layers: the generated shards must take
+/// the bias of the layers the instance holds, not the one the initializers say.
+/// </summary>
+public partial class ReplaceableMlp
+{
+    [TensorParallel(Split.Column)] public Linear Fc { get; init; } = new(8, 16, bias: false);
+    [TensorParallel(Split.Row, ReduceResults = false)] public Linear Mid { get; init; } = new(16, 12, bias: false);
+    [TensorParallel(Split.Row)] public Linear Proj { get; init; } = new(12, 8, bias: false);
+}

@@ -169,6 +169,6 @@ internal static class Descriptors
         category: Category,
         defaultSeverity: DiagnosticSeverity.Error,
         isEnabledByDefault: true,
-        description: "GatherOutput applies only to Column layers; InputIsParallel and ReduceResults only to Row layers. A Row layer with a bias that keeps its output partial (ReduceResults = false) must leave the bias out (SkipBiasAdd = true), or every rank adds it to its partial sum.",
+        description: "GatherOutput applies only to Column layers; InputIsParallel and ReduceResults only to Row layers. A Column layer cannot both gather its output (GatherOutput = true) and skip its bias (SkipBiasAdd = true): the skipped bias is this rank's slice while the output is gathered in full.",
         helpLinkUri: HelpLink(RuleIds.ConflictingTensorParallelOptions));
 }

@@ -1,9 +1,10 @@
 // TP0018 — [TensorParallel] options that contradict the split, or each other.
 // GatherOutput belongs to Column layers; InputIsParallel and ReduceResults to Row layers (see the attribute's docs).
 // Written on the other split they do nothing, yet the author now believes the layer returns or takes something it
-// does not. Worse, a Row layer with a bias that keeps its output partial (ReduceResults = false) without
-// SkipBiasAdd = true adds the bias on every rank: after the later reduce the bias counts tp times. SkipBiasAdd is
-// valid on both splits (Megatron's column and row layers both have skip_bias_add), so it is never flagged alone.
+// does not. A Column layer that gathers its output and skips its bias cannot be used: the skipped bias it hands back
+// is this rank's slice (out / tp), while the gathered output is full width. SkipBiasAdd is otherwise valid on both
+// splits (Megatron's column and row layers both have skip_bias_add). A Row layer with ReduceResults = false and a bias
+// is fine without SkipBiasAdd: the generated shard adds the bias on rank 0 only, so the later reduce adds it once.
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -22,13 +23,8 @@ public sealed class ConflictingTensorParallelOptionsAnalyzer : DiagnosticAnalyze
         context.EnableConcurrentExecution();
         context.RegisterCompilationStartAction(start =>
         {
-            var types = KnownTypes.TryCreate(start.Compilation);
-            if (types?.TensorParallelAttribute is not { } attribute) return;
+            if (KnownTypes.TryCreate(start.Compilation)?.TensorParallelAttribute is not { } attribute) return;
             start.RegisterSymbolAction(c => AnalyzeOptions(c, attribute), SymbolKind.Field, SymbolKind.Property);
-            // The bias is known only where the layer is created: its initializer or a constructor assignment.
-            start.RegisterOperationAction(
-                c => AnalyzeBias(c, types, attribute),
-                OperationKind.PropertyInitializer, OperationKind.FieldInitializer, OperationKind.SimpleAssignment);
         });
     }
 
@@ -44,23 +40,22 @@ public sealed class ConflictingTensorParallelOptionsAnalyzer : DiagnosticAnalyze
         if (options.IsColumn && options.Option("ReduceResults") == false)
             Report(context.ReportDiagnostic, context.Symbol, options, "ReduceResults",
                 "ReduceResults = false applies only to Row layers, and a Column layer makes no partial sums; remove it", context.CancellationToken);
+        if (options.IsColumn && options.Option("GatherOutput") == true && options.Option("SkipBiasAdd") == true)
+            Report(context.ReportDiagnostic, context.Symbol, options, "SkipBiasAdd",
+                "SkipBiasAdd = true hands back this rank's slice of the bias (out / tp), but GatherOutput = true gathers the output in full, so the slice cannot be added to it; remove SkipBiasAdd or GatherOutput",
+                context.CancellationToken, alsoRemovable: "GatherOutput");
     }
 
-    private static void AnalyzeBias(OperationAnalysisContext context, KnownTypes types, INamedTypeSymbol attribute)
-    {
-        foreach (var creation in LinearCreation.From(context.Operation, types))
-        {
-            if (TensorParallelOptions.Of(creation.Member, attribute) is not { IsRow: true } options) continue;
-            if (options.Option("ReduceResults") != false || options.Option("SkipBiasAdd") == true || creation.HasBias() != true) continue;
-            Report(context.ReportDiagnostic, creation.Member, options, "ReduceResults",
-                "ReduceResults = false keeps the output a partial sum, but the layer has a bias and no SkipBiasAdd = true, so every rank adds the bias and the reduced output holds it tp times; set SkipBiasAdd = true or remove ReduceResults = false",
-                context.CancellationToken);
-        }
-    }
+    /// <summary>The property naming another option the code fix may remove instead of the one the diagnostic is on.</summary>
+    public const string AlsoRemovableProperty = "AlsoRemovable";
 
-    private static void Report(System.Action<Diagnostic> report, ISymbol member, TensorParallelOptions options, string option, string problem, System.Threading.CancellationToken cancellationToken)
+    private static void Report(System.Action<Diagnostic> report, ISymbol member, TensorParallelOptions options, string option, string problem,
+        System.Threading.CancellationToken cancellationToken, string? alsoRemovable = null)
     {
         var location = options.ArgumentSyntax(option, cancellationToken)?.GetLocation() ?? (member.Locations.Length > 0 ? member.Locations[0] : Location.None);
-        report(Diagnostic.Create(Descriptors.ConflictingTensorParallelOptions, location, options.Split, member.Name, problem));
+        var properties = alsoRemovable is null
+            ? ImmutableDictionary<string, string?>.Empty
+            : ImmutableDictionary<string, string?>.Empty.Add(AlsoRemovableProperty, alsoRemovable);
+        report(Diagnostic.Create(Descriptors.ConflictingTensorParallelOptions, location, properties, options.Split, member.Name, problem));
     }
 }

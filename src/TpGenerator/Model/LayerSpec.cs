@@ -9,7 +9,8 @@ namespace TpCodegen.Generator.Model;
 /// <param name="MemberAccess">The name as C# code must write it (keywords escaped with @).</param>
 /// <param name="InFeatures">The input features when the initializer passes a compile-time constant, else null.</param>
 /// <param name="OutFeatures">The output features when the initializer passes a compile-time constant, else null.</param>
-/// <param name="HasBias">Whether the layer has a bias, when the initializer makes it known, else null.</param>
+/// <param name="HasBias">Whether the initializer's layer has a bias, when it says so with a constant, else null. Only a hint
+/// for doc comments: the member may hold another Linear at run time, so generated code never drops the bias on it.</param>
 internal sealed record LayerSpec(
     TypeHierarchy Module,
     string MemberName,

@@ -28,8 +28,11 @@ public sealed class TensorParallelAttribute(Split split) : Attribute
     public bool ReduceResults { get; set; } = true;
 
     /// <summary>
-    /// Leaves the bias out of the output and hands it back through the layer's <c>Bias</c> for a fused
-    /// epilogue (skip_bias_add). Required on a Row layer with a bias whose output stays Partial.
+    /// Leaves the bias out of the output and hands it back through <c>layer.Shard.SkippedBias</c>
+    /// (<see cref="ShardedLinear.SkippedBias"/>) for the caller's fused epilogue (skip_bias_add): a Column layer's
+    /// slice of the bias (out / tp, matching its Shard(-1) output), a Row layer's whole bias (to add once, after the
+    /// reduce). Never required: a Row layer with ReduceResults = false adds its bias on rank 0 only, so the later
+    /// reduce counts it once. Not with GatherOutput = true (analyzer TP0018): the slice would not match the gathered output.
     /// </summary>
     public bool SkipBiasAdd { get; set; }
 }

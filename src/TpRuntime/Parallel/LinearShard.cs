@@ -128,11 +128,34 @@ public sealed class LinearShard
     public static Linear Layer(Linear? layer, string layerName) =>
         layer ?? throw new InvalidOperationException($"Layer '{layerName}' is null: build the module's layers before sharding it.");
 
-    /// <summary>Makes <paramref name="layer"/>'s Forward run <paramref name="shard"/>; generated ShardFrom calls it once every shard is cut.</summary>
+    /// <summary>Makes <paramref name="layer"/>'s Forward run <paramref name="shard"/>. Generated ShardFrom uses <see cref="AttachAll"/>, which checks every layer before attaching any.</summary>
     public static void Attach(Linear? layer, ShardedLinear shard)
     {
         ArgumentNullException.ThrowIfNull(shard);
         Layer(layer, shard.LayerName).UseShard(shard);
+    }
+
+    /// <summary>
+    /// Makes each layer's Forward run its shard, all or none: every (layer, shard) pair is checked first (the layer
+    /// exists, the shard was cut from a layer of its shape, as <see cref="Linear.UseShard"/> checks), and only then are
+    /// they attached, so a mismatch on one layer leaves every layer of the module as it was. Generated ShardFrom calls it
+    /// once every shard is cut.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A layer is null.</exception>
+    /// <exception cref="ArgumentException">A shard's shape differs from its layer's; the message names the layer.</exception>
+    public static void AttachAll(params (Linear? Layer, ShardedLinear Shard)[] layers)
+    {
+        ArgumentNullException.ThrowIfNull(layers);
+        foreach (var (layer, shard) in layers)
+        {
+            ArgumentNullException.ThrowIfNull(shard, nameof(layers));
+            var target = Layer(layer, shard.LayerName);
+            if (shard.InFeatures != target.InFeatures || shard.OutFeatures != target.OutFeatures)
+                throw new ArgumentException(
+                    $"Layer '{shard.LayerName}' is [{target.InFeatures} -> {target.OutFeatures}] but its shard was cut from a " +
+                    $"[{shard.InFeatures} -> {shard.OutFeatures}] layer; no layer of the module was sharded.", nameof(layers));
+        }
+        foreach (var (layer, shard) in layers) layer!.UseShard(shard);
     }
 
     private static Linear Require(Linear? layer, string layerName) => Layer(layer, layerName);

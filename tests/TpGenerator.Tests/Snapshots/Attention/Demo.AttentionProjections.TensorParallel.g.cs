@@ -22,10 +22,7 @@ namespace Demo
             var shardK = new KColumnShard(group, global::TpCodegen.Parallel.LinearShard.Column(dense.K, "K", group.Rank, group.Size));
             var shardV = new VColumnShard(group, global::TpCodegen.Parallel.LinearShard.Column(dense.V, "V", group.Rank, group.Size));
             var shardO = new ORowShard(group, global::TpCodegen.Parallel.LinearShard.Row(dense.O, "O", group.Rank, group.Size));
-            global::TpCodegen.Parallel.LinearShard.Attach(this.Q, shardQ);
-            global::TpCodegen.Parallel.LinearShard.Attach(this.K, shardK);
-            global::TpCodegen.Parallel.LinearShard.Attach(this.V, shardV);
-            global::TpCodegen.Parallel.LinearShard.Attach(this.O, shardO);
+            global::TpCodegen.Parallel.LinearShard.AttachAll((this.Q, shardQ), (this.K, shardK), (this.V, shardV), (this.O, shardO));
         }
 
         /// <inheritdoc/>
@@ -39,10 +36,7 @@ namespace Demo
             var shardK = new KColumnShard(group, global::TpCodegen.Parallel.LinearShard.Column(source, prefix, this.K, "K", group.Rank, group.Size));
             var shardV = new VColumnShard(group, global::TpCodegen.Parallel.LinearShard.Column(source, prefix, this.V, "V", group.Rank, group.Size));
             var shardO = new ORowShard(group, global::TpCodegen.Parallel.LinearShard.Row(source, prefix, this.O, "O", group.Rank, group.Size));
-            global::TpCodegen.Parallel.LinearShard.Attach(this.Q, shardQ);
-            global::TpCodegen.Parallel.LinearShard.Attach(this.K, shardK);
-            global::TpCodegen.Parallel.LinearShard.Attach(this.V, shardV);
-            global::TpCodegen.Parallel.LinearShard.Attach(this.O, shardO);
+            global::TpCodegen.Parallel.LinearShard.AttachAll((this.Q, shardQ), (this.K, shardK), (this.V, shardV), (this.O, shardO));
         }
 
         /// <inheritdoc/>
@@ -51,10 +45,10 @@ namespace Demo
         {
             return new global::TpCodegen.Parallel.TensorParallelPlan("Demo.AttentionProjections", tp, tokens, new global::TpCodegen.Parallel.LayerPlan[]
             {
-                global::TpCodegen.Parallel.LayerPlan.Column("Q", 64, 64, true, gatherOutput: false, skipBiasAdd: false, tp, tokens),
-                global::TpCodegen.Parallel.LayerPlan.Column("K", 64, 64, true, gatherOutput: false, skipBiasAdd: false, tp, tokens),
-                global::TpCodegen.Parallel.LayerPlan.Column("V", 64, 64, true, gatherOutput: false, skipBiasAdd: false, tp, tokens),
-                global::TpCodegen.Parallel.LayerPlan.Row("O", 64, 64, true, inputIsParallel: true, reduceResults: true, skipBiasAdd: false, tp, tokens),
+                global::TpCodegen.Parallel.LayerPlan.Column("Q", 64, 64, global::TpCodegen.Parallel.LinearShard.Layer(this.Q, "Q").HasBias, gatherOutput: false, skipBiasAdd: false, tp, tokens),
+                global::TpCodegen.Parallel.LayerPlan.Column("K", 64, 64, global::TpCodegen.Parallel.LinearShard.Layer(this.K, "K").HasBias, gatherOutput: false, skipBiasAdd: false, tp, tokens),
+                global::TpCodegen.Parallel.LayerPlan.Column("V", 64, 64, global::TpCodegen.Parallel.LinearShard.Layer(this.V, "V").HasBias, gatherOutput: false, skipBiasAdd: false, tp, tokens),
+                global::TpCodegen.Parallel.LayerPlan.Row("O", 64, 64, global::TpCodegen.Parallel.LinearShard.Layer(this.O, "O").HasBias, inputIsParallel: true, reduceResults: true, skipBiasAdd: false, tp, tokens),
             });
         }
     }

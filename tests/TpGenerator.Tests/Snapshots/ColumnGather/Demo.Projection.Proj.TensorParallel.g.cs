@@ -37,6 +37,7 @@ namespace Demo
                 int tokens = x.Tokens;
                 var y = new float[tokens * _localOut];
                 // Each rank computes its own block of output columns from the full input: no data moves.
+                // The bias slice in the GEMM's epilogue; a layer without bias has a null _bias, an empty span here.
                 global::TpCodegen.Kernels.Gemm.Multiply(x.LocalSpan, _weight, y, tokens, _bias);
                 var shard = global::TpCodegen.DTensor.FromArray(y, tokens, _localOut, global::TpCodegen.Placement.Shard(-1), Group);
                 // GatherOutput: all-gather the column blocks so every rank holds the full output.

@@ -20,8 +20,7 @@ namespace Demo
             global::System.ArgumentNullException.ThrowIfNull(group);
             var shardGate = new GateColumnShard(group, global::TpCodegen.Parallel.LinearShard.Column(dense.Gate, "Gate", group.Rank, group.Size));
             var shardDown = new DownRowShard(group, global::TpCodegen.Parallel.LinearShard.Row(dense.Down, "Down", group.Rank, group.Size));
-            global::TpCodegen.Parallel.LinearShard.Attach(this.Gate, shardGate);
-            global::TpCodegen.Parallel.LinearShard.Attach(this.Down, shardDown);
+            global::TpCodegen.Parallel.LinearShard.AttachAll((this.Gate, shardGate), (this.Down, shardDown));
         }
 
         /// <inheritdoc/>
@@ -33,8 +32,7 @@ namespace Demo
             global::System.ArgumentNullException.ThrowIfNull(prefix);
             var shardGate = new GateColumnShard(group, global::TpCodegen.Parallel.LinearShard.Column(source, prefix, this.Gate, "Gate", group.Rank, group.Size));
             var shardDown = new DownRowShard(group, global::TpCodegen.Parallel.LinearShard.Row(source, prefix, this.Down, "Down", group.Rank, group.Size));
-            global::TpCodegen.Parallel.LinearShard.Attach(this.Gate, shardGate);
-            global::TpCodegen.Parallel.LinearShard.Attach(this.Down, shardDown);
+            global::TpCodegen.Parallel.LinearShard.AttachAll((this.Gate, shardGate), (this.Down, shardDown));
         }
 
         /// <inheritdoc/>
@@ -43,8 +41,8 @@ namespace Demo
         {
             return new global::TpCodegen.Parallel.TensorParallelPlan("Demo.Llama7bMlp", tp, tokens, new global::TpCodegen.Parallel.LayerPlan[]
             {
-                global::TpCodegen.Parallel.LayerPlan.Column("Gate", 4096, 11008, false, gatherOutput: false, skipBiasAdd: false, tp, tokens),
-                global::TpCodegen.Parallel.LayerPlan.Row("Down", 11008, 4096, false, inputIsParallel: true, reduceResults: true, skipBiasAdd: false, tp, tokens),
+                global::TpCodegen.Parallel.LayerPlan.Column("Gate", 4096, 11008, global::TpCodegen.Parallel.LinearShard.Layer(this.Gate, "Gate").HasBias, gatherOutput: false, skipBiasAdd: false, tp, tokens),
+                global::TpCodegen.Parallel.LayerPlan.Row("Down", 11008, 4096, global::TpCodegen.Parallel.LinearShard.Layer(this.Down, "Down").HasBias, inputIsParallel: true, reduceResults: true, skipBiasAdd: false, tp, tokens),
             });
         }
     }

@@ -5,7 +5,7 @@ partial class Mlp
 {
     /// <summary>
     /// Rank-local shard of <c>Down</c>, split by rows (input features): holds
-    /// <c>W[r*in/tp : (r+1)*in/tp, :]</c> and the whole bias; takes Shard(-1), returns Replicate (all-reduced).
+    /// <c>W[r*in/tp : (r+1)*in/tp, :]</c> and the whole bias, if the layer has one; takes Shard(-1), returns Replicate (all-reduced).
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("TpCodegen.Generator", "1.0.0.0")]
     private sealed class DownRowShard : global::TpCodegen.ShardedLinear

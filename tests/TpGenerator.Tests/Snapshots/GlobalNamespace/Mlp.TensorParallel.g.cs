@@ -18,8 +18,7 @@ partial class Mlp : global::TpCodegen.Parallel.ITensorParallelModule
         global::System.ArgumentNullException.ThrowIfNull(group);
         var shardUp = new UpColumnShard(group, global::TpCodegen.Parallel.LinearShard.Column(dense.Up, "Up", group.Rank, group.Size));
         var shardDown = new DownRowShard(group, global::TpCodegen.Parallel.LinearShard.Row(dense.Down, "Down", group.Rank, group.Size));
-        global::TpCodegen.Parallel.LinearShard.Attach(this.Up, shardUp);
-        global::TpCodegen.Parallel.LinearShard.Attach(this.Down, shardDown);
+        global::TpCodegen.Parallel.LinearShard.AttachAll((this.Up, shardUp), (this.Down, shardDown));
     }
 
     /// <inheritdoc/>
@@ -31,8 +30,7 @@ partial class Mlp : global::TpCodegen.Parallel.ITensorParallelModule
         global::System.ArgumentNullException.ThrowIfNull(prefix);
         var shardUp = new UpColumnShard(group, global::TpCodegen.Parallel.LinearShard.Column(source, prefix, this.Up, "Up", group.Rank, group.Size));
         var shardDown = new DownRowShard(group, global::TpCodegen.Parallel.LinearShard.Row(source, prefix, this.Down, "Down", group.Rank, group.Size));
-        global::TpCodegen.Parallel.LinearShard.Attach(this.Up, shardUp);
-        global::TpCodegen.Parallel.LinearShard.Attach(this.Down, shardDown);
+        global::TpCodegen.Parallel.LinearShard.AttachAll((this.Up, shardUp), (this.Down, shardDown));
     }
 
     /// <inheritdoc/>

@@ -5,7 +5,7 @@ partial class Mlp
 {
     /// <summary>
     /// Rank-local shard of <c>Up</c>, split by columns (output features): holds
-    /// <c>W[:, r*out/tp : (r+1)*out/tp]</c> and the same slice of the bias; takes Replicate, returns Shard(-1).
+    /// <c>W[:, r*out/tp : (r+1)*out/tp]</c> and the same slice of the bias, if the layer has one; takes Replicate, returns Shard(-1).
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("TpCodegen.Generator", "1.0.0.0")]
     private sealed class UpColumnShard : global::TpCodegen.ShardedLinear
@@ -35,6 +35,7 @@ partial class Mlp
             int tokens = x.Tokens;
             var y = new float[tokens * _localOut];
             // Each rank computes its own block of output columns from the full input: no data moves.
+            // The bias slice in the GEMM's epilogue; a layer without bias has a null _bias, an empty span here.
             global::TpCodegen.Kernels.Gemm.Multiply(x.LocalSpan, _weight, y, tokens, _bias);
             return global::TpCodegen.DTensor.FromArray(y, tokens, _localOut, global::TpCodegen.Placement.Shard(-1), Group);
         }

@@ -7,12 +7,13 @@ namespace Demo
     {
         /// <summary>
         /// Rank-local shard of <c>Gate</c>, split by columns (output features): holds
-        /// <c>W[:, r*out/tp : (r+1)*out/tp]</c>; takes Replicate, returns Shard(-1).
+        /// <c>W[:, r*out/tp : (r+1)*out/tp]</c> and the same slice of the bias, if the layer has one; takes Replicate, returns Shard(-1).
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("TpCodegen.Generator", "1.0.0.0")]
         private sealed class GateColumnShard : global::TpCodegen.ShardedLinear
         {
             private readonly global::TpCodegen.Kernels.PackedWeight _weight;
+            private readonly float[]? _bias;
             private readonly int _localOut;
 
             public GateColumnShard(global::TpCodegen.Collectives.ProcessGroup group, global::TpCodegen.Parallel.LinearShard shard)
@@ -21,6 +22,7 @@ namespace Demo
                 shard.Require("Gate", global::TpCodegen.Split.Column, group);
                 // Packed once into the order the GEMM kernel reads, so no forward re-packs the weight.
                 _weight = shard.PackWeight();
+                _bias = shard.Bias;
                 _localOut = shard.LocalOutFeatures;
             }
 
@@ -35,7 +37,8 @@ namespace Demo
                 int tokens = x.Tokens;
                 var y = new float[tokens * _localOut];
                 // Each rank computes its own block of output columns from the full input: no data moves.
-                global::TpCodegen.Kernels.Gemm.Multiply(x.LocalSpan, _weight, y, tokens);
+                // The bias slice in the GEMM's epilogue; a layer without bias has a null _bias, an empty span here.
+                global::TpCodegen.Kernels.Gemm.Multiply(x.LocalSpan, _weight, y, tokens, _bias);
                 return global::TpCodegen.DTensor.FromArray(y, tokens, _localOut, global::TpCodegen.Placement.Shard(-1), Group);
             }
         }

@@ -21,9 +21,7 @@ namespace Demo
             var shardGate = new GateColumnShard(group, global::TpCodegen.Parallel.LinearShard.Column(dense.Gate, "Gate", group.Rank, group.Size));
             var shardUp = new UpColumnShard(group, global::TpCodegen.Parallel.LinearShard.Column(dense.Up, "Up", group.Rank, group.Size));
             var shardDown = new DownRowShard(group, global::TpCodegen.Parallel.LinearShard.Row(dense.Down, "Down", group.Rank, group.Size));
-            global::TpCodegen.Parallel.LinearShard.Attach(this.Gate, shardGate);
-            global::TpCodegen.Parallel.LinearShard.Attach(this.Up, shardUp);
-            global::TpCodegen.Parallel.LinearShard.Attach(this.Down, shardDown);
+            global::TpCodegen.Parallel.LinearShard.AttachAll((this.Gate, shardGate), (this.Up, shardUp), (this.Down, shardDown));
         }
 
         /// <inheritdoc/>
@@ -36,9 +34,7 @@ namespace Demo
             var shardGate = new GateColumnShard(group, global::TpCodegen.Parallel.LinearShard.Column(source, prefix, this.Gate, "Gate", group.Rank, group.Size));
             var shardUp = new UpColumnShard(group, global::TpCodegen.Parallel.LinearShard.Column(source, prefix, this.Up, "Up", group.Rank, group.Size));
             var shardDown = new DownRowShard(group, global::TpCodegen.Parallel.LinearShard.Row(source, prefix, this.Down, "Down", group.Rank, group.Size));
-            global::TpCodegen.Parallel.LinearShard.Attach(this.Gate, shardGate);
-            global::TpCodegen.Parallel.LinearShard.Attach(this.Up, shardUp);
-            global::TpCodegen.Parallel.LinearShard.Attach(this.Down, shardDown);
+            global::TpCodegen.Parallel.LinearShard.AttachAll((this.Gate, shardGate), (this.Up, shardUp), (this.Down, shardDown));
         }
 
         /// <inheritdoc/>
@@ -47,9 +43,9 @@ namespace Demo
         {
             return new global::TpCodegen.Parallel.TensorParallelPlan("Demo.LlamaMlp", tp, tokens, new global::TpCodegen.Parallel.LayerPlan[]
             {
-                global::TpCodegen.Parallel.LayerPlan.Column("Gate", global::TpCodegen.Parallel.LinearShard.Layer(this.Gate, "Gate").InFeatures, global::TpCodegen.Parallel.LinearShard.Layer(this.Gate, "Gate").OutFeatures, false, gatherOutput: false, skipBiasAdd: false, tp, tokens),
-                global::TpCodegen.Parallel.LayerPlan.Column("Up", global::TpCodegen.Parallel.LinearShard.Layer(this.Up, "Up").InFeatures, global::TpCodegen.Parallel.LinearShard.Layer(this.Up, "Up").OutFeatures, false, gatherOutput: false, skipBiasAdd: false, tp, tokens),
-                global::TpCodegen.Parallel.LayerPlan.Row("Down", global::TpCodegen.Parallel.LinearShard.Layer(this.Down, "Down").InFeatures, global::TpCodegen.Parallel.LinearShard.Layer(this.Down, "Down").OutFeatures, false, inputIsParallel: true, reduceResults: true, skipBiasAdd: false, tp, tokens),
+                global::TpCodegen.Parallel.LayerPlan.Column("Gate", global::TpCodegen.Parallel.LinearShard.Layer(this.Gate, "Gate").InFeatures, global::TpCodegen.Parallel.LinearShard.Layer(this.Gate, "Gate").OutFeatures, global::TpCodegen.Parallel.LinearShard.Layer(this.Gate, "Gate").HasBias, gatherOutput: false, skipBiasAdd: false, tp, tokens),
+                global::TpCodegen.Parallel.LayerPlan.Column("Up", global::TpCodegen.Parallel.LinearShard.Layer(this.Up, "Up").InFeatures, global::TpCodegen.Parallel.LinearShard.Layer(this.Up, "Up").OutFeatures, global::TpCodegen.Parallel.LinearShard.Layer(this.Up, "Up").HasBias, gatherOutput: false, skipBiasAdd: false, tp, tokens),
+                global::TpCodegen.Parallel.LayerPlan.Row("Down", global::TpCodegen.Parallel.LinearShard.Layer(this.Down, "Down").InFeatures, global::TpCodegen.Parallel.LinearShard.Layer(this.Down, "Down").OutFeatures, global::TpCodegen.Parallel.LinearShard.Layer(this.Down, "Down").HasBias, inputIsParallel: true, reduceResults: true, skipBiasAdd: false, tp, tokens),
             });
         }
     }

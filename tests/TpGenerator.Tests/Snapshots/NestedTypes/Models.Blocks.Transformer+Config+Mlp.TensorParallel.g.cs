@@ -24,8 +24,7 @@ namespace Models.Blocks
                     global::System.ArgumentNullException.ThrowIfNull(group);
                     var shardin = new inColumnShard(group, global::TpCodegen.Parallel.LinearShard.Column(dense.@in, "in", group.Rank, group.Size));
                     var shardout = new outRowShard(group, global::TpCodegen.Parallel.LinearShard.Row(dense.@out, "out", group.Rank, group.Size));
-                    global::TpCodegen.Parallel.LinearShard.Attach(this.@in, shardin);
-                    global::TpCodegen.Parallel.LinearShard.Attach(this.@out, shardout);
+                    global::TpCodegen.Parallel.LinearShard.AttachAll((this.@in, shardin), (this.@out, shardout));
                 }
 
                 /// <inheritdoc/>
@@ -37,8 +36,7 @@ namespace Models.Blocks
                     global::System.ArgumentNullException.ThrowIfNull(prefix);
                     var shardin = new inColumnShard(group, global::TpCodegen.Parallel.LinearShard.Column(source, prefix, this.@in, "in", group.Rank, group.Size));
                     var shardout = new outRowShard(group, global::TpCodegen.Parallel.LinearShard.Row(source, prefix, this.@out, "out", group.Rank, group.Size));
-                    global::TpCodegen.Parallel.LinearShard.Attach(this.@in, shardin);
-                    global::TpCodegen.Parallel.LinearShard.Attach(this.@out, shardout);
+                    global::TpCodegen.Parallel.LinearShard.AttachAll((this.@in, shardin), (this.@out, shardout));
                 }
 
                 /// <inheritdoc/>
@@ -47,8 +45,8 @@ namespace Models.Blocks
                 {
                     return new global::TpCodegen.Parallel.TensorParallelPlan("Models.Blocks.Transformer.Config.Mlp", tp, tokens, new global::TpCodegen.Parallel.LayerPlan[]
                     {
-                        global::TpCodegen.Parallel.LayerPlan.Column("in", 8, 24, true, gatherOutput: false, skipBiasAdd: false, tp, tokens),
-                        global::TpCodegen.Parallel.LayerPlan.Row("out", 24, 8, true, inputIsParallel: true, reduceResults: true, skipBiasAdd: false, tp, tokens),
+                        global::TpCodegen.Parallel.LayerPlan.Column("in", 8, 24, global::TpCodegen.Parallel.LinearShard.Layer(this.@in, "in").HasBias, gatherOutput: false, skipBiasAdd: false, tp, tokens),
+                        global::TpCodegen.Parallel.LayerPlan.Row("out", 24, 8, global::TpCodegen.Parallel.LinearShard.Layer(this.@out, "out").HasBias, inputIsParallel: true, reduceResults: true, skipBiasAdd: false, tp, tokens),
                     });
                 }
             }

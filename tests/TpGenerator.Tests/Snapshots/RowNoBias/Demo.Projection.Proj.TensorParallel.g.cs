@@ -7,12 +7,13 @@ namespace Demo
     {
         /// <summary>
         /// Rank-local shard of <c>Proj</c> [36 -> 12], split by rows (input features): holds
-        /// <c>W[r*in/tp : (r+1)*in/tp, :]</c>; takes Shard(-1), returns Replicate (all-reduced).
+        /// <c>W[r*in/tp : (r+1)*in/tp, :]</c> and the whole bias, if the layer has one; takes Shard(-1), returns Replicate (all-reduced).
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("TpCodegen.Generator", "1.0.0.0")]
         private sealed class ProjRowShard : global::TpCodegen.ShardedLinear
         {
             private readonly global::TpCodegen.Kernels.PackedWeight _weight;
+            private readonly float[]? _bias;
             private readonly int _localIn;
 
             public ProjRowShard(global::TpCodegen.Collectives.ProcessGroup group, global::TpCodegen.Parallel.LinearShard shard)
@@ -21,6 +22,7 @@ namespace Demo
                 shard.Require("Proj", global::TpCodegen.Split.Row, group);
                 // Packed once into the order the GEMM kernel reads, so no forward re-packs the weight.
                 _weight = shard.PackWeight();
+                _bias = shard.Bias;
                 _localIn = shard.LocalInFeatures;
             }
 
@@ -38,6 +40,8 @@ namespace Demo
                 global::TpCodegen.Kernels.Gemm.Multiply(x.LocalSpan, _weight, y, tokens);
                 // The ranks' partial sums add up to x @ W.
                 Group.AllReduce(y);
+                // The bias, once, after the sum.
+                if (_bias is not null) global::TpCodegen.Parallel.ShardKernels.AddBias(y, _bias, tokens);
                 return global::TpCodegen.DTensor.FromArray(y, tokens, OutFeatures, global::TpCodegen.Placement.Replicate, Group);
             }
         }

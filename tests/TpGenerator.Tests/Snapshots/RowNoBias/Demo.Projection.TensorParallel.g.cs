@@ -19,7 +19,7 @@ namespace Demo
             global::System.ArgumentNullException.ThrowIfNull(dense);
             global::System.ArgumentNullException.ThrowIfNull(group);
             var shardProj = new ProjRowShard(group, global::TpCodegen.Parallel.LinearShard.Row(dense.Proj, "Proj", group.Rank, group.Size));
-            global::TpCodegen.Parallel.LinearShard.Attach(this.Proj, shardProj);
+            global::TpCodegen.Parallel.LinearShard.AttachAll((this.Proj, shardProj));
         }
 
         /// <inheritdoc/>
@@ -30,7 +30,7 @@ namespace Demo
             global::System.ArgumentNullException.ThrowIfNull(group);
             global::System.ArgumentNullException.ThrowIfNull(prefix);
             var shardProj = new ProjRowShard(group, global::TpCodegen.Parallel.LinearShard.Row(source, prefix, this.Proj, "Proj", group.Rank, group.Size));
-            global::TpCodegen.Parallel.LinearShard.Attach(this.Proj, shardProj);
+            global::TpCodegen.Parallel.LinearShard.AttachAll((this.Proj, shardProj));
         }
 
         /// <inheritdoc/>
@@ -39,7 +39,7 @@ namespace Demo
         {
             return new global::TpCodegen.Parallel.TensorParallelPlan("Demo.Projection", tp, tokens, new global::TpCodegen.Parallel.LayerPlan[]
             {
-                global::TpCodegen.Parallel.LayerPlan.Row("Proj", 36, 12, false, inputIsParallel: true, reduceResults: true, skipBiasAdd: false, tp, tokens),
+                global::TpCodegen.Parallel.LayerPlan.Row("Proj", 36, 12, global::TpCodegen.Parallel.LinearShard.Layer(this.Proj, "Proj").HasBias, inputIsParallel: true, reduceResults: true, skipBiasAdd: false, tp, tokens),
             });
         }
     }
