@@ -43,6 +43,20 @@ public sealed class MpiBackendTests
         Assert.Contains("The program asks for 3 ranks but the MPI world has 2", job.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_missing_MPI_library_says_what_to_install()
+    {
+        // No mpiexec needed: forcing the MPI backend with a library that does not exist must fail at once, clearly.
+        var job = MpiJob.RunDriverAlone(
+            new Dictionary<string, string> { ["TP_BACKEND"] = "mpi", ["TP_MPI_LIBRARY"] = "/nonexistent/libmpi.so.12" },
+            "checks", "--ranks", "1");
+
+        Assert.False(job.TimedOut, job.ToString());
+        Assert.True(job.ExitCode != 0, job.ToString());
+        Assert.Contains("(before MPI started) failed: MpiException: No MPI library could be loaded (tried /nonexistent/libmpi.so.12)", job.Output, StringComparison.Ordinal);
+        Assert.Contains("apt-get install -y mpich", job.Output, StringComparison.Ordinal);
+    }
+
     private static IEnumerable<string> ExpectedPassLines(int ranks)
     {
         string[] ops = ["sum", "average", "max", "min"];

@@ -81,7 +81,29 @@ internal static class MpiJob
             start.ArgumentList.Add(argument);
         // mpiexec passes its environment on to every rank: make the backend choice explicit, whatever the caller's shell says.
         start.Environment["TP_BACKEND"] = "mpi";
-        string commandLine = string.Join(' ', start.ArgumentList.Prepend(launcher));
+        return Execute(start);
+    }
+
+    /// <summary>Runs <c>dotnet TpMpi.Driver.dll <paramref name="driverArguments"/></c> without a launcher, with <paramref name="environment"/> set.</summary>
+    internal static Result RunDriverAlone(IReadOnlyDictionary<string, string> environment, params string[] driverArguments)
+    {
+        string dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
+        var start = new ProcessStartInfo(dotnet)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string argument in (string[])[DriverPath(), .. driverArguments])
+            start.ArgumentList.Add(argument);
+        foreach (var (name, value) in environment)
+            start.Environment[name] = value;
+        return Execute(start);
+    }
+
+    private static Result Execute(ProcessStartInfo start)
+    {
+        string commandLine = string.Join(' ', start.ArgumentList.Prepend(start.FileName));
 
         var output = new StringBuilder();
         void Append(string? line)

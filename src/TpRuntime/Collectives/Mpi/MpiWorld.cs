@@ -97,9 +97,10 @@ internal static unsafe class MpiWorld
         if (Interlocked.Exchange(ref s_aborting, 1) != 0)
             Thread.Sleep(Timeout.Infinite);
 
-        int rank = s_world?.Rank ?? -1;
+        // Before MPI started (no library, a failed MPI_Init) this process has no rank to name.
+        string who = s_world is { } world ? $"rank {world.Rank}" : $"process {Environment.ProcessId} (before MPI started)";
         Console.Out.Flush();
-        Console.Error.WriteLine($"rank {rank} failed: {failure.GetType().Name}: {failure.Message}");
+        Console.Error.WriteLine($"{who} failed: {failure.GetType().Name}: {failure.Message}");
         Console.Error.WriteLine(failure.ToString());
         Console.Error.Flush();
         if (s_world is not null && !IsFinalized)
