@@ -56,6 +56,36 @@ public static unsafe class Gemm
         GC.KeepAlive(w);
     }
 
+    /// <summary>
+    /// <c>dst[cols, rows] = src[rows, cols]</c> transposed, both row-major; for the backward's <c>dY @ W^T</c> and
+    /// <c>X^T @ dY</c>, which transpose one operand into a temporary and then run the ordinary <see cref="Multiply(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, int, int, int, ReadOnlySpan{float})"/>.
+    /// </summary>
+    public static void Transpose(ReadOnlySpan<float> src, int rows, int cols, Span<float> dst)
+    {
+        if (rows < 0 || cols < 0)
+            throw new ArgumentOutOfRangeException(rows < 0 ? nameof(rows) : nameof(cols), $"Transpose shape ({rows} x {cols}) has a negative dimension.");
+        long count = (long)rows * cols;
+        if (src.Length < count)
+            throw new ArgumentException($"Transpose source holds {src.Length} floats, fewer than rows * cols = {rows} * {cols} = {count}.", nameof(src));
+        if (dst.Length < count)
+            throw new ArgumentException($"Transpose destination holds {dst.Length} floats, fewer than rows * cols = {rows} * {cols} = {count}.", nameof(dst));
+        // Tiles of 32 x 32 floats (4 KiB each side) keep both the rows read and the rows written in L1.
+        const int Tile = 32;
+        for (int r0 = 0; r0 < rows; r0 += Tile)
+        {
+            int r1 = Math.Min(r0 + Tile, rows);
+            for (int c0 = 0; c0 < cols; c0 += Tile)
+            {
+                int c1 = Math.Min(c0 + Tile, cols);
+                for (int r = r0; r < r1; r++)
+                {
+                    var row = src.Slice(r * cols, cols);
+                    for (int c = c0; c < c1; c++) dst[c * rows + r] = row[c];
+                }
+            }
+        }
+    }
+
     /// <summary>Same as the public entry, with the kernel set chosen by the caller (tests run every set this machine supports; null is the scalar reference).</summary>
     internal static void Multiply(GemmKernelSet? set,
         ReadOnlySpan<float> x, ReadOnlySpan<float> w, Span<float> y, int m, int k, int n, ReadOnlySpan<float> bias)

@@ -99,6 +99,36 @@ public sealed class Linear
         return DTensor.FromArray(y, x.Tokens, OutFeatures, Placement.Replicate, x.Group);
     }
 
+    /// <summary>
+    /// The layer's backward, stateless: given the forward's <paramref name="input"/> and <c>dL/dy</c>, returns
+    /// <c>dL/dx = dY @ W^T</c>, <c>dL/dW = X^T @ dY</c> and <c>dL/db</c> (the column sums of dY). Dense: both take and the
+    /// input gradient is Replicate. With a shard attached: runs <see cref="ShardedLinear.Backward"/>, which takes the
+    /// placements the shard's forward took and returned and returns the rank's weight and bias gradients.
+    /// </summary>
+    public LinearGradients Backward(DTensor input, DTensor gradOutput)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(gradOutput);
+        if (Shard is not null) return Shard.Backward(input, gradOutput);
+        if (input.Placement is not ReplicatePlacement || gradOutput.Placement is not ReplicatePlacement)
+            throw new PlacementException(
+                $"Dense Linear [{InFeatures} -> {OutFeatures}] backward needs a Replicate input and gradient, got {input.Placement} and {gradOutput.Placement}.");
+        if (input.LocalFeatures != InFeatures)
+            throw new ArgumentException($"Linear [{InFeatures} -> {OutFeatures}] backward got an input with {input.LocalFeatures} features.", nameof(input));
+        if (gradOutput.LocalFeatures != OutFeatures)
+            throw new ArgumentException($"Linear [{InFeatures} -> {OutFeatures}] backward got an output gradient with {gradOutput.LocalFeatures} features.", nameof(gradOutput));
+        if (gradOutput.Tokens != input.Tokens)
+            throw new ArgumentException($"Linear [{InFeatures} -> {OutFeatures}] backward: the input has {input.Tokens} tokens but the output gradient {gradOutput.Tokens}.", nameof(gradOutput));
+        var weight = DenseWeights(nameof(Backward)).Weight;
+        int tokens = input.Tokens;
+        var dx = new float[tokens * InFeatures];
+        Parallel.ShardKernels.InputGradient(gradOutput.LocalSpan, weight, dx, tokens, InFeatures, OutFeatures);
+        var dw = new float[InFeatures * OutFeatures];
+        Parallel.ShardKernels.WeightGradient(input.LocalSpan, gradOutput.LocalSpan, dw, tokens, InFeatures, OutFeatures);
+        var db = HasBias ? Parallel.ShardKernels.BiasGradient(gradOutput.LocalSpan, tokens, OutFeatures) : null;
+        return new LinearGradients(DTensor.FromArray(dx, tokens, InFeatures, Placement.Replicate, input.Group), dw, db);
+    }
+
     /// <summary>Dense forward of a plain tensor <c>[..., InFeatures]</c>; returns <c>[tokens, OutFeatures]</c>.</summary>
     public Tensor<float> Forward(Tensor<float> x)
     {

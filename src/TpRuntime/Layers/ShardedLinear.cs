@@ -63,6 +63,40 @@ public abstract class ShardedLinear
     /// <summary>The specialised forward: local GEMM, collectives and bias, in the order the split needs.</summary>
     protected abstract DTensor ForwardCore(DTensor x);
 
+    /// <summary>
+    /// The shard's backward, stateless: checks the placements, then runs the specialised backward.
+    /// <paramref name="input"/> is the forward's input, with the placement <see cref="Forward"/> takes;
+    /// <paramref name="gradOutput"/> is <c>dL/dy</c> with the placement <see cref="Forward"/> returns, except that the
+    /// gradient of a partial-sum output (Row, ReduceResults = false) is the full <c>dL/dy</c> of the reduced value:
+    /// Replicate. Returns <c>dL/dx</c> with the input's placement and this rank's weight and bias gradients.
+    /// </summary>
+    public LinearGradients Backward(DTensor input, DTensor gradOutput)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(gradOutput);
+        var expectedInput = ToPlacement(InputPlacement);
+        if (input.Placement != expectedInput)
+            throw new PlacementException(
+                $"{Split} layer '{LayerName}' backward takes the forward's {expectedInput} input but got {input.Placement}" + InputAdvice(input.Placement, expectedInput));
+        var expectedGradient = OutputPlacement == PlacementKind.PartialSum ? Placement.Replicate : ToPlacement(OutputPlacement);
+        if (gradOutput.Placement != expectedGradient)
+            throw new PlacementException(
+                $"{Split} layer '{LayerName}' backward takes a {expectedGradient} output gradient but got {gradOutput.Placement}" +
+                (OutputPlacement == PlacementKind.PartialSum ? ": the gradient of a partial-sum output is the full gradient of the reduced value." : "."));
+        if (!ReferenceEquals(input.Group, Group) || !ReferenceEquals(gradOutput.Group, Group))
+            throw new PlacementException($"{Split} layer '{LayerName}' is split over {Group} but its backward's tensors live on {input.Group} and {gradOutput.Group}.");
+        if (gradOutput.Tokens != input.Tokens)
+            throw new ArgumentException(
+                $"{Split} layer '{LayerName}' backward: the input has {input.Tokens} tokens but the output gradient {gradOutput.Tokens}.", nameof(gradOutput));
+        if (gradOutput.Features != OutFeatures)
+            throw new ArgumentException(
+                $"{Split} layer '{LayerName}' backward expects an output gradient of {OutFeatures} features but got {gradOutput}.", nameof(gradOutput));
+        return BackwardCore(input, gradOutput);
+    }
+
+    /// <summary>The specialised backward: local GEMMs and the one collective (or none) the split needs.</summary>
+    protected abstract LinearGradients BackwardCore(DTensor input, DTensor gradOutput);
+
     public static Placement ToPlacement(PlacementKind kind) => kind switch
     {
         PlacementKind.Replicate => Placement.Replicate,

@@ -17,4 +17,36 @@ public static class ShardKernels
             TensorPrimitives.Add(row, bias, row);
         }
     }
+
+    /// <summary>
+    /// <c>dx[tokens, in] = dy[tokens, out] @ w^T</c> for a row-major weight <c>w: [in, out]</c>: the input gradient of
+    /// <c>y = x @ w</c>. Transposes <paramref name="w"/> into a temporary, then one GEMM.
+    /// </summary>
+    public static void InputGradient(ReadOnlySpan<float> dy, ReadOnlySpan<float> w, Span<float> dx, int tokens, int inFeatures, int outFeatures)
+    {
+        var transposed = new float[(long)inFeatures * outFeatures];
+        Kernels.Gemm.Transpose(w, inFeatures, outFeatures, transposed);
+        Kernels.Gemm.Multiply(dy, transposed, dx, tokens, outFeatures, inFeatures);
+    }
+
+    /// <summary>
+    /// <c>dw[in, out] = x[tokens, in]^T @ dy[tokens, out]</c>: the weight gradient of <c>y = x @ w</c>. Transposes
+    /// <paramref name="x"/> into a temporary, then one GEMM.
+    /// </summary>
+    public static void WeightGradient(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dw, int tokens, int inFeatures, int outFeatures)
+    {
+        var transposed = new float[(long)tokens * inFeatures];
+        Kernels.Gemm.Transpose(x, tokens, inFeatures, transposed);
+        Kernels.Gemm.Multiply(transposed, dy, dw, inFeatures, tokens, outFeatures);
+    }
+
+    /// <summary>The column sums of <paramref name="dy"/> (<c>[tokens, features]</c>): the bias gradient of <c>y = x @ w + b</c>.</summary>
+    public static float[] BiasGradient(ReadOnlySpan<float> dy, int tokens, int features)
+    {
+        if (dy.Length != (long)tokens * features)
+            throw new ArgumentException($"BiasGradient: dy holds {dy.Length} floats, expected tokens * features = {tokens} * {features}.", nameof(dy));
+        var db = new float[features];
+        for (int t = 0; t < tokens; t++) TensorPrimitives.Add(db, dy.Slice(t * features, features), db);
+        return db;
+    }
 }
