@@ -14,6 +14,7 @@ internal static class Emitter
     private const string PlacementKind = Runtime + ".PlacementKind";
     private const string Placement = Runtime + ".Placement";
     private const string Parallel = Runtime + ".Parallel";
+    private const string LinearGradients = Runtime + ".LinearGradients";
     private const string GeneratedCode =
         "[global::System.CodeDom.Compiler.GeneratedCode(\"TpCodegen.Generator\", \"1.0.0.0\")]";
 
@@ -43,6 +44,7 @@ internal static class Emitter
         w.WriteLine(GeneratedCode);
         w.OpenBlock($"private sealed class {layer.ShardClassName} : {Runtime}.ShardedLinear");
         w.WriteLine($"private readonly {Runtime}.Kernels.PackedWeight _weight;");
+        w.WriteLine("private readonly float[] _weightRows;");
         w.WriteLine("private readonly float[]? _bias;");
         w.WriteLine("private readonly int _localOut;");
         w.WriteLine();
@@ -74,6 +76,41 @@ internal static class Emitter
             w.WriteLine($"return {DTensor}.FromArray(y, tokens, _localOut, {Placement}.Shard(-1), Group);");
         }
         w.CloseBlock();
+        w.WriteLine();
+        EmitColumnBackward(w, layer);
+        w.CloseBlock();
+    }
+
+    private static void EmitColumnBackward(SourceWriter w, LayerSpec layer)
+    {
+        string kernels = Parallel + ".ShardKernels";
+        w.WriteLine("// Backward, the conjugate of the forward: the replicated input fanned out to every rank's columns, so its");
+        w.WriteLine("// gradient is a sum over the ranks (one all-reduce); the weight and bias gradients stay on their rank.");
+        w.OpenBlock($"protected override {LinearGradients} BackwardCore({DTensor} input, {DTensor} gradOutput)");
+        w.WriteLine($"{Parallel}.TensorParallelChecks.RequireLocalFeatures(this, input, InFeatures);");
+        w.WriteLine("int tokens = input.Tokens;");
+        string dy = "gradOutput";
+        if (layer.GatherOutput)
+        {
+            w.WriteLine("// GatherOutput: the output was all-gathered, so its gradient is full width; keep this rank's columns");
+            w.WriteLine("// (a local copy, no collective).");
+            w.WriteLine($"var dy = gradOutput.Redistribute({Placement}.Shard(-1));");
+            dy = "dy";
+        }
+        w.WriteLine("// dW = X^T @ dY_local: the input is replicated, so this rank's column block needs no data from the others.");
+        w.WriteLine("var dw = new float[InFeatures * _localOut];");
+        w.WriteLine($"{kernels}.WeightGradient(input.LocalSpan, {dy}.LocalSpan, dw, tokens, InFeatures, _localOut);");
+        if (layer.SkipBiasAdd)
+            w.WriteLine("// SkipBiasAdd: still the gradient of this rank's bias slice (SkippedBias), whoever adds it: the caller need not compute it.");
+        else
+            w.WriteLine("// db: the column sums of this rank's slice of dY, the gradient of its slice of the bias.");
+        w.WriteLine($"var db = _bias is null ? null : {kernels}.BiasGradient({dy}.LocalSpan, tokens, _localOut);");
+        w.WriteLine("// dX = dY_local @ W_local^T is only this rank's columns' share of dY @ W^T: a partial sum over the ranks.");
+        w.WriteLine("var dx = new float[tokens * InFeatures];");
+        w.WriteLine($"{kernels}.InputGradient({dy}.LocalSpan, _weightRows, dx, tokens, InFeatures, _localOut);");
+        w.WriteLine("// The backward's one all-reduce: the shares add up to the full input gradient on every rank.");
+        w.WriteLine("Group.AllReduce(dx);");
+        w.WriteLine($"return new {LinearGradients}({DTensor}.FromArray(dx, tokens, InFeatures, {Placement}.Replicate, Group), dw, db);");
         w.CloseBlock();
     }
 
@@ -90,6 +127,7 @@ internal static class Emitter
         w.WriteLine(GeneratedCode);
         w.OpenBlock($"private sealed class {layer.ShardClassName} : {Runtime}.ShardedLinear");
         w.WriteLine($"private readonly {Runtime}.Kernels.PackedWeight _weight;");
+        w.WriteLine("private readonly float[] _weightRows;");
         w.WriteLine("private readonly float[]? _bias;");
         w.WriteLine("private readonly int _localIn;");
         w.WriteLine();
@@ -135,6 +173,52 @@ internal static class Emitter
             w.WriteLine($"return {DTensor}.FromArray(y, tokens, OutFeatures, {Placement}.Partial({Runtime}.ReduceOp.Sum), Group);");
         }
         w.CloseBlock();
+        w.WriteLine();
+        EmitRowBackward(w, layer);
+        w.CloseBlock();
+    }
+
+    private static void EmitRowBackward(SourceWriter w, LayerSpec layer)
+    {
+        string kernels = Parallel + ".ShardKernels";
+        w.WriteLine("// Backward, the conjugate of the forward: the output gradient is replicated, and each rank's rows of W see only");
+        w.WriteLine("// its own input features, so the input gradient comes out already split by rank: no all-reduce.");
+        w.OpenBlock($"protected override {LinearGradients} BackwardCore({DTensor} input, {DTensor} gradOutput)");
+        string local = "input";
+        if (!layer.InputIsParallel)
+        {
+            w.WriteLine("// InputIsParallel = false: the forward kept this rank's slice of the replicated input; take the same slice");
+            w.WriteLine("// (a local copy, no collective).");
+            w.WriteLine($"var x = input.Redistribute({Placement}.Shard(-1));");
+            local = "x";
+        }
+        w.WriteLine($"{Parallel}.TensorParallelChecks.RequireLocalFeatures(this, {local}, _localIn);");
+        w.WriteLine("int tokens = input.Tokens;");
+        if (!layer.ReduceResults)
+            w.WriteLine("// ReduceResults = false: the gradient of the partial sum is the full gradient of the value it reduces to.");
+        w.WriteLine("// dW = X_local^T @ dY: every rank holds the full dY, so its row block needs no data from the others.");
+        w.WriteLine("var dw = new float[_localIn * OutFeatures];");
+        w.WriteLine($"{kernels}.WeightGradient({local}.LocalSpan, gradOutput.LocalSpan, dw, tokens, _localIn, OutFeatures);");
+        if (layer.SkipBiasAdd)
+            w.WriteLine("// SkipBiasAdd: still the gradient of the whole bias (SkippedBias), whoever adds it: the caller need not compute it.");
+        else if (!layer.ReduceResults)
+            w.WriteLine("// db: the bias reaches the reduced output once (rank 0's addend), so its gradient is the column sums of dY.");
+        else
+            w.WriteLine("// db: the bias was added once, after the reduce: its gradient is the column sums of dY, the same on every rank.");
+        w.WriteLine($"var db = _bias is null ? null : {kernels}.BiasGradient(gradOutput.LocalSpan, tokens, OutFeatures);");
+        w.WriteLine("// dX_local = dY @ W_local^T is exactly this rank's columns of dY @ W^T: nothing to sum, no all-reduce.");
+        w.WriteLine("var dx = new float[tokens * _localIn];");
+        w.WriteLine($"{kernels}.InputGradient(gradOutput.LocalSpan, _weightRows, dx, tokens, _localIn, OutFeatures);");
+        if (layer.InputIsParallel)
+        {
+            w.WriteLine($"return new {LinearGradients}({DTensor}.FromArray(dx, tokens, _localIn, {Placement}.Shard(-1), Group), dw, db);");
+        }
+        else
+        {
+            w.WriteLine($"var shard = {DTensor}.FromArray(dx, tokens, _localIn, {Placement}.Shard(-1), Group);");
+            w.WriteLine("// The input was replicated, so its gradient must be too: all-gather the slices, the backward's one collective.");
+            w.WriteLine($"return new {LinearGradients}(shard.Redistribute({Placement}.Replicate), dw, db);");
+        }
         w.CloseBlock();
     }
 
@@ -146,6 +230,8 @@ internal static class Emitter
         w.WriteLine($"shard.Require({Literal(layer.MemberName)}, {Runtime}.Split.{split}, group);");
         w.WriteLine("// Packed once into the order the GEMM kernel reads, so no forward re-packs the weight.");
         w.WriteLine("_weight = shard.PackWeight();");
+        w.WriteLine("// The plain row-major block too: the backward multiplies by its transpose, which the packed copy cannot give.");
+        w.WriteLine("_weightRows = shard.Weight;");
         w.WriteLine("_bias = shard.Bias;");
         w.WriteLine(localAssignment);
         w.CloseBlock();

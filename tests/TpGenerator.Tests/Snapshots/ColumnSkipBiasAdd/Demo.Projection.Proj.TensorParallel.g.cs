@@ -13,6 +13,7 @@ namespace Demo
         private sealed class ProjColumnShard : global::TpCodegen.ShardedLinear
         {
             private readonly global::TpCodegen.Kernels.PackedWeight _weight;
+            private readonly float[] _weightRows;
             private readonly float[]? _bias;
             private readonly int _localOut;
 
@@ -22,6 +23,8 @@ namespace Demo
                 shard.Require("Proj", global::TpCodegen.Split.Column, group);
                 // Packed once into the order the GEMM kernel reads, so no forward re-packs the weight.
                 _weight = shard.PackWeight();
+                // The plain row-major block too: the backward multiplies by its transpose, which the packed copy cannot give.
+                _weightRows = shard.Weight;
                 _bias = shard.Bias;
                 _localOut = shard.LocalOutFeatures;
             }
@@ -42,6 +45,25 @@ namespace Demo
                 // Each rank computes its own block of output columns from the full input: no data moves.
                 global::TpCodegen.Kernels.Gemm.Multiply(x.LocalSpan, _weight, y, tokens);
                 return global::TpCodegen.DTensor.FromArray(y, tokens, _localOut, global::TpCodegen.Placement.Shard(-1), Group);
+            }
+
+            // Backward, the conjugate of the forward: the replicated input fanned out to every rank's columns, so its
+            // gradient is a sum over the ranks (one all-reduce); the weight and bias gradients stay on their rank.
+            protected override global::TpCodegen.LinearGradients BackwardCore(global::TpCodegen.DTensor input, global::TpCodegen.DTensor gradOutput)
+            {
+                global::TpCodegen.Parallel.TensorParallelChecks.RequireLocalFeatures(this, input, InFeatures);
+                int tokens = input.Tokens;
+                // dW = X^T @ dY_local: the input is replicated, so this rank's column block needs no data from the others.
+                var dw = new float[InFeatures * _localOut];
+                global::TpCodegen.Parallel.ShardKernels.WeightGradient(input.LocalSpan, gradOutput.LocalSpan, dw, tokens, InFeatures, _localOut);
+                // SkipBiasAdd: still the gradient of this rank's bias slice (SkippedBias), whoever adds it: the caller need not compute it.
+                var db = _bias is null ? null : global::TpCodegen.Parallel.ShardKernels.BiasGradient(gradOutput.LocalSpan, tokens, _localOut);
+                // dX = dY_local @ W_local^T is only this rank's columns' share of dY @ W^T: a partial sum over the ranks.
+                var dx = new float[tokens * InFeatures];
+                global::TpCodegen.Parallel.ShardKernels.InputGradient(gradOutput.LocalSpan, _weightRows, dx, tokens, InFeatures, _localOut);
+                // The backward's one all-reduce: the shares add up to the full input gradient on every rank.
+                Group.AllReduce(dx);
+                return new global::TpCodegen.LinearGradients(global::TpCodegen.DTensor.FromArray(dx, tokens, InFeatures, global::TpCodegen.Placement.Replicate, Group), dw, db);
             }
         }
     }

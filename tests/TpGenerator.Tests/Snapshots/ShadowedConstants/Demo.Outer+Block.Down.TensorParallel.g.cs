@@ -15,6 +15,7 @@ namespace Demo
             private sealed class DownRowShard : global::TpCodegen.ShardedLinear
             {
                 private readonly global::TpCodegen.Kernels.PackedWeight _weight;
+                private readonly float[] _weightRows;
                 private readonly float[]? _bias;
                 private readonly int _localIn;
 
@@ -24,6 +25,8 @@ namespace Demo
                     shard.Require("Down", global::TpCodegen.Split.Row, group);
                     // Packed once into the order the GEMM kernel reads, so no forward re-packs the weight.
                     _weight = shard.PackWeight();
+                    // The plain row-major block too: the backward multiplies by its transpose, which the packed copy cannot give.
+                    _weightRows = shard.Weight;
                     _bias = shard.Bias;
                     _localIn = shard.LocalInFeatures;
                 }
@@ -45,6 +48,23 @@ namespace Demo
                     // The bias, once, after the sum.
                     if (_bias is not null) global::TpCodegen.Parallel.ShardKernels.AddBias(y, _bias, tokens);
                     return global::TpCodegen.DTensor.FromArray(y, tokens, OutFeatures, global::TpCodegen.Placement.Replicate, Group);
+                }
+
+                // Backward, the conjugate of the forward: the output gradient is replicated, and each rank's rows of W see only
+                // its own input features, so the input gradient comes out already split by rank: no all-reduce.
+                protected override global::TpCodegen.LinearGradients BackwardCore(global::TpCodegen.DTensor input, global::TpCodegen.DTensor gradOutput)
+                {
+                    global::TpCodegen.Parallel.TensorParallelChecks.RequireLocalFeatures(this, input, _localIn);
+                    int tokens = input.Tokens;
+                    // dW = X_local^T @ dY: every rank holds the full dY, so its row block needs no data from the others.
+                    var dw = new float[_localIn * OutFeatures];
+                    global::TpCodegen.Parallel.ShardKernels.WeightGradient(input.LocalSpan, gradOutput.LocalSpan, dw, tokens, _localIn, OutFeatures);
+                    // db: the bias was added once, after the reduce: its gradient is the column sums of dY, the same on every rank.
+                    var db = _bias is null ? null : global::TpCodegen.Parallel.ShardKernels.BiasGradient(gradOutput.LocalSpan, tokens, OutFeatures);
+                    // dX_local = dY @ W_local^T is exactly this rank's columns of dY @ W^T: nothing to sum, no all-reduce.
+                    var dx = new float[tokens * _localIn];
+                    global::TpCodegen.Parallel.ShardKernels.InputGradient(gradOutput.LocalSpan, _weightRows, dx, tokens, _localIn, OutFeatures);
+                    return new global::TpCodegen.LinearGradients(global::TpCodegen.DTensor.FromArray(dx, tokens, _localIn, global::TpCodegen.Placement.Shard(-1), Group), dw, db);
                 }
             }
         }
