@@ -103,7 +103,7 @@ public sealed class LayerVariantTests
         Assert.Contains("Row layer 'Layer' takes a Shard(-1) input but got Replicate", error.InnerException!.Message);
     }
 
-    private static ITensorParallelModule Create(string variant, int i, int o, bool bias) => variant switch
+    internal static ITensorParallelModule Create(string variant, int i, int o, bool bias) => variant switch
     {
         "Column" => new ColumnModule(i, o, bias),
         "ColumnGather" => new ColumnGatherModule(i, o, bias),
@@ -116,7 +116,7 @@ public sealed class LayerVariantTests
         _ => throw new ArgumentOutOfRangeException(nameof(variant), variant, null),
     };
 
-    private static Linear DenseLayer(ITensorParallelModule module) => (Linear)((dynamic)module).Layer;
+    internal static Linear DenseLayer(ITensorParallelModule module) => (Linear)((dynamic)module).Layer;
 
     /// <summary>
     /// Turns a layer's output into the full dense output on every rank, the way a caller would: adds a skipped bias
