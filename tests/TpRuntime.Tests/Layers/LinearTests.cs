@@ -98,4 +98,64 @@ public class LinearTests
         var x = DTensor.FromArray(new float[6], 2, 3, Placement.Shard(-1), TpCodegen.Collectives.SingleRankGroup.Instance);
         Assert.Contains("needs a Replicate input, got Shard(-1)", Assert.Throws<PlacementException>(() => new Linear(3, 4).Forward(x)).Message);
     }
+
+    [Theory]
+    [InlineData(1, 1, 1, true)]
+    [InlineData(5, 12, 36, true)]
+    [InlineData(33, 96, 48, false)] // past the transpose's 32 x 32 tiles on every side
+    public void Backward_is_dy_times_w_transposed_x_transposed_times_dy_and_column_sums(int tokens, int inFeatures, int outFeatures, bool bias)
+    {
+        var layer = new Linear(inFeatures, outFeatures, bias, seed: 9);
+        var random = new Random(4);
+        var x = new float[tokens * inFeatures];
+        for (int i = 0; i < x.Length; i++) x[i] = (float)random.NextDouble() - 0.5f;
+        var dy = new float[tokens * outFeatures];
+        for (int i = 0; i < dy.Length; i++) dy[i] = (float)random.NextDouble() - 0.5f;
+
+        var gradients = layer.Backward(DTensor.Replicated(Tensor.Create(x, [tokens, inFeatures])), DTensor.Replicated(Tensor.Create(dy, [tokens, outFeatures])));
+
+        Assert.Equal(Placement.Replicate, gradients.Input.Placement);
+        Assert.Equal((tokens, inFeatures), (gradients.Input.Tokens, gradients.Input.Features));
+        var w = layer.Weight;
+        for (int t = 0; t < tokens; t++)
+            for (int i = 0; i < inFeatures; i++)
+            {
+                double expected = 0;
+                for (int o = 0; o < outFeatures; o++) expected += (double)dy[t * outFeatures + o] * w[i * outFeatures + o];
+                AssertClose(expected, gradients.Input.LocalSpan[t * inFeatures + i]);
+            }
+        Assert.Equal(inFeatures * outFeatures, gradients.Weight.Length);
+        for (int i = 0; i < inFeatures; i++)
+            for (int o = 0; o < outFeatures; o++)
+            {
+                double expected = 0;
+                for (int t = 0; t < tokens; t++) expected += (double)x[t * inFeatures + i] * dy[t * outFeatures + o];
+                AssertClose(expected, gradients.Weight[i * outFeatures + o]);
+            }
+        if (!bias)
+        {
+            Assert.Null(gradients.Bias);
+            return;
+        }
+        Assert.Equal(outFeatures, gradients.Bias!.Length);
+        for (int o = 0; o < outFeatures; o++)
+        {
+            double expected = 0;
+            for (int t = 0; t < tokens; t++) expected += dy[t * outFeatures + o];
+            AssertClose(expected, gradients.Bias[o]);
+        }
+    }
+
+    [Fact]
+    public void Dense_backward_refuses_a_gradient_of_the_wrong_width()
+    {
+        var layer = new Linear(4, 3, seed: 1);
+        var error = Assert.Throws<ArgumentException>(() =>
+            layer.Backward(DTensor.Replicated(Tensor.Create(new float[8], [2, 4])), DTensor.Replicated(Tensor.Create(new float[8], [2, 4]))));
+        Assert.Contains("output gradient with 4 features", error.Message);
+    }
+
+    // Relative to max(1, |expected|), as the model tests compare: Assert.Equal(..., 4) rounds, and fails on 0.70474995 vs 0.70475.
+    private static void AssertClose(double expected, float actual) =>
+        Assert.True(Math.Abs(expected - actual) <= 1e-5 * Math.Max(1, Math.Abs(expected)), $"expected {expected}, got {actual}");
 }
