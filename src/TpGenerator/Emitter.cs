@@ -44,7 +44,6 @@ internal static class Emitter
         w.WriteLine(GeneratedCode);
         w.OpenBlock($"private sealed class {layer.ShardClassName} : {Runtime}.ShardedLinear");
         w.WriteLine($"private readonly {Runtime}.Kernels.PackedWeight _weight;");
-        w.WriteLine("private readonly float[] _weightRows;");
         w.WriteLine("private readonly float[]? _bias;");
         w.WriteLine("private readonly int _localOut;");
         w.WriteLine();
@@ -107,7 +106,7 @@ internal static class Emitter
         w.WriteLine($"var db = _bias is null ? null : {kernels}.BiasGradient({dy}.LocalSpan, tokens, _localOut);");
         w.WriteLine("// dX = dY_local @ W_local^T is only this rank's columns' share of dY @ W^T: a partial sum over the ranks.");
         w.WriteLine("var dx = new float[tokens * InFeatures];");
-        w.WriteLine($"{kernels}.InputGradient({dy}.LocalSpan, _weightRows, dx, tokens, InFeatures, _localOut);");
+        w.WriteLine($"{kernels}.InputGradient({dy}.LocalSpan, _weight, dx, tokens);");
         w.WriteLine("// The backward's one all-reduce: the shares add up to the full input gradient on every rank.");
         w.WriteLine("Group.AllReduce(dx);");
         w.WriteLine($"return new {LinearGradients}({DTensor}.FromArray(dx, tokens, InFeatures, {Placement}.Replicate, Group), dw, db);");
@@ -127,7 +126,6 @@ internal static class Emitter
         w.WriteLine(GeneratedCode);
         w.OpenBlock($"private sealed class {layer.ShardClassName} : {Runtime}.ShardedLinear");
         w.WriteLine($"private readonly {Runtime}.Kernels.PackedWeight _weight;");
-        w.WriteLine("private readonly float[] _weightRows;");
         w.WriteLine("private readonly float[]? _bias;");
         w.WriteLine("private readonly int _localIn;");
         w.WriteLine();
@@ -208,7 +206,7 @@ internal static class Emitter
         w.WriteLine($"var db = _bias is null ? null : {kernels}.BiasGradient(gradOutput.LocalSpan, tokens, OutFeatures);");
         w.WriteLine("// dX_local = dY @ W_local^T is exactly this rank's columns of dY @ W^T: nothing to sum, no all-reduce.");
         w.WriteLine("var dx = new float[tokens * _localIn];");
-        w.WriteLine($"{kernels}.InputGradient(gradOutput.LocalSpan, _weightRows, dx, tokens, _localIn, OutFeatures);");
+        w.WriteLine($"{kernels}.InputGradient(gradOutput.LocalSpan, _weight, dx, tokens);");
         if (layer.InputIsParallel)
         {
             w.WriteLine($"return new {LinearGradients}({DTensor}.FromArray(dx, tokens, _localIn, {Placement}.Shard(-1), Group), dw, db);");
@@ -228,10 +226,9 @@ internal static class Emitter
         w.WriteLine($"    : base({Literal(layer.MemberName)}, {Runtime}.Split.{split}, group, shard.InFeatures, shard.OutFeatures)");
         w.OpenBlock();
         w.WriteLine($"shard.Require({Literal(layer.MemberName)}, {Runtime}.Split.{split}, group);");
-        w.WriteLine("// Packed once into the order the GEMM kernel reads, so no forward re-packs the weight.");
+        w.WriteLine("// Packed once into the order the GEMM kernel reads, so no forward re-packs the weight; the backward");
+        w.WriteLine("// recovers the transpose it needs from this copy, so the shard holds its weight once.");
         w.WriteLine("_weight = shard.PackWeight();");
-        w.WriteLine("// The plain row-major block too: the backward multiplies by its transpose, which the packed copy cannot give.");
-        w.WriteLine("_weightRows = shard.Weight;");
         w.WriteLine("_bias = shard.Bias;");
         w.WriteLine(localAssignment);
         w.CloseBlock();

@@ -74,6 +74,37 @@ public sealed unsafe class PackedWeight : IDisposable
         return data + pc * paddedN + (nint)jc * kc;
     }
 
+    /// <summary>
+    /// Writes the transpose of the weight, <c>W^T: [N, K]</c> row-major, into <paramref name="destination"/>: what a
+    /// backward pass multiplies by (<c>dx = dy @ W^T</c>), recovered from the packed copy so that a layer need not
+    /// keep its weight twice.
+    /// </summary>
+    public void CopyTransposedTo(Span<float> destination)
+    {
+        ThrowIfDisposed();
+        if (destination.Length != (long)K * N)
+            throw new ArgumentException($"The transpose of a [{K}, {N}] weight needs {(long)K * N} floats; destination holds {destination.Length}.", nameof(destination));
+        if (Set is null)
+        {
+            Gemm.Transpose(RowMajor, K, N, destination);
+            return;
+        }
+        int kcMax = Set.Kc, nr = Set.Nr;
+        for (int pc = 0; pc < K; pc += kcMax)
+        {
+            int kc = Math.Min(kcMax, K - pc);
+            for (int jc = 0; jc < N; jc += nr)
+            {
+                // Panel layout (see the remarks): row p of the slice holds Nr consecutive columns from jc.
+                float* panel = data + pc * paddedN + (nint)jc * kc;
+                int width = Math.Min(nr, N - jc);
+                for (int p = 0; p < kc; p++)
+                    for (int v = 0; v < width; v++)
+                        destination[(jc + v) * K + pc + p] = panel[p * nr + v];
+            }
+        }
+    }
+
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(data == null, this);
 
     /// <summary>Frees the packed copy.</summary>

@@ -30,6 +30,18 @@ public static class ShardKernels
     }
 
     /// <summary>
+    /// <c>dx[tokens, in] = dy[tokens, out] @ w^T</c> for a weight packed for the forward (<c>w.K</c> = in,
+    /// <c>w.N</c> = out): the transpose is recovered from the packed copy into a temporary, then one GEMM.
+    /// </summary>
+    public static void InputGradient(ReadOnlySpan<float> dy, Kernels.PackedWeight w, Span<float> dx, int tokens)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        var transposed = new float[(long)w.K * w.N];
+        w.CopyTransposedTo(transposed);
+        Kernels.Gemm.Multiply(dy, transposed, dx, tokens, w.N, w.K);
+    }
+
+    /// <summary>
     /// <c>dw[in, out] = x[tokens, in]^T @ dy[tokens, out]</c>: the weight gradient of <c>y = x @ w</c>. Transposes
     /// <paramref name="x"/> into a temporary, then one GEMM.
     /// </summary>

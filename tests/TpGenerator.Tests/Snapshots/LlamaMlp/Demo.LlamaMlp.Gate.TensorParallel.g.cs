@@ -13,7 +13,6 @@ namespace Demo
         private sealed class GateColumnShard : global::TpCodegen.ShardedLinear
         {
             private readonly global::TpCodegen.Kernels.PackedWeight _weight;
-            private readonly float[] _weightRows;
             private readonly float[]? _bias;
             private readonly int _localOut;
 
@@ -21,10 +20,9 @@ namespace Demo
                 : base("Gate", global::TpCodegen.Split.Column, group, shard.InFeatures, shard.OutFeatures)
             {
                 shard.Require("Gate", global::TpCodegen.Split.Column, group);
-                // Packed once into the order the GEMM kernel reads, so no forward re-packs the weight.
+                // Packed once into the order the GEMM kernel reads, so no forward re-packs the weight; the backward
+                // recovers the transpose it needs from this copy, so the shard holds its weight once.
                 _weight = shard.PackWeight();
-                // The plain row-major block too: the backward multiplies by its transpose, which the packed copy cannot give.
-                _weightRows = shard.Weight;
                 _bias = shard.Bias;
                 _localOut = shard.LocalOutFeatures;
             }
@@ -58,7 +56,7 @@ namespace Demo
                 var db = _bias is null ? null : global::TpCodegen.Parallel.ShardKernels.BiasGradient(gradOutput.LocalSpan, tokens, _localOut);
                 // dX = dY_local @ W_local^T is only this rank's columns' share of dY @ W^T: a partial sum over the ranks.
                 var dx = new float[tokens * InFeatures];
-                global::TpCodegen.Parallel.ShardKernels.InputGradient(gradOutput.LocalSpan, _weightRows, dx, tokens, InFeatures, _localOut);
+                global::TpCodegen.Parallel.ShardKernels.InputGradient(gradOutput.LocalSpan, _weight, dx, tokens);
                 // The backward's one all-reduce: the shares add up to the full input gradient on every rank.
                 Group.AllReduce(dx);
                 return new global::TpCodegen.LinearGradients(global::TpCodegen.DTensor.FromArray(dx, tokens, InFeatures, global::TpCodegen.Placement.Replicate, Group), dw, db);

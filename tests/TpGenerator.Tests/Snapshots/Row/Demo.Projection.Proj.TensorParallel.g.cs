@@ -13,7 +13,6 @@ namespace Demo
         private sealed class ProjRowShard : global::TpCodegen.ShardedLinear
         {
             private readonly global::TpCodegen.Kernels.PackedWeight _weight;
-            private readonly float[] _weightRows;
             private readonly float[]? _bias;
             private readonly int _localIn;
 
@@ -21,10 +20,9 @@ namespace Demo
                 : base("Proj", global::TpCodegen.Split.Row, group, shard.InFeatures, shard.OutFeatures)
             {
                 shard.Require("Proj", global::TpCodegen.Split.Row, group);
-                // Packed once into the order the GEMM kernel reads, so no forward re-packs the weight.
+                // Packed once into the order the GEMM kernel reads, so no forward re-packs the weight; the backward
+                // recovers the transpose it needs from this copy, so the shard holds its weight once.
                 _weight = shard.PackWeight();
-                // The plain row-major block too: the backward multiplies by its transpose, which the packed copy cannot give.
-                _weightRows = shard.Weight;
                 _bias = shard.Bias;
                 _localIn = shard.LocalInFeatures;
             }
@@ -61,7 +59,7 @@ namespace Demo
                 var db = _bias is null ? null : global::TpCodegen.Parallel.ShardKernels.BiasGradient(gradOutput.LocalSpan, tokens, OutFeatures);
                 // dX_local = dY @ W_local^T is exactly this rank's columns of dY @ W^T: nothing to sum, no all-reduce.
                 var dx = new float[tokens * _localIn];
-                global::TpCodegen.Parallel.ShardKernels.InputGradient(gradOutput.LocalSpan, _weightRows, dx, tokens, _localIn, OutFeatures);
+                global::TpCodegen.Parallel.ShardKernels.InputGradient(gradOutput.LocalSpan, _weight, dx, tokens);
                 return new global::TpCodegen.LinearGradients(global::TpCodegen.DTensor.FromArray(dx, tokens, _localIn, global::TpCodegen.Placement.Shard(-1), Group), dw, db);
             }
         }
