@@ -37,6 +37,9 @@ internal sealed class LayerChecks(ProcessGroup world, CheckReporter reporter)
             reporter.Report($"row {shape}",
                 Compare(Dense(row.Layer, x, tokens), rowShard.Layer.Forward(Replicated(x, tokens, inFeatures)).ToTensor().ToArray()));
 
+            Backward(shape, "column", column.Layer, columnShard.Layer, x, tokens);
+            Backward(shape, "row", row.Layer, rowShard.Layer, x, tokens);
+
             var mlp = new LlamaMlp(inFeatures, outFeatures);
             var mlpShard = new LlamaMlp(inFeatures, outFeatures);
             mlpShard.ShardFrom(mlp, world);
@@ -48,6 +51,53 @@ internal sealed class LayerChecks(ProcessGroup world, CheckReporter reporter)
                 ?? (allReduces == 1 && dataCalls == 1 ? null : $"one forward ran {world.Counters}, expected exactly one all-reduce");
             reporter.Report($"llama mlp {shape} one allreduce", failure);
         }
+    }
+
+    /// <summary>
+    /// The sharded backward against the dense one computed here in double precision: the input gradient (gathered),
+    /// this rank's block of the weight gradient and the bias gradient. Column costs one all-reduce, Row none.
+    /// </summary>
+    private void Backward(string shape, string split, Linear dense, Linear sharded, float[] x, int tokens)
+    {
+        int k = dense.InFeatures, n = dense.OutFeatures, tp = world.Size, rank = world.Rank;
+        var random = new Random(tokens * 7 + n);
+        var dy = Enumerable.Range(0, tokens * n).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+        var dx = new float[tokens * k];
+        var dw = new float[k * n];
+        var db = new float[n];
+        for (int t = 0; t < tokens; t++)
+            for (int j = 0; j < n; j++)
+            {
+                db[j] += dy[t * n + j];
+                for (int p = 0; p < k; p++)
+                {
+                    dx[t * k + p] += (float)((double)dy[t * n + j] * dense.Weight[p * n + j]);
+                    dw[p * n + j] += (float)((double)x[t * k + p] * dy[t * n + j]);
+                }
+            }
+
+        var shard = sharded.Shard!;
+        bool column = shard.Split == Split.Column;
+        var input = Replicated(x, tokens, k).Redistribute(ShardedLinear.ToPlacement(shard.InputPlacement));
+        var gradOutput = Replicated(dy, tokens, n).Redistribute(ShardedLinear.ToPlacement(shard.OutputPlacement));
+        world.Counters.Reset();
+        var gradients = sharded.Backward(input, gradOutput);
+        // Column: dX is a partial sum, one all-reduce. Row: none, but a replicated input wants dX gathered back.
+        var expected = (AllReduce: column ? 1 : 0, AllGather: !column && shard.InputPlacement == PlacementKind.Replicate ? 1 : 0);
+        var counted = (AllReduce: (int)world.Counters.Calls(CollectiveKind.AllReduce), AllGather: (int)world.Counters.Calls(CollectiveKind.AllGather));
+        bool onlyThose = world.Counters.DataCalls == expected.AllReduce + expected.AllGather;
+
+        // This rank's block of the dense weight gradient: columns for Column, rows for Row.
+        var expectedWeight = column
+            ? Enumerable.Range(0, k).SelectMany(p => dw.Skip(p * n + rank * (n / tp)).Take(n / tp)).ToArray()
+            : dw.Skip(rank * (k / tp) * n).Take(k / tp * n).ToArray();
+        var expectedBias = column ? db.Skip(rank * (n / tp)).Take(n / tp).ToArray() : db;
+        string? failure = Compare(dx, gradients.Input.FullTensor().ToArray())
+            ?? Compare(expectedWeight, gradients.Weight)
+            ?? Compare(expectedBias, gradients.Bias ?? [])
+            ?? (counted == expected && onlyThose ? null
+                : $"backward ran {world.Counters}, expected {expected.AllReduce} all-reduce(s) and {expected.AllGather} all-gather(s)");
+        reporter.Report($"{split} backward {shape}", failure);
     }
 
     private DTensor Replicated(float[] x, int tokens, int features) =>

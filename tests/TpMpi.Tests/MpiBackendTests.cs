@@ -88,6 +88,8 @@ public sealed class MpiBackendTests
             yield return $"PASS column {shape}";
             yield return $"PASS column gather {shape}";
             yield return $"PASS row {shape}";
+            yield return $"PASS column backward {shape}";
+            yield return $"PASS row backward {shape}";
             yield return $"PASS llama mlp {shape} one allreduce";
         }
     }
