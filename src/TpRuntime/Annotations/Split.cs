@@ -16,4 +16,13 @@ public enum Split
     /// it and adds the bias once.
     /// </summary>
     Row,
+
+    /// <summary>
+    /// Splits a vocabulary (Megatron's VocabParallelEmbedding and vocab-parallel LM head). On an <see cref="Embedding"/>:
+    /// rank r owns the table rows of ids <c>[r*V/tp, (r+1)*V/tp)</c>, looks up only those (zeros elsewhere) and one
+    /// all-reduce makes the replicated embeddings. On a <see cref="Linear"/> LM head: a column split over the vocabulary,
+    /// whose Shard(-1) logits feed vocab-parallel argmax, sampling and loss without ever being gathered. A vocabulary the
+    /// degree does not divide is padded (<see cref="VocabularySplit"/>): padding rows are zero, padding logits -infinity.
+    /// </summary>
+    Vocab,
 }

@@ -105,6 +105,33 @@ public sealed unsafe class PackedWeight : IDisposable
         }
     }
 
+    /// <summary>
+    /// Writes column <paramref name="column"/> of the weight (<c>K</c> values, one per row) into
+    /// <paramref name="destination"/>: how a tied or vocabulary-parallel embedding, which keeps its table only in the
+    /// packed form its logits GEMM reads (<c>E^T</c>), looks up one id.
+    /// </summary>
+    public void CopyColumnTo(int column, Span<float> destination)
+    {
+        ThrowIfDisposed();
+        if ((uint)column >= (uint)N)
+            throw new ArgumentOutOfRangeException(nameof(column), column, $"A [{K}, {N}] weight has no column {column}.");
+        if (destination.Length < K)
+            throw new ArgumentException($"Column {column} of a [{K}, {N}] weight needs {K} floats; destination holds {destination.Length}.", nameof(destination));
+        if (Set is null)
+        {
+            for (int p = 0; p < K; p++) destination[p] = data[(nint)p * N + column];
+            return;
+        }
+        int kcMax = Set.Kc, nr = Set.Nr;
+        int panelStart = column / nr * nr, lane = column - panelStart;
+        for (int pc = 0; pc < K; pc += kcMax)
+        {
+            int kc = Math.Min(kcMax, K - pc);
+            float* panel = data + pc * paddedN + (nint)panelStart * kc + lane;
+            for (int p = 0; p < kc; p++) destination[pc + p] = panel[p * nr];
+        }
+    }
+
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(data == null, this);
 
     /// <summary>Frees the packed copy.</summary>

@@ -24,6 +24,8 @@ public sealed class Linear
     private readonly object _initialization = new();
     private float[]? _weight;
     private float[]? _bias;
+    private FeatureLayout? _outputLayout;
+    private FeatureLayout? _inputLayout;
 
     /// <summary>A dense layer of <paramref name="inFeatures"/> → <paramref name="outFeatures"/>.</summary>
     /// <param name="seed">
@@ -48,6 +50,23 @@ public sealed class Linear
     public int OutFeatures { get; }
 
     public bool HasBias { get; }
+
+    /// <summary>
+    /// How the output features are made: plain (the default), whole attention heads, or fused segments (q|k|v, gate|up).
+    /// A column split follows it: it cuts each segment separately and never inside a head.
+    /// </summary>
+    public FeatureLayout OutputLayout
+    {
+        get => _outputLayout ??= FeatureLayout.Plain(OutFeatures);
+        init => _outputLayout = RequireLayout(value, OutFeatures, "output");
+    }
+
+    /// <summary>How the input features are made (e.g. the heads an output projection reads); a row split follows it.</summary>
+    public FeatureLayout InputLayout
+    {
+        get => _inputLayout ??= FeatureLayout.Plain(InFeatures);
+        init => _inputLayout = RequireLayout(value, InFeatures, "input");
+    }
 
     /// <summary>The dense weight <c>[InFeatures, OutFeatures]</c>, row-major.</summary>
     public float[] Weight => DenseWeights(nameof(Weight)).Weight;
@@ -97,6 +116,32 @@ public sealed class Linear
         var y = new float[x.Tokens * OutFeatures];
         Multiply(x.LocalSpan, x.Tokens, x.LocalFeatures, y);
         return DTensor.FromArray(y, x.Tokens, OutFeatures, Placement.Replicate, x.Group);
+    }
+
+    /// <summary>
+    /// Cuts an output of this layer into its <see cref="OutputLayout"/> segments (q, k, v of a fused projection; gate and up),
+    /// each with the output's placement: on a sharded layer, this rank's part of each segment.
+    /// </summary>
+    public DTensor[] SplitOutput(DTensor y)
+    {
+        ArgumentNullException.ThrowIfNull(y);
+        int rank = Shard?.Group.Rank ?? 0, tp = Shard?.Group.Size ?? 1;
+        var blocks = OutputLayout.LocalBlocks(Shard?.LayerName ?? "Linear", Split.Column, rank, tp);
+        int width = blocks.Sum(b => b.Length);
+        if (y.LocalFeatures != width)
+            throw new ArgumentException($"{this}: its output holds {width} features per rank, segments {OutputLayout}; got {y}.", nameof(y));
+        var parts = new DTensor[blocks.Count];
+        var source = y.LocalSpan;
+        int column = 0;
+        for (int s = 0; s < blocks.Count; s++)
+        {
+            int length = blocks[s].Length;
+            var part = new float[(long)y.Tokens * length];
+            for (int t = 0; t < y.Tokens; t++) source.Slice(t * width + column, length).CopyTo(part.AsSpan(t * length, length));
+            parts[s] = DTensor.FromArray(part, y.Tokens, length, y.Placement, y.Group);
+            column += length;
+        }
+        return parts;
     }
 
     /// <summary>
@@ -183,6 +228,14 @@ public sealed class Linear
             }
         }
         return (_weight!, _bias);
+    }
+
+    private FeatureLayout RequireLayout(FeatureLayout layout, int features, string side)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        if (layout.Features != features)
+            throw new ArgumentException($"Linear [{InFeatures} -> {OutFeatures}]: the {side} layout {layout} has {layout.Features} features, not {features}.", nameof(layout));
+        return layout;
     }
 
     public override string ToString() => $"Linear [{InFeatures} -> {OutFeatures}]{(HasBias ? " + bias" : "")}{(Shard is null ? "" : $", sharded: {Shard}")}";

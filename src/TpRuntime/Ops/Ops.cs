@@ -39,6 +39,27 @@ public static class Ops
         return x.Redistribute(Placement.Replicate);
     }
 
+    /// <summary>
+    /// The rows <paramref name="rows"/> of <paramref name="x"/>, in that order, with its placement (rows are tokens, which no
+    /// feature placement divides): for example the last token of each sequence, the only rows a generation step needs logits for.
+    /// </summary>
+    public static DTensor SelectRows(DTensor x, ReadOnlySpan<int> rows)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        if (x.Placement is ShardPlacement { Dim: -2 })
+            throw new PlacementException($"SelectRows of a token-sharded value ({x.Placement}) on {x.Group}: gather the tokens first.");
+        int width = x.LocalFeatures;
+        var result = new float[(long)rows.Length * width];
+        var source = x.LocalSpan;
+        for (int i = 0; i < rows.Length; i++)
+        {
+            if ((uint)rows[i] >= (uint)x.Tokens)
+                throw new ArgumentOutOfRangeException(nameof(rows), rows[i], $"SelectRows: row {rows[i]} of a value with {x.Tokens} rows.");
+            source.Slice(rows[i] * width, width).CopyTo(result.AsSpan(i * width, width));
+        }
+        return DTensor.FromArray(result, rows.Length, width, x.Placement, x.Group);
+    }
+
     private delegate void UnaryKernel(ReadOnlySpan<float> source, Span<float> destination);
 
     private static DTensor Unary(DTensor x, string name, UnaryKernel kernel)

@@ -7,10 +7,10 @@ namespace TpCodegen.Parallel;
 /// </summary>
 public sealed class LinearShard
 {
-    private LinearShard(string layerName, Split split, int rank, int tp, int localIn, int localOut, float[] weight, float[]? bias)
+    private LinearShard(string layerName, Split split, int rank, int tp, int inFeatures, int outFeatures, int localIn, int localOut, float[] weight, float[]? bias)
     {
-        InFeatures = split == Split.Row ? localIn * tp : localIn;
-        OutFeatures = split == Split.Column ? localOut * tp : localOut;
+        InFeatures = inFeatures;
+        OutFeatures = outFeatures;
         LayerName = layerName;
         Split = split;
         Rank = rank;
@@ -50,50 +50,71 @@ public sealed class LinearShard
     /// <summary>Column: this rank's slice of the bias. Row: the whole bias (it is added once, after the reduce). Null without bias.</summary>
     public float[]? Bias { get; }
 
-    /// <summary>Rank <paramref name="rank"/> of <paramref name="tp"/>'s column shard of a dense layer: <c>W[:, r*out/tp : (r+1)*out/tp]</c>.</summary>
+    /// <summary>
+    /// Rank <paramref name="rank"/> of <paramref name="tp"/>'s column shard of a dense layer: its columns of <c>W</c> and of
+    /// the bias, segment by segment as the layer's <see cref="Linear.OutputLayout"/> says (whole heads; each segment of a
+    /// fused weight cut separately; key/value heads replicated when the degree exceeds them).
+    /// </summary>
     public static LinearShard Column(Linear? dense, string layerName, int rank, int tp)
     {
         var layer = Require(dense, layerName);
-        int localOut = TensorParallelChecks.LocalSize(layerName, Split.Column, layer.OutFeatures, tp);
-        CheckRank(layerName, rank, tp);
+        var blocks = layer.OutputLayout.LocalBlocks(layerName, Split.Column, rank, tp);
+        int localOut = blocks.Sum(b => b.Length);
         int n = layer.OutFeatures;
         var source = layer.Weight;
-        var weight = new float[layer.InFeatures * localOut];
+        var weight = new float[(long)layer.InFeatures * localOut];
         for (int row = 0; row < layer.InFeatures; row++)
-            source.AsSpan(row * n + rank * localOut, localOut).CopyTo(weight.AsSpan(row * localOut, localOut));
-        var bias = layer.Bias?.AsSpan(rank * localOut, localOut).ToArray();
-        return new LinearShard(layerName, Split.Column, rank, tp, layer.InFeatures, localOut, weight, bias);
+        {
+            int column = 0;
+            foreach (var block in blocks)
+            {
+                source.AsSpan(row * n + block.Start, block.Length).CopyTo(weight.AsSpan(row * localOut + column, block.Length));
+                column += block.Length;
+            }
+        }
+        var bias = layer.Bias is { } full ? Gather(full, blocks, localOut) : null;
+        return new LinearShard(layerName, Split.Column, rank, tp, layer.InFeatures, n, layer.InFeatures, localOut, weight, bias);
     }
 
-    /// <summary>Rank <paramref name="rank"/> of <paramref name="tp"/>'s row shard of a dense layer: <c>W[r*in/tp : (r+1)*in/tp, :]</c> and the whole bias.</summary>
+    /// <summary>
+    /// Rank <paramref name="rank"/> of <paramref name="tp"/>'s row shard of a dense layer: its rows of <c>W</c> (whole heads
+    /// when the layer's <see cref="Linear.InputLayout"/> has heads) and the whole bias.
+    /// </summary>
     public static LinearShard Row(Linear? dense, string layerName, int rank, int tp)
     {
         var layer = Require(dense, layerName);
-        int localIn = TensorParallelChecks.LocalSize(layerName, Split.Row, layer.InFeatures, tp);
-        CheckRank(layerName, rank, tp);
+        var blocks = RowBlocks(layer, layerName, rank, tp);
+        int localIn = blocks.Sum(b => b.Length);
         int n = layer.OutFeatures;
-        // A block of whole rows is contiguous in a row-major [in, out] weight: one copy.
-        var weight = layer.Weight.AsSpan(rank * localIn * n, localIn * n).ToArray();
+        var weight = new float[(long)localIn * n];
+        int row = 0;
+        foreach (var block in blocks)
+        {
+            // A block of whole rows is contiguous in a row-major [in, out] weight: one copy.
+            layer.Weight.AsSpan(block.Start * n, block.Length * n).CopyTo(weight.AsSpan(row * n));
+            row += block.Length;
+        }
         var bias = layer.Bias?.ToArray();
-        return new LinearShard(layerName, Split.Row, rank, tp, localIn, n, weight, bias);
+        return new LinearShard(layerName, Split.Row, rank, tp, layer.InFeatures, n, localIn, n, weight, bias);
     }
 
-    /// <summary>The column shard of layer <paramref name="layerName"/> read from a checkpoint (tensors <c>prefix + layerName + ".weight"/".bias"</c>).</summary>
+    /// <summary>
+    /// The column shard of layer <paramref name="layerName"/> read from a checkpoint: tensors <c>prefix + layerName + ".weight"</c>
+    /// (<c>[in, out]</c>) and <c>".bias"</c>; a fused layer whose checkpoint stores its segments apart reads segment
+    /// <c>s</c> from <c>prefix + layerName + "." + s + ".weight"</c> (so separate q, k, v tensors load into one fused GEMM).
+    /// </summary>
     public static LinearShard Column(ICheckpointShardSource source, string prefix, Linear? shape, string layerName, int rank, int tp)
     {
         ArgumentNullException.ThrowIfNull(source);
         var layer = Require(shape, layerName);
-        int localOut = TensorParallelChecks.LocalSize(layerName, Split.Column, layer.OutFeatures, tp);
-        CheckRank(layerName, rank, tp);
-        var weight = new float[layer.InFeatures * localOut];
-        source.ReadBlock(prefix + layerName + ".weight", layer.InFeatures, layer.OutFeatures, 0, layer.InFeatures, rank * localOut, localOut, weight);
-        float[]? bias = null;
-        if (layer.HasBias)
-        {
-            bias = new float[localOut];
-            source.ReadBlock(prefix + layerName + ".bias", 1, layer.OutFeatures, 0, 1, rank * localOut, localOut, bias);
-        }
-        return new LinearShard(layerName, Split.Column, rank, tp, layer.InFeatures, localOut, weight, bias);
+        var blocks = layer.OutputLayout.LocalBlocks(layerName, Split.Column, rank, tp);
+        int localOut = blocks.Sum(b => b.Length);
+        string baseName = prefix + layerName;
+        bool bySegment = layer.OutputLayout.Segments.Count > 1 && !source.Contains(baseName + ".weight") &&
+                         layer.OutputLayout.Segments.All(s => source.Contains($"{baseName}.{s.Name}.weight"));
+        var weight = ReadColumnBlocks(source, baseName, "weight", layer.InFeatures, layer.OutputLayout, blocks, localOut, bySegment);
+        var bias = layer.HasBias ? ReadColumnBlocks(source, baseName, "bias", 1, layer.OutputLayout, blocks, localOut, bySegment) : null;
+        return new LinearShard(layerName, Split.Column, rank, tp, layer.InFeatures, layer.OutFeatures, layer.InFeatures, localOut, weight, bias);
     }
 
     /// <summary>The row shard of layer <paramref name="layerName"/> read from a checkpoint (tensors <c>prefix + layerName + ".weight"/".bias"</c>).</summary>
@@ -101,18 +122,107 @@ public sealed class LinearShard
     {
         ArgumentNullException.ThrowIfNull(source);
         var layer = Require(shape, layerName);
-        int localIn = TensorParallelChecks.LocalSize(layerName, Split.Row, layer.InFeatures, tp);
-        CheckRank(layerName, rank, tp);
+        var blocks = RowBlocks(layer, layerName, rank, tp);
+        int localIn = blocks.Sum(b => b.Length);
         int n = layer.OutFeatures;
-        var weight = new float[localIn * n];
-        source.ReadBlock(prefix + layerName + ".weight", layer.InFeatures, n, rank * localIn, localIn, 0, n, weight);
+        var weight = new float[(long)localIn * n];
+        int row = 0;
+        foreach (var block in blocks)
+        {
+            source.ReadBlock(prefix + layerName + ".weight", layer.InFeatures, n, block.Start, block.Length, 0, n, weight.AsSpan(row * n, block.Length * n));
+            row += block.Length;
+        }
         float[]? bias = null;
         if (layer.HasBias)
         {
             bias = new float[n];
             source.ReadBlock(prefix + layerName + ".bias", 1, n, 0, 1, 0, n, bias);
         }
-        return new LinearShard(layerName, Split.Row, rank, tp, localIn, n, weight, bias);
+        return new LinearShard(layerName, Split.Row, rank, tp, layer.InFeatures, n, localIn, n, weight, bias);
+    }
+
+    /// <summary>
+    /// Rank <paramref name="rank"/> of <paramref name="tp"/>'s vocabulary shard of an LM head <c>[hidden -> vocabulary]</c>:
+    /// the columns of its ids (<see cref="VocabularySplit"/>), padding ids as zero columns.
+    /// </summary>
+    public static LinearShard Vocab(Linear? dense, string layerName, int rank, int tp)
+    {
+        var layer = Require(dense, layerName);
+        var split = VocabularySplit.Of(layer.OutFeatures, tp, rank);
+        int n = layer.OutFeatures, k = layer.InFeatures;
+        var weight = new float[(long)k * split.Local];
+        for (int row = 0; row < k; row++)
+            layer.Weight.AsSpan(row * n + split.Start, split.LocalReal).CopyTo(weight.AsSpan(row * split.Local));
+        float[]? bias = null;
+        if (layer.Bias is { } full)
+        {
+            bias = new float[split.Local];
+            full.AsSpan(split.Start, split.LocalReal).CopyTo(bias);
+        }
+        return new LinearShard(layerName, Split.Vocab, rank, tp, k, n, k, split.Local, weight, bias);
+    }
+
+    /// <summary>The vocabulary shard of LM head <paramref name="layerName"/> read from a checkpoint: only its ids' columns.</summary>
+    public static LinearShard Vocab(ICheckpointShardSource source, string prefix, Linear? shape, string layerName, int rank, int tp)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        var layer = Require(shape, layerName);
+        var split = VocabularySplit.Of(layer.OutFeatures, tp, rank);
+        int n = layer.OutFeatures, k = layer.InFeatures;
+        var weight = new float[(long)k * split.Local];
+        float[]? bias = layer.HasBias ? new float[split.Local] : null;
+        if (split.LocalReal > 0)
+        {
+            var real = new float[(long)k * split.LocalReal];
+            source.ReadBlock(prefix + layerName + ".weight", k, n, 0, k, split.Start, split.LocalReal, real);
+            for (int row = 0; row < k; row++)
+                real.AsSpan(row * split.LocalReal, split.LocalReal).CopyTo(weight.AsSpan(row * split.Local));
+            if (bias is not null)
+                source.ReadBlock(prefix + layerName + ".bias", 1, n, 0, 1, split.Start, split.LocalReal, bias.AsSpan(0, split.LocalReal));
+        }
+        return new LinearShard(layerName, Split.Vocab, rank, tp, k, n, k, split.Local, weight, bias);
+    }
+
+    // A replicated input slice would be summed twice by the reduce, so a row split never replicates a unit.
+    private static IReadOnlyList<FeatureBlock> RowBlocks(Linear layer, string layerName, int rank, int tp) =>
+        layer.InputLayout.LocalBlocks(layerName, Split.Row, rank, tp, allowReplication: false);
+
+    private static float[] Gather(float[] full, IReadOnlyList<FeatureBlock> blocks, int localOut)
+    {
+        var local = new float[localOut];
+        int column = 0;
+        foreach (var block in blocks)
+        {
+            full.AsSpan(block.Start, block.Length).CopyTo(local.AsSpan(column));
+            column += block.Length;
+        }
+        return local;
+    }
+
+    // Reads this rank's columns of a [rows, out] tensor (rows = in for a weight, 1 for a bias), block by block, into a
+    // [rows, localOut] array; a single block lands in place, several go through one scratch block each.
+    private static float[] ReadColumnBlocks(ICheckpointShardSource source, string baseName, string kind, int rows,
+        FeatureLayout layout, IReadOnlyList<FeatureBlock> blocks, int localOut, bool bySegment)
+    {
+        var local = new float[(long)rows * localOut];
+        int column = 0;
+        foreach (var block in blocks)
+        {
+            var (name, columns, start) = bySegment
+                ? ($"{baseName}.{block.Segment.Name}.{kind}", block.Segment.Features, block.StartInSegment)
+                : ($"{baseName}.{kind}", layout.Features, block.Start);
+            if (blocks.Count == 1)
+            {
+                source.ReadBlock(name, rows, columns, 0, rows, start, block.Length, local);
+                return local;
+            }
+            var scratch = new float[(long)rows * block.Length];
+            source.ReadBlock(name, rows, columns, 0, rows, start, block.Length, scratch);
+            for (int row = 0; row < rows; row++)
+                scratch.AsSpan(row * block.Length, block.Length).CopyTo(local.AsSpan(row * localOut + column, block.Length));
+            column += block.Length;
+        }
+        return local;
     }
 
     /// <summary>Checks that this shard was cut for layer <paramref name="layerName"/>'s <paramref name="split"/> on this rank of <paramref name="group"/>; generated constructors call it.</summary>
@@ -159,12 +269,6 @@ public sealed class LinearShard
     }
 
     private static Linear Require(Linear? layer, string layerName) => Layer(layer, layerName);
-
-    private static void CheckRank(string layerName, int rank, int tp)
-    {
-        if ((uint)rank >= (uint)tp)
-            throw new ArgumentOutOfRangeException(nameof(rank), rank, $"Layer '{layerName}': rank must be in [0, {tp}).");
-    }
 
     public override string ToString() =>
         $"{Split} shard of '{LayerName}', rank {Rank} of {Degree}: [{LocalInFeatures} -> {LocalOutFeatures}]{(Bias is null ? "" : " + bias")}";

@@ -1,0 +1,138 @@
+using System.Numerics.Tensors;
+
+namespace TpCodegen;
+
+/// <summary>
+/// Causal scaled-dot-product attention over the heads this rank holds. Queries, keys and values come from column layers
+/// split by whole heads (Shard(-1)), or from dense layers (Replicate); grouped-query attention maps query head h to key/value
+/// head <c>h / (heads / kvHeads)</c>, which holds on every rank because the column split gives a rank the query heads of
+/// its key/value heads (or replicates a key/value head to the ranks of its group). No collective: the output keeps the
+/// queries' placement and feeds the row-split output projection.
+/// </summary>
+public static class CausalAttention
+{
+    /// <summary>
+    /// Attention of <paramref name="batch"/>'s rows. With a <paramref name="cache"/>, the keys and values of these rows are
+    /// appended to their sequences' slots and each row attends to every cached position up to its own; without one, each
+    /// row attends to the rows of its own sequence up to its own position.
+    /// </summary>
+    /// <param name="headDim">Features per head.</param>
+    /// <param name="rope">Rotary embeddings applied to queries and keys (Llama), or null (GPT-2 adds learned positions earlier).</param>
+    /// <param name="slidingWindow">Attend only to the last this many positions (Mistral); 0 for all.</param>
+    /// <param name="name">The layer, for messages.</param>
+    public static DTensor Forward(DTensor q, DTensor k, DTensor v, int headDim, SequenceBatch batch,
+        KvCache? cache = null, RotaryEmbedding? rope = null, int slidingWindow = 0, string name = "attention")
+    {
+        var shape = Check(q, k, v, headDim, batch, cache, name);
+        var queries = q.LocalSpan.ToArray();
+        var keys = k.LocalSpan.ToArray();
+        if (rope is not null)
+        {
+            for (int t = 0; t < batch.Tokens; t++)
+            {
+                rope.Apply(queries.AsSpan(t * shape.QueryWidth, shape.QueryWidth), batch.Positions[t]);
+                rope.Apply(keys.AsSpan(t * shape.KvWidth, shape.KvWidth), batch.Positions[t]);
+            }
+        }
+        var output = new float[queries.Length];
+        var scores = new float[MaxKeys(batch, cache)];
+        float scale = 1f / MathF.Sqrt(headDim);
+        int row0 = 0;
+        foreach (var span in batch.Sequences)
+        {
+            // Where this sequence's keys live: the cache slot (after appending these rows), or these rows themselves.
+            ReadOnlySpan<float> keySource, valueSource;
+            long keyBase;
+            int firstKey;
+            if (cache is not null)
+            {
+                cache.Claim(span, name);
+                long offset = cache.Offset(span.Slot, span.Start);
+                keys.AsSpan(row0 * shape.KvWidth, span.Length * shape.KvWidth).CopyTo(cache.Keys.AsSpan().Slice((int)offset));
+                v.LocalSpan.Slice(row0 * shape.KvWidth, span.Length * shape.KvWidth).CopyTo(cache.Values.AsSpan().Slice((int)offset));
+                keySource = cache.Keys;
+                valueSource = cache.Values;
+                keyBase = cache.Offset(span.Slot, 0);
+                firstKey = 0;
+            }
+            else
+            {
+                keySource = keys;
+                valueSource = v.LocalSpan;
+                keyBase = (long)(row0 - span.Start) * shape.KvWidth; // position p of this sequence is row row0 + p - Start
+                firstKey = span.Start;
+            }
+            for (int i = 0; i < span.Length; i++)
+            {
+                int row = row0 + i, position = span.Start + i;
+                int lo = slidingWindow > 0 ? Math.Max(firstKey, position - slidingWindow + 1) : firstKey;
+                int count = position - lo + 1;
+                for (int h = 0; h < shape.Heads; h++)
+                {
+                    int kvHead = h / shape.Group;
+                    var query = queries.AsSpan(row * shape.QueryWidth + h * headDim, headDim);
+                    var rowScores = scores.AsSpan(0, count);
+                    for (int j = 0; j < count; j++)
+                        rowScores[j] = TensorPrimitives.Dot(query, keySource.Slice((int)(keyBase + (long)(lo + j) * shape.KvWidth) + kvHead * headDim, headDim)) * scale;
+                    Softmax(rowScores);
+                    var target = output.AsSpan(row * shape.QueryWidth + h * headDim, headDim);
+                    for (int j = 0; j < count; j++)
+                        TensorPrimitives.MultiplyAdd(valueSource.Slice((int)(keyBase + (long)(lo + j) * shape.KvWidth) + kvHead * headDim, headDim), rowScores[j], target, target);
+                }
+            }
+            row0 += span.Length;
+        }
+        return DTensor.FromArray(output, q.Tokens, q.LocalFeatures, q.Placement, q.Group);
+    }
+
+    private readonly record struct Shape(int Heads, int KvHeads, int Group, int QueryWidth, int KvWidth);
+
+    private static Shape Check(DTensor q, DTensor k, DTensor v, int headDim, SequenceBatch batch, KvCache? cache, string name)
+    {
+        ArgumentNullException.ThrowIfNull(q);
+        ArgumentNullException.ThrowIfNull(k);
+        ArgumentNullException.ThrowIfNull(v);
+        ArgumentNullException.ThrowIfNull(batch);
+        if (headDim < 1) throw new ArgumentOutOfRangeException(nameof(headDim), headDim, $"Attention '{name}': the head dimension must be positive.");
+        foreach (var (tensor, what) in new[] { (q, "queries"), (k, "keys"), (v, "values") })
+        {
+            if (tensor.Placement is not (ReplicatePlacement or ShardPlacement { Dim: -1 }))
+                throw new PlacementException(
+                    $"Attention '{name}': the {what} are {tensor.Placement}; attention needs whole heads, from a column layer (Shard(-1)) or a dense one (Replicate)" +
+                    (tensor.Placement is PartialPlacement ? ": all-reduce the partial sum first." : "."));
+            if (tensor.Placement != q.Placement || !ReferenceEquals(tensor.Group, q.Group))
+                throw new PlacementException($"Attention '{name}': the {what} are {tensor.Placement} on {tensor.Group} but the queries {q.Placement} on {q.Group}.");
+            if (tensor.Tokens != batch.Tokens)
+                throw new ArgumentException($"Attention '{name}': the {what} have {tensor.Tokens} rows but the batch {batch.Tokens} tokens.");
+            if (tensor.LocalFeatures % headDim != 0)
+                throw new ArgumentException($"Attention '{name}': the {what} hold {tensor.LocalFeatures} features on this rank, not a whole number of {headDim}-feature heads.");
+        }
+        if (k.LocalFeatures != v.LocalFeatures)
+            throw new ArgumentException($"Attention '{name}': keys hold {k.LocalFeatures} features but values {v.LocalFeatures}.");
+        int heads = q.LocalFeatures / headDim, kvHeads = k.LocalFeatures / headDim;
+        if (kvHeads == 0 || heads % kvHeads != 0)
+            throw new ArgumentException(
+                $"Attention '{name}': this rank holds {heads} query heads and {kvHeads} key/value heads; grouped-query attention needs a whole number of query heads per key/value head " +
+                "(split Q by heads and K, V by key/value heads with FeatureLayout.Heads / KeyValueHeads).");
+        if (cache is not null && (cache.KvHeads != kvHeads || cache.HeadDim != headDim))
+            throw new ArgumentException($"Attention '{name}': the KV cache holds {cache.KvHeads} heads of {cache.HeadDim} but this rank computes {kvHeads} of {headDim}.");
+        return new Shape(heads, kvHeads, heads / kvHeads, q.LocalFeatures, k.LocalFeatures);
+    }
+
+    private static int MaxKeys(SequenceBatch batch, KvCache? cache)
+    {
+        int max = 0;
+        foreach (var span in batch.Sequences) max = Math.Max(max, cache is null ? span.Length : span.Start + span.Length);
+        return max;
+    }
+
+    // Softmax in float32 with the row's maximum subtracted first, as PyTorch computes it.
+    private static void Softmax(Span<float> scores)
+    {
+        if (scores.IsEmpty) return;
+        float max = TensorPrimitives.Max(scores);
+        TensorPrimitives.Subtract(scores, max, scores);
+        TensorPrimitives.Exp(scores, scores);
+        TensorPrimitives.Divide(scores, TensorPrimitives.Sum(scores), scores);
+    }
+}
