@@ -61,8 +61,12 @@ public static class TextGeneration
 
         var watch = Stopwatch.StartNew();
         var batch = SequenceBatch.Prefill(prompts.Select(p => p.Length).ToArray());
-        var next = Choose(model.Forward(prompts.SelectMany(p => p).ToArray(), batch, cache, LogitRows.LastOfEachSequence),
-            options.Sampling, Enumerable.Range(0, prompts.Count).Select(s => (s, prompts[s].Length)).ToArray());
+        int[] next;
+        // Each step's activations come from this rank's pooled buffers, reused by the next step: steady-state decode
+        // allocates no activation memory. Only the chosen ids leave the scope.
+        using (StepBuffers.Enter())
+            next = Choose(model.Forward(prompts.SelectMany(p => p).ToArray(), batch, cache, LogitRows.LastOfEachSequence),
+                options.Sampling, Enumerable.Range(0, prompts.Count).Select(s => (s, prompts[s].Length)).ToArray());
         var prefill = watch.Elapsed;
 
         var active = new List<int>();
@@ -79,8 +83,9 @@ public static class TextGeneration
             var slots = active.ToArray();
             var positions = slots.Select(cache.Length).ToArray();
             var ids = slots.Select(s => generated[s][^1]).ToArray();
-            next = Choose(model.Forward(ids, SequenceBatch.Decode(slots, positions), cache, LogitRows.LastOfEachSequence),
-                options.Sampling, slots.Select((s, i) => (s, positions[i] + 1)).ToArray());
+            using (StepBuffers.Enter())
+                next = Choose(model.Forward(ids, SequenceBatch.Decode(slots, positions), cache, LogitRows.LastOfEachSequence),
+                    options.Sampling, slots.Select((s, i) => (s, positions[i] + 1)).ToArray());
             steps++;
             var still = new List<int>();
             for (int i = 0; i < slots.Length; i++)

@@ -24,8 +24,10 @@ public static class CausalAttention
         KvCache? cache = null, RotaryEmbedding? rope = null, int slidingWindow = 0, string name = "attention")
     {
         var shape = Check(q, k, v, headDim, batch, cache, name);
-        var queries = q.LocalSpan.ToArray();
-        var keys = k.LocalSpan.ToArray();
+        var queries = StepBuffers.Rent(q.LocalSpan.Length, zeroed: false);
+        var keys = StepBuffers.Rent(k.LocalSpan.Length, zeroed: false);
+        q.LocalSpan.CopyTo(queries);
+        k.LocalSpan.CopyTo(keys);
         if (rope is not null)
         {
             for (int t = 0; t < batch.Tokens; t++)
@@ -34,8 +36,8 @@ public static class CausalAttention
                 rope.Apply(keys.AsSpan(t * shape.KvWidth, shape.KvWidth), batch.Positions[t]);
             }
         }
-        var output = new float[queries.Length];
-        var scores = new float[MaxKeys(batch, cache)];
+        var output = StepBuffers.Rent(queries.Length);
+        var scores = StepBuffers.Rent(MaxKeys(batch, cache), zeroed: false);
         float scale = 1f / MathF.Sqrt(headDim);
         int row0 = 0;
         foreach (var span in batch.Sequences)

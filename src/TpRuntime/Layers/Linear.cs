@@ -113,7 +113,7 @@ public sealed class Linear
         if (Shard is not null) return Shard.Forward(x);
         if (x.Placement is not ReplicatePlacement)
             throw new PlacementException($"Dense Linear [{InFeatures} -> {OutFeatures}] needs a Replicate input, got {x.Placement}.");
-        var y = new float[x.Tokens * OutFeatures];
+        var y = StepBuffers.Rent((long)x.Tokens * OutFeatures, zeroed: false);
         Multiply(x.LocalSpan, x.Tokens, x.LocalFeatures, y);
         return DTensor.FromArray(y, x.Tokens, OutFeatures, Placement.Replicate, x.Group);
     }
@@ -136,7 +136,7 @@ public sealed class Linear
         for (int s = 0; s < blocks.Count; s++)
         {
             int length = blocks[s].Length;
-            var part = new float[(long)y.Tokens * length];
+            var part = StepBuffers.Rent((long)y.Tokens * length, zeroed: false);
             for (int t = 0; t < y.Tokens; t++) source.Slice(t * width + column, length).CopyTo(part.AsSpan(t * length, length));
             parts[s] = DTensor.FromArray(part, y.Tokens, length, y.Placement, y.Group);
             column += length;

@@ -22,7 +22,7 @@ public sealed class LayerNorm(int features, float eps = 1e-5f)
     public DTensor Forward(DTensor x)
     {
         NormInput.Require(x, "LayerNorm", Features);
-        var output = new float[x.LocalSpan.Length];
+        var output = StepBuffers.Rent(x.LocalSpan.Length, zeroed: false);
         var input = x.LocalSpan;
         for (int t = 0; t < x.Tokens; t++)
         {

@@ -20,7 +20,7 @@ public sealed class RmsNorm(int features, float eps = 1e-6f)
     public DTensor Forward(DTensor x)
     {
         NormInput.Require(x, "RMSNorm", Features);
-        var output = new float[x.LocalSpan.Length];
+        var output = StepBuffers.Rent(x.LocalSpan.Length, zeroed: false);
         var input = x.LocalSpan;
         for (int t = 0; t < x.Tokens; t++)
         {

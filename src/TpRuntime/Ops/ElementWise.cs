@@ -42,7 +42,7 @@ internal static class ElementWise
 
     private static DTensor Apply(DTensor left, DTensor right, BinaryKernel kernel)
     {
-        var result = new float[left.LocalSpan.Length];
+        var result = StepBuffers.Rent(left.LocalSpan.Length, zeroed: false);
         kernel(left.LocalSpan, right.LocalSpan, result);
         return DTensor.FromArray(result, left.Tokens, left.LocalFeatures, left.Placement, left.Group);
     }

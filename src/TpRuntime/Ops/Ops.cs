@@ -49,7 +49,7 @@ public static class Ops
         if (x.Placement is ShardPlacement { Dim: -2 })
             throw new PlacementException($"SelectRows of a token-sharded value ({x.Placement}) on {x.Group}: gather the tokens first.");
         int width = x.LocalFeatures;
-        var result = new float[(long)rows.Length * width];
+        var result = StepBuffers.Rent((long)rows.Length * width, zeroed: false);
         var source = x.LocalSpan;
         for (int i = 0; i < rows.Length; i++)
         {
@@ -68,7 +68,7 @@ public static class Ops
         if (x.Placement is PartialPlacement)
             throw new PlacementException(
                 $"{name} of a {x.Placement} value on {x.Group} is not {name} of the sum: all-reduce it first (Redistribute(Placement.Replicate)).");
-        var result = new float[x.LocalSpan.Length];
+        var result = StepBuffers.Rent(x.LocalSpan.Length, zeroed: false);
         kernel(x.LocalSpan, result);
         return DTensor.FromArray(result, x.Tokens, x.LocalFeatures, x.Placement, x.Group);
     }

@@ -71,7 +71,7 @@ public sealed class Embedding
     {
         if (Shard is not null) return Shard.Forward(ids, group);
         var table = EnsureWeight();
-        var output = new float[(long)ids.Length * Features];
+        var output = StepBuffers.Rent((long)ids.Length * Features, zeroed: false);
         for (int t = 0; t < ids.Length; t++)
         {
             int id = ids[t];

@@ -74,7 +74,7 @@ public sealed class EmbeddingShard : IDisposable
     {
         if (group is not null && !ReferenceEquals(group, Group))
             throw new PlacementException($"Embedding '{LayerName}' is split over {Group} but was asked to look up ids on {group}.");
-        var output = new float[(long)ids.Length * Features];
+        var output = StepBuffers.Rent((long)ids.Length * Features);
         for (int t = 0; t < ids.Length; t++)
         {
             int id = ids[t];
@@ -98,7 +98,7 @@ public sealed class EmbeddingShard : IDisposable
             throw new PlacementException($"Embedding '{LayerName}' is split over {Group} but the hidden state lives on {hidden.Group}.");
         if (hidden.LocalFeatures != Features)
             throw new ArgumentException($"Tied head of '{LayerName}' [{Features} -> {Vocabulary}] got a hidden state with {hidden.LocalFeatures} features.", nameof(hidden));
-        var logits = new float[(long)hidden.Tokens * Split.Local];
+        var logits = StepBuffers.Rent((long)hidden.Tokens * Split.Local, zeroed: false);
         Gemm.Multiply(hidden.LocalSpan, _table, logits, hidden.Tokens);
         VocabParallel.MaskPadding(logits, hidden.Tokens, Split);
         return DTensor.FromArray(logits, hidden.Tokens, Split.Local, Placement.Shard(-1), Group);

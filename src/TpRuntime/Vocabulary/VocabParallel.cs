@@ -40,7 +40,8 @@ public static class VocabParallel
         ArgumentNullException.ThrowIfNull(logits);
         var (offset, vocabulary) = Layout(logits);
         int tokens = logits.Tokens, local = logits.LocalFeatures;
-        var scores = logits.LocalSpan.ToArray();
+        var scores = StepBuffers.Rent(logits.LocalSpan.Length, zeroed: false);
+        logits.LocalSpan.CopyTo(scores);
         if (options is not null)
         {
             float inverse = 1f / options.Temperature;
@@ -69,7 +70,7 @@ public static class VocabParallel
     private static int[] ArgmaxAcrossRanks(float[] scores, int tokens, int local, int offset, Collectives.ProcessGroup group)
     {
         // (value, id) per token; the id travels as the float with its bits, so any id is exact (a gather copies bits).
-        var mine = new float[tokens * 2];
+        var mine = StepBuffers.Rent(tokens * 2, zeroed: false);
         for (int t = 0; t < tokens; t++)
         {
             var row = scores.AsSpan(t * local, local);
@@ -81,7 +82,7 @@ public static class VocabParallel
         var all = mine;
         if (group.Size > 1)
         {
-            all = new float[mine.Length * group.Size];
+            all = StepBuffers.Rent((long)mine.Length * group.Size, zeroed: false);
             group.AllGather(mine, all);
         }
         var ids = new int[tokens];

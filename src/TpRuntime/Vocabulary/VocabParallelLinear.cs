@@ -35,7 +35,7 @@ public sealed class VocabParallelLinear : ShardedLinear, IDisposable
     {
         TensorParallelChecks.RequireLocalFeatures(this, x, InFeatures);
         int tokens = x.Tokens, local = Vocabulary.Local;
-        var logits = new float[(long)tokens * local];
+        var logits = StepBuffers.Rent((long)tokens * local, zeroed: false);
         Gemm.Multiply(x.LocalSpan, _weight, logits, tokens, _bias);
         VocabParallel.MaskPadding(logits, tokens, Vocabulary);
         return DTensor.FromArray(logits, tokens, local, Placement.Shard(-1), Group);

@@ -1,0 +1,87 @@
+namespace TpCodegen;
+
+/// <summary>
+/// Reuses activation buffers across the steps of a loop that runs the same shapes again and again (a decode step, a
+/// training step), so that a steady-state step allocates no activation memory: inside a scope, every op's output buffer
+/// comes from this thread's pool, and leaving the scope hands them all back for the next step.
+/// </summary>
+/// <remarks>
+/// Everything an op returned inside the scope is invalid once the scope is left: read what you need (the chosen token
+/// ids, a loss) before. Per thread, so each in-process rank (a thread) has its own pool; scopes nest, and buffers go back
+/// when the outermost one ends. Outside a scope ops allocate as usual.
+/// </remarks>
+public readonly struct StepBuffers : IDisposable
+{
+    [ThreadStatic]
+    private static BufferPool? t_pool;
+
+    private readonly BufferPool _pool;
+
+    private StepBuffers(BufferPool pool) => _pool = pool;
+
+    /// <summary>Starts a scope on this thread.</summary>
+    public static StepBuffers Enter()
+    {
+        var pool = t_pool ??= new BufferPool();
+        pool.Enter();
+        return new StepBuffers(pool);
+    }
+
+    /// <summary>Bytes of buffers this thread's pool has allocated in all (they are kept for reuse): flat once steps repeat.</summary>
+    public static long PooledBytes => t_pool?.AllocatedBytes ?? 0;
+
+    /// <summary>Ends the scope; at the outermost, every buffer rented in it returns to the pool.</summary>
+    public void Dispose() => _pool?.Exit();
+
+    /// <summary>A buffer of <paramref name="length"/> floats for an op's output: pooled inside a scope, new outside.</summary>
+    /// <param name="zeroed">False when the op writes every element (a GEMM output, a copy): skips clearing.</param>
+    internal static float[] Rent(long length, bool zeroed = true)
+    {
+        if (length > Array.MaxLength) throw new ArgumentOutOfRangeException(nameof(length), length, "An activation buffer larger than one array can hold.");
+        var pool = t_pool;
+        if (pool is { Active: true }) return pool.Rent((int)length, zeroed);
+        return zeroed ? new float[length] : GC.AllocateUninitializedArray<float>((int)length);
+    }
+
+    private sealed class BufferPool
+    {
+        private readonly Dictionary<int, Stack<float[]>> _free = [];
+        private readonly List<float[]> _rented = [];
+        private int _depth;
+
+        public bool Active => _depth > 0;
+
+        public long AllocatedBytes { get; private set; }
+
+        public void Enter() => _depth++;
+
+        public void Exit()
+        {
+            if (_depth == 0) return;
+            if (--_depth > 0) return;
+            foreach (var buffer in _rented)
+            {
+                if (!_free.TryGetValue(buffer.Length, out var stack)) _free.Add(buffer.Length, stack = new Stack<float[]>());
+                stack.Push(buffer);
+            }
+            _rented.Clear();
+        }
+
+        public float[] Rent(int length, bool zeroed)
+        {
+            float[] buffer;
+            if (_free.TryGetValue(length, out var stack) && stack.Count > 0)
+            {
+                buffer = stack.Pop();
+                if (zeroed) Array.Clear(buffer);
+            }
+            else
+            {
+                buffer = new float[length];
+                AllocatedBytes += (long)length * sizeof(float);
+            }
+            _rented.Add(buffer);
+            return buffer;
+        }
+    }
+}
