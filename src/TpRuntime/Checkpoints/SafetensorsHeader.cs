@@ -55,6 +55,11 @@ internal static class SafetensorsHeader
         {
             throw new InvalidDataException($"Checkpoint '{path}': the header is not valid JSON: {CheckpointText.Quote(error.Message)}", error);
         }
+        catch (InvalidOperationException error)
+        {
+            // Comparing a key that escapes a lone surrogate (\ud800) cannot unescape it.
+            throw new InvalidDataException($"Checkpoint '{path}': the header holds a key that is not valid Unicode text (at byte {reader.TokenStartIndex}).", error);
+        }
         CheckTiling(path, tensors.Values, dataLength);
         return (tensors, metadata);
     }
@@ -130,7 +135,11 @@ internal static class SafetensorsHeader
                 if (dtype is not null) throw Fault(path, $"tensor '{quoted}' gives its dtype twice");
                 if (Next(ref reader, path) != JsonTokenType.String)
                     throw Fault(path, $"tensor '{quoted}' has a dtype that is not a string");
-                if (!SafetensorsDTypes.TryLookup(reader.ValueSpan, out dtype, out elementSize))
+                // An escaped spelling ("F\u0033\u0032") is still F32; dtype names are short, so unescaping one is cheap.
+                bool known = reader.ValueIsEscaped
+                    ? reader.ValueSpan.Length <= 64 && SafetensorsDTypes.TryLookup(Encoding.UTF8.GetBytes(ReadString(ref reader, path, "a dtype")), out dtype, out elementSize)
+                    : SafetensorsDTypes.TryLookup(reader.ValueSpan, out dtype, out elementSize);
+                if (!known)
                     throw Fault(path, $"tensor '{quoted}' has dtype '{CheckpointText.Quote(ReadString(ref reader, path, "a dtype"))}', which safetensors does not define");
             }
             else if (reader.ValueTextEquals("shape"))
