@@ -8,14 +8,11 @@ namespace TpCodegen.Checkpoints;
 /// </summary>
 internal sealed record HuggingFaceIndex(string Path, long? TotalSize, Dictionary<string, string> WeightMap)
 {
-    // Indexes of the largest public models are a few hundred kilobytes.
-    private const long MaxIndexBytes = 64 << 20;
+    // Indexes of the largest public models are a few hundred kilobytes, configs a few kilobytes.
+    private const long MaxJsonBytes = 64 << 20;
 
     public static HuggingFaceIndex Read(string directory, string path)
     {
-        long length = new FileInfo(path).Length;
-        if (length > MaxIndexBytes)
-            throw new InvalidDataException($"Index '{path}' is {length} bytes; an index over {MaxIndexBytes} bytes is not a safetensors index.");
         using var document = ParseJson(path);
         var root = document.RootElement;
         if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("weight_map", out var map) || map.ValueKind != JsonValueKind.Object)
@@ -48,9 +45,12 @@ internal sealed record HuggingFaceIndex(string Path, long? TotalSize, Dictionary
         return new HuggingFaceIndex(path, totalSize, weightMap);
     }
 
-    /// <summary>Parses a JSON file of a checkpoint directory, naming the file when it is not JSON.</summary>
+    /// <summary>Parses a JSON file of a checkpoint directory (an index, a config), naming the file when it is not JSON.</summary>
     public static JsonDocument ParseJson(string path)
     {
+        long length = RegularFile.Length(path, "File");
+        if (length is 0 or > MaxJsonBytes)
+            throw new InvalidDataException($"'{path}' is {length} bytes long or not a regular file; a checkpoint's JSON files hold 1 to {MaxJsonBytes} bytes.");
         try
         {
             return JsonDocument.Parse(File.ReadAllBytes(path));

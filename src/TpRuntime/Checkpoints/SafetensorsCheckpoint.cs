@@ -94,23 +94,13 @@ public sealed class SafetensorsCheckpoint : ICheckpointShardSource, IDisposable
         }
     }
 
-    /// <summary>
-    /// Refuses a directory, a pipe or a device before opening it: opening a FIFO for reading blocks until a writer
-    /// appears. Such paths report a length of 0, which no safetensors file has.
-    /// </summary>
+    /// <summary>Refuses a directory, a pipe or a device before opening it (see <see cref="RegularFile"/>).</summary>
     private static void RequireRegularFile(string path)
     {
-        if (Directory.Exists(path))
-            throw new InvalidDataException($"Checkpoint '{path}' is a directory, not a safetensors file.");
-        FileSystemInfo target = new FileInfo(path);
-        if (target.Exists && target.LinkTarget is not null)
-            target = target.ResolveLinkTarget(returnFinalTarget: true) ?? target;
-        if (!target.Exists)
-            throw new FileNotFoundException($"Checkpoint '{path}' does not exist.", path);
-        long length = (target as FileInfo)?.Length ?? 0;
+        long length = RegularFile.Length(path, "Checkpoint");
         if (length < 8)
             throw new InvalidDataException(
-                $"Checkpoint '{path}' is {length} bytes long or not a regular file (a directory, a pipe, a device): not a safetensors file.");
+                $"Checkpoint '{path}' is {length} bytes long or not a regular file (a pipe, a device): not a safetensors file.");
     }
 
     /// <inheritdoc/>

@@ -141,7 +141,7 @@ public sealed class SafetensorsCheckpointTests : CheckpointFiles
     public void A_directory_is_refused_by_name()
     {
         var error = Assert.Throws<InvalidDataException>(() => SafetensorsCheckpoint.Open(Root));
-        Assert.Contains($"Checkpoint '{Root}' is a directory, not a safetensors file.", error.Message);
+        Assert.Contains($"Checkpoint '{Root}' is a directory, not a file.", error.Message);
     }
 
     [Fact]
@@ -160,6 +160,17 @@ public sealed class SafetensorsCheckpointTests : CheckpointFiles
             var error = await Assert.ThrowsAsync<InvalidDataException>(() => open);
             Assert.Contains($"Checkpoint '{path}' is 0 bytes long or not a regular file", error.Message);
         }
+
+        // The JSON files of a model directory are checked the same way.
+        string model = Path.Combine(Root, "model");
+        Directory.CreateDirectory(model);
+        SafetensorsWriter.Write(Path.Combine(model, "model.safetensors"), [SafetensorsWriter.Tensor.F32("w", [1], [1f])]);
+        Assert.Equal(0, MakeFifo(Path.Combine(model, "config.json"), Convert.ToUInt32("600", 8)));
+        using var checkpoint = HuggingFaceCheckpoint.Open(model);
+        var config = Task.Run(() => checkpoint.ReadConfig());
+        Assert.Same(config, await Task.WhenAny(config, Task.Delay(TimeSpan.FromSeconds(30))));
+        var refused = await Assert.ThrowsAsync<InvalidDataException>(() => config);
+        Assert.Contains($"'{Path.Combine(model, "config.json")}' is 0 bytes long or not a regular file", refused.Message);
     }
 
     [DllImport("libc", EntryPoint = "mkfifo", SetLastError = true)]
