@@ -1,5 +1,5 @@
+using System.Buffers;
 using System.Runtime.InteropServices;
-using System.Text.Json;
 using Microsoft.Win32.SafeHandles;
 using TpCodegen.Parallel;
 
@@ -12,23 +12,32 @@ namespace TpCodegen.Checkpoints;
 /// <remarks>
 /// The format: an 8-byte little-endian header length, a JSON header mapping each tensor name to its
 /// <c>dtype</c>, <c>shape</c> and <c>data_offsets</c> (relative to the end of the header), then the raw data.
-/// Tensors must be F32, row-major, 2-D as this runtime stores them (a layer's weight <c>[in, out]</c>); a 1-D tensor
-/// <c>[n]</c> reads as <c>[1, n]</c>, so a bias may be stored either way. Reads may run from several threads at once.
+/// Any dtype the format defines opens; blocks read as F32 from F32, BF16 and F16 tensors (converted as they are
+/// read), whole I64 tensors through <see cref="ReadInt64"/>. A 1-D tensor <c>[n]</c> reads as <c>[1, n]</c>, so a bias
+/// may be stored either way. Reads may run from several threads at once.
 /// </remarks>
 public sealed class SafetensorsCheckpoint : ICheckpointShardSource, IDisposable
 {
+    // 16-bit tensors are read through a scratch buffer of at most this many bytes, then converted.
+    private const int ConversionChunkBytes = 1 << 20;
+
     private readonly SafeFileHandle _file;
     private readonly long _dataStart;
     private readonly Dictionary<string, TensorEntry> _tensors;
+    private readonly ReadMeter _meter;
+    private readonly ReadMeter? _directoryMeter;
 
-    private sealed record TensorEntry(string DType, long[] Shape, long Begin, long End);
-
-    private SafetensorsCheckpoint(string path, SafeFileHandle file, long dataStart, Dictionary<string, TensorEntry> tensors)
+    private SafetensorsCheckpoint(string path, SafeFileHandle file, long dataStart, long dataLength,
+        (Dictionary<string, TensorEntry> Tensors, IReadOnlyDictionary<string, string> Metadata) header,
+        IProgress<CheckpointProgress>? progress, ReadMeter? directoryMeter)
     {
         Path = path;
         _file = file;
         _dataStart = dataStart;
-        _tensors = tensors;
+        DataLength = dataLength;
+        (_tensors, Metadata) = header;
+        _meter = new ReadMeter(dataLength, progress);
+        _directoryMeter = directoryMeter;
     }
 
     /// <summary>The file, for messages.</summary>
@@ -37,14 +46,28 @@ public sealed class SafetensorsCheckpoint : ICheckpointShardSource, IDisposable
     /// <summary>The tensor names in the file, in ordinal order.</summary>
     public IReadOnlyList<string> TensorNames => _tensors.Keys.Order(StringComparer.Ordinal).ToArray();
 
-    /// <summary>Opens <paramref name="path"/> and reads its header; the data stays on disk until a block is asked for.</summary>
+    /// <summary>The header's <c>__metadata__</c> map (empty when it has none), e.g. <c>{"format": "pt"}</c>.</summary>
+    public IReadOnlyDictionary<string, string> Metadata { get; }
+
+    /// <summary>Bytes of tensor data the file holds.</summary>
+    public long DataLength { get; }
+
+    /// <summary>Bytes of tensor data read from the file so far, by every thread.</summary>
+    public long BytesRead => _meter.BytesRead;
+
+    /// <summary>
+    /// Opens <paramref name="path"/> and reads its header; the data stays on disk until a block is asked for.
+    /// <paramref name="progress"/>, when given, hears of every block read.
+    /// </summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="InvalidDataException">The header is not a safetensors header; the message names the file and the fault.</exception>
-    public static SafetensorsCheckpoint Open(string path)
+    /// <exception cref="InvalidDataException">The path is not a regular file, or the header is not a valid safetensors header; the message names the file and the fault.</exception>
+    public static SafetensorsCheckpoint Open(string path, IProgress<CheckpointProgress>? progress = null) =>
+        Open(path, SafetensorsLimits.Default, progress, directoryMeter: null);
+
+    internal static SafetensorsCheckpoint Open(string path, SafetensorsLimits limits, IProgress<CheckpointProgress>? progress, ReadMeter? directoryMeter)
     {
         ArgumentNullException.ThrowIfNull(path);
-        if (!File.Exists(path))
-            throw new FileNotFoundException($"Checkpoint '{path}' does not exist.", path);
+        RequireRegularFile(path);
         var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
         try
         {
@@ -53,12 +76,16 @@ public sealed class SafetensorsCheckpoint : ICheckpointShardSource, IDisposable
             if (length < 8 || RandomAccess.Read(file, prefix, 0) != 8)
                 throw new InvalidDataException($"Checkpoint '{path}' is {length} bytes: too short for a safetensors header.");
             long headerLength = BitConverter.ToInt64(prefix);
-            if (headerLength <= 0 || headerLength > length - 8 || headerLength > 100 * 1024 * 1024)
-                throw new InvalidDataException($"Checkpoint '{path}' declares a {headerLength}-byte header in a {length}-byte file: not a safetensors file.");
+            if (headerLength <= 0 || headerLength > length - 8 || headerLength > limits.MaxHeaderBytes)
+                throw new InvalidDataException(
+                    $"Checkpoint '{path}' declares a {headerLength}-byte header in a {length}-byte file (at most {limits.MaxHeaderBytes}): not a safetensors file.");
+            if (!BitConverter.IsLittleEndian)
+                throw new PlatformNotSupportedException("Safetensors data is little-endian; this reader does not convert it on a big-endian machine.");
             var header = new byte[headerLength];
-            RandomAccess.Read(file, header, 8);
+            ReadExactly(file, path, "the header", header, 8);
             long dataStart = 8 + headerLength;
-            return new SafetensorsCheckpoint(path, file, dataStart, ParseHeader(path, header, length - dataStart));
+            var parsed = SafetensorsHeader.Parse(path, header, length - dataStart, limits);
+            return new SafetensorsCheckpoint(path, file, dataStart, length - dataStart, parsed, progress, directoryMeter);
         }
         catch
         {
@@ -67,102 +94,170 @@ public sealed class SafetensorsCheckpoint : ICheckpointShardSource, IDisposable
         }
     }
 
+    /// <summary>Refuses a directory, a pipe or a device before opening it (see <see cref="RegularFile"/>).</summary>
+    private static void RequireRegularFile(string path)
+    {
+        long length = RegularFile.Length(path, "Checkpoint");
+        if (length < 8)
+            throw new InvalidDataException(
+                $"Checkpoint '{path}' is {length} bytes long or not a regular file (a pipe, a device): not a safetensors file.");
+    }
+
     /// <inheritdoc/>
     public bool Contains(string name) => _tensors.ContainsKey(name);
 
+    /// <summary>The dtype, shape and size of tensor <paramref name="name"/>.</summary>
+    /// <exception cref="KeyNotFoundException">The file has no such tensor; the message lists the closest names it has.</exception>
+    public TensorInfo Describe(string name)
+    {
+        var tensor = Find(name);
+        return new TensorInfo(tensor.Name, tensor.DType, (long[])tensor.Shape.Clone(), Path, tensor.ByteLength);
+    }
+
     /// <inheritdoc/>
+    /// <remarks>F32 tensors are read straight into <paramref name="destination"/>; BF16 and F16 are converted on the way.</remarks>
+    /// <exception cref="NotSupportedException">The tensor's dtype is not one that converts to F32.</exception>
     public void ReadBlock(string name, int rows, int columns, int rowStart, int rowCount, int columnStart, int columnCount, Span<float> destination)
     {
-        if (!_tensors.TryGetValue(name, out var tensor))
-            throw new KeyNotFoundException(
-                $"Checkpoint '{Path}' has no tensor '{name}'; it has {_tensors.Count}: {string.Join(", ", TensorNames.Take(12))}{(_tensors.Count > 12 ? ", ..." : "")}.");
-        var (fileRows, fileColumns) = tensor.Shape.Length == 1 ? (1L, tensor.Shape[0]) : (tensor.Shape[0], tensor.Shape[1]);
+        var tensor = Find(name);
+        var (fileRows, fileColumns) = tensor.Shape.Length switch
+        {
+            1 => (1L, tensor.Shape[0]),
+            2 => (tensor.Shape[0], tensor.Shape[1]),
+            _ => (-1L, -1L),
+        };
         if (fileRows != rows || fileColumns != columns)
             throw new InvalidDataException(
-                $"Tensor '{name}' in checkpoint '{Path}' is [{string.Join(", ", tensor.Shape)}], but the layer expects [{rows}, {columns}].");
-        if (rowStart < 0 || rowCount < 0 || rowStart + rowCount > rows || columnStart < 0 || columnCount < 0 || columnStart + columnCount > columns)
+                $"Tensor '{CheckpointText.Quote(name)}' in checkpoint '{Path}' is {CheckpointText.Shape(tensor.Shape)}, but the layer expects [{rows}, {columns}].");
+        // 64-bit sums: int.MaxValue + 1 must not wrap to a negative end that passes the check.
+        if (rowStart < 0 || rowCount < 0 || (long)rowStart + rowCount > rows || columnStart < 0 || columnCount < 0 || (long)columnStart + columnCount > columns)
             throw new ArgumentOutOfRangeException(nameof(rowStart),
-                $"Block rows [{rowStart}, {rowStart + rowCount}) x columns [{columnStart}, {columnStart + columnCount}) lies outside tensor '{name}' [{rows}, {columns}].");
+                $"Block rows [{rowStart}, {(long)rowStart + rowCount}) x columns [{columnStart}, {(long)columnStart + columnCount}) lies outside tensor '{CheckpointText.Quote(name)}' [{rows}, {columns}].");
         if (destination.Length != (long)rowCount * columnCount)
-            throw new ArgumentException($"Reading tensor '{name}': the destination holds {destination.Length} floats, the block {(long)rowCount * columnCount}.", nameof(destination));
+            throw new ArgumentException(
+                $"Reading tensor '{CheckpointText.Quote(name)}': the destination holds {destination.Length} floats, the block {(long)rowCount * columnCount}.", nameof(destination));
+        RequireFloat(tensor);
 
+        int size = SafetensorsDTypes.SizeOf(tensor.DType);
         long tensorStart = _dataStart + tensor.Begin;
-        if (columnCount == columns)
+        byte[]? scratch = tensor.DType == SafetensorsDTypes.F32 ? null : ArrayPool<byte>.Shared.Rent((int)Math.Min(ConversionChunkBytes, (long)destination.Length * size));
+        try
         {
-            // Whole rows are one contiguous run of the file.
-            ReadExactly(name, destination, tensorStart + (long)rowStart * columns * sizeof(float));
+            if (columnCount == columns || rowCount <= 1)
+            {
+                // Whole rows (or a single row) are one contiguous run of the file.
+                ReadFloatsAt(tensor, checked(tensorStart + ((long)rowStart * columns + columnStart) * size), destination, scratch);
+            }
+            else
+            {
+                for (int r = 0; r < rowCount; r++)
+                {
+                    long offset = checked(tensorStart + ((long)(rowStart + r) * columns + columnStart) * size);
+                    ReadFloatsAt(tensor, offset, destination.Slice(r * columnCount, columnCount), scratch);
+                }
+            }
+        }
+        finally
+        {
+            if (scratch is not null) ArrayPool<byte>.Shared.Return(scratch);
+        }
+        Count(tensor.Name, (long)destination.Length * size);
+    }
+
+    /// <summary>A whole F32, BF16 or F16 tensor of any rank, as F32, row-major.</summary>
+    /// <exception cref="NotSupportedException">The dtype does not convert to F32, or the tensor exceeds an array.</exception>
+    public float[] ReadFloats(string name)
+    {
+        var tensor = Find(name);
+        RequireFloat(tensor);
+        int size = SafetensorsDTypes.SizeOf(tensor.DType);
+        var values = new float[WholeLength(tensor, size)];
+        byte[]? scratch = tensor.DType == SafetensorsDTypes.F32 ? null : ArrayPool<byte>.Shared.Rent((int)Math.Min(ConversionChunkBytes, tensor.ByteLength));
+        try
+        {
+            ReadFloatsAt(tensor, _dataStart + tensor.Begin, values, scratch);
+        }
+        finally
+        {
+            if (scratch is not null) ArrayPool<byte>.Shared.Return(scratch);
+        }
+        Count(tensor.Name, tensor.ByteLength);
+        return values;
+    }
+
+    /// <summary>A whole I64 tensor (token ids, <c>position_ids</c>), row-major.</summary>
+    /// <exception cref="NotSupportedException">The tensor is not I64, or exceeds an array.</exception>
+    public long[] ReadInt64(string name)
+    {
+        var tensor = Find(name);
+        if (tensor.DType != SafetensorsDTypes.I64)
+            throw new NotSupportedException(
+                $"Tensor '{CheckpointText.Quote(name)}' in checkpoint '{Path}' is {tensor.DType}; ReadInt64 reads I64 tensors only.");
+        var values = new long[WholeLength(tensor, sizeof(long))];
+        ReadExactly(_file, Path, $"tensor '{CheckpointText.Quote(name)}'", MemoryMarshal.AsBytes(values.AsSpan()), _dataStart + tensor.Begin);
+        Count(tensor.Name, tensor.ByteLength);
+        return values;
+    }
+
+    private TensorEntry Find(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (_tensors.TryGetValue(name, out var tensor)) return tensor;
+        throw new KeyNotFoundException(
+            $"Checkpoint '{Path}' has no tensor '{CheckpointText.Quote(name)}'; the closest of its {_tensors.Count}: {CheckpointText.ClosestNames(name, _tensors.Keys)}.");
+    }
+
+    private void RequireFloat(TensorEntry tensor)
+    {
+        if (!SafetensorsDTypes.ConvertsToFloat(tensor.DType))
+            throw new NotSupportedException(
+                $"Tensor '{CheckpointText.Quote(tensor.Name)}' in checkpoint '{Path}' is {tensor.DType}; weights read as F32 from {SafetensorsDTypes.FloatDTypes}.");
+    }
+
+    private int WholeLength(TensorEntry tensor, int size)
+    {
+        long elements = tensor.ByteLength / size;
+        if (elements > Array.MaxLength)
+            throw new NotSupportedException(
+                $"Tensor '{CheckpointText.Quote(tensor.Name)}' in checkpoint '{Path}' has {elements} elements, more than one array holds; read it by blocks.");
+        return (int)elements;
+    }
+
+    private void Count(string tensor, long bytes)
+    {
+        _meter.Add(bytes, tensor);
+        _directoryMeter?.Add(bytes, tensor);
+    }
+
+    /// <summary>Reads <c>destination.Length</c> elements of the tensor's dtype at <paramref name="offset"/> as F32.</summary>
+    private void ReadFloatsAt(TensorEntry tensor, long offset, Span<float> destination, byte[]? scratch)
+    {
+        string what = $"tensor '{tensor.Name}'";
+        if (scratch is null)
+        {
+            ReadExactly(_file, Path, what, MemoryMarshal.AsBytes(destination), offset);
             return;
         }
-        for (int r = 0; r < rowCount; r++)
+        const int size = sizeof(ushort);
+        int chunk = scratch.Length / size;
+        for (int done = 0; done < destination.Length; done += chunk)
         {
-            long offset = tensorStart + ((long)(rowStart + r) * columns + columnStart) * sizeof(float);
-            ReadExactly(name, destination.Slice(r * columnCount, columnCount), offset);
+            int count = Math.Min(chunk, destination.Length - done);
+            var bytes = scratch.AsSpan(0, count * size);
+            ReadExactly(_file, Path, what, bytes, offset + (long)done * size);
+            DTypeConversion.ToSingle(tensor.DType, bytes, destination.Slice(done, count));
         }
     }
 
-    private void ReadExactly(string name, Span<float> destination, long offset)
+    private static void ReadExactly(SafeFileHandle file, string path, string what, Span<byte> bytes, long offset)
     {
-        var bytes = MemoryMarshal.AsBytes(destination);
         while (!bytes.IsEmpty)
         {
-            int read = RandomAccess.Read(_file, bytes, offset);
+            int read = RandomAccess.Read(file, bytes, offset);
             if (read == 0)
-                throw new EndOfStreamException($"Checkpoint '{Path}' ends inside tensor '{name}' (at byte {offset}).");
+                throw new EndOfStreamException($"Checkpoint '{path}' ends inside {CheckpointText.Quote(what)} (at byte {offset}); was it truncated after opening?");
             bytes = bytes[read..];
             offset += read;
-        }
-    }
-
-    private static Dictionary<string, TensorEntry> ParseHeader(string path, byte[] header, long dataLength)
-    {
-        if (!BitConverter.IsLittleEndian)
-            throw new PlatformNotSupportedException("Safetensors data is little-endian; this reader does not convert it on a big-endian machine.");
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(header);
-        }
-        catch (JsonException error)
-        {
-            throw new InvalidDataException($"Checkpoint '{path}': the header is not valid JSON: {error.Message}", error);
-        }
-        using (document)
-        {
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
-                throw new InvalidDataException($"Checkpoint '{path}': the header is not a JSON object.");
-            var tensors = new Dictionary<string, TensorEntry>(StringComparer.Ordinal);
-            foreach (var property in document.RootElement.EnumerateObject())
-            {
-                if (property.Name == "__metadata__") continue;
-                if (!tensors.TryAdd(property.Name, ParseEntry(path, property.Name, property.Value, dataLength)))
-                    throw new InvalidDataException($"Checkpoint '{path}': tensor '{property.Name}' appears twice in the header.");
-            }
-            return tensors;
-        }
-    }
-
-    private static TensorEntry ParseEntry(string path, string name, JsonElement entry, long dataLength)
-    {
-        try
-        {
-            string dtype = entry.GetProperty("dtype").GetString() ?? "";
-            long[] shape = entry.GetProperty("shape").EnumerateArray().Select(d => d.GetInt64()).ToArray();
-            long[] offsets = entry.GetProperty("data_offsets").EnumerateArray().Select(d => d.GetInt64()).ToArray();
-            if (dtype != "F32")
-                throw new InvalidDataException($"Tensor '{name}' in checkpoint '{path}' is {dtype}; this runtime reads F32 tensors only.");
-            if (shape.Length is < 1 or > 2)
-                throw new InvalidDataException($"Tensor '{name}' in checkpoint '{path}' has {shape.Length} dimensions; layers read 1-D or 2-D tensors.");
-            if (offsets.Length != 2 || offsets[0] < 0 || offsets[1] < offsets[0] || offsets[1] > dataLength)
-                throw new InvalidDataException($"Tensor '{name}' in checkpoint '{path}' has data_offsets [{string.Join(", ", offsets)}] outside the {dataLength}-byte data section.");
-            long elements = shape.Aggregate(1L, (a, b) => a * b);
-            if (offsets[1] - offsets[0] != elements * sizeof(float))
-                throw new InvalidDataException(
-                    $"Tensor '{name}' in checkpoint '{path}' is [{string.Join(", ", shape)}] F32 ({elements * sizeof(float)} bytes) but its data_offsets span {offsets[1] - offsets[0]} bytes.");
-            return new TensorEntry(dtype, shape, offsets[0], offsets[1]);
-        }
-        catch (Exception error) when (error is KeyNotFoundException or InvalidOperationException or FormatException)
-        {
-            throw new InvalidDataException($"Tensor '{name}' in checkpoint '{path}' lacks a valid dtype, shape or data_offsets: {error.Message}", error);
         }
     }
 

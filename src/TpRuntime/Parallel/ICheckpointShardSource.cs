@@ -5,9 +5,11 @@ namespace TpCodegen.Parallel;
 /// one rectangular block at a time, so a rank reads only the slice it owns and never the dense tensor.
 /// </summary>
 /// <remarks>
-/// Tensors are 2-D and row-major as this runtime stores them: a layer's weight is <c>[in, out]</c>, its bias
-/// <c>[1, out]</c>. A column shard is a block of columns, a row shard a block of rows.
-/// Checkpoint formats (safetensors, ...) implement it later; tests implement it over arrays.
+/// Tensors are 2-D and row-major as stored: a weight of this runtime's own layers is <c>[in, out]</c>, an
+/// <c>nn.Linear</c> weight of a Hugging Face checkpoint <c>[out, in]</c>; a 1-D tensor (a bias) reads as <c>[1, n]</c>.
+/// A block of whole rows is one contiguous run of the file, a block of columns one run per row. Implemented by
+/// <c>SafetensorsCheckpoint</c> (one file) and <c>HuggingFaceCheckpoint</c> (a model directory, sharded or not), which
+/// convert BF16 and F16 to F32 as blocks are read; tests implement it over arrays.
 /// </remarks>
 public interface ICheckpointShardSource
 {
@@ -18,7 +20,9 @@ public interface ICheckpointShardSource
     /// Copies rows <c>[rowStart, rowStart + rowCount)</c> and columns <c>[columnStart, columnStart + columnCount)</c>
     /// of tensor <paramref name="name"/>, whose full shape is <c>[rows, columns]</c>, into
     /// <paramref name="destination"/> (<c>rowCount * columnCount</c> floats, row-major). Throws when the tensor is
-    /// missing or its shape is not <c>[rows, columns]</c>.
+    /// missing (<see cref="KeyNotFoundException"/>), its shape is not <c>[rows, columns]</c>
+    /// (<see cref="InvalidDataException"/>), the block lies outside it (<see cref="ArgumentOutOfRangeException"/>) or its
+    /// dtype does not convert to F32 (<see cref="NotSupportedException"/>); each message names the file and the tensor.
     /// </summary>
     void ReadBlock(string name, int rows, int columns, int rowStart, int rowCount, int columnStart, int columnCount, Span<float> destination);
 }
