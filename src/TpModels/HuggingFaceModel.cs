@@ -23,14 +23,15 @@ public static class HuggingFaceModel
 
     /// <summary>Builds the model <paramref name="directory"/> holds and loads rank <c>group.Rank</c>'s shard of it.</summary>
     /// <param name="fuseProjections">Llama family: load q/k/v and gate/up into one fused GEMM per rank each.</param>
-    public static ICausalLanguageModel Load(string directory, ProcessGroup group, bool fuseProjections = false)
+    /// <param name="progress">Reports bytes read as this rank loads its blocks (a multi-GB checkpoint takes a while).</param>
+    public static ICausalLanguageModel Load(string directory, ProcessGroup group, bool fuseProjections = false, IProgress<CheckpointProgress>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(directory);
         ArgumentNullException.ThrowIfNull(group);
         if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"Model directory '{directory}' does not exist.");
         var json = HfConfig.Read(Path.Combine(directory, "config.json"));
-        string weights = Path.Combine(directory, "model.safetensors");
-        using var checkpoint = SafetensorsCheckpoint.Open(weights);
+        // A single model.safetensors or shards with an index; each rank reads only its blocks, converting BF16/F16 to F32.
+        using var checkpoint = HuggingFaceCheckpoint.Open(directory, progress);
         if (Architecture(json) == "GPT2LMHeadModel")
         {
             var gpt2 = new Gpt2Model(Gpt2Config.From(json));

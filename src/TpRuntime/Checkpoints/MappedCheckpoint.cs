@@ -29,9 +29,19 @@ public sealed class MappedCheckpoint(ICheckpointShardSource inner, Func<string, 
     public void ReadBlock(string name, int rows, int columns, int rowStart, int rowCount, int columnStart, int columnCount, Span<float> destination)
     {
         var stored = Resolve(name);
-        if (!_inner.Contains(stored.Name))
-            throw new KeyNotFoundException(
-                $"The checkpoint has no tensor '{stored.Name}'" + (stored.Name == name ? "" : $" (what the model's '{name}' maps to)") + ".");
+        try
+        {
+            Read(stored, rows, columns, rowStart, rowCount, columnStart, columnCount, destination);
+        }
+        catch (KeyNotFoundException missing) when (stored.Name != name)
+        {
+            // The checkpoint's message names its file and close names; add the model member that asked.
+            throw new KeyNotFoundException($"{missing.Message} (the model's '{name}' is stored there as '{stored.Name}')", missing);
+        }
+    }
+
+    private void Read(StoredTensor stored, int rows, int columns, int rowStart, int rowCount, int columnStart, int columnCount, Span<float> destination)
+    {
         if (!stored.Transposed)
         {
             _inner.ReadBlock(stored.Name, rows, columns, rowStart, rowCount, columnStart, columnCount, destination);
@@ -39,7 +49,7 @@ public sealed class MappedCheckpoint(ICheckpointShardSource inner, Func<string, 
         }
         // Stored [columns, rows]: the block is rows [columnStart, +columnCount) and columns [rowStart, +rowCount) there.
         if (destination.Length < (long)rowCount * columnCount)
-            throw new ArgumentException($"Reading a [{rowCount}, {columnCount}] block of '{name}' needs {(long)rowCount * columnCount} floats; the destination holds {destination.Length}.", nameof(destination));
+            throw new ArgumentException($"Reading a [{rowCount}, {columnCount}] block of '{stored.Name}' needs {(long)rowCount * columnCount} floats; the destination holds {destination.Length}.", nameof(destination));
         var block = new float[(long)rowCount * columnCount];
         _inner.ReadBlock(stored.Name, columns, rows, columnStart, columnCount, rowStart, rowCount, block);
         Kernels.Gemm.Transpose(block, columnCount, rowCount, destination);

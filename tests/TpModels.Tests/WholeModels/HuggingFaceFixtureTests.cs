@@ -12,6 +12,7 @@ public class HuggingFaceFixtureTests
     {
         { "llama-tiny/f32", 1, false }, { "llama-tiny/f32", 2, false }, { "llama-tiny/f32", 4, false },
         { "llama-tiny/f32", 2, true }, { "llama-tiny/f32", 4, true },
+        { "llama-tiny/bf16", 1, false }, { "llama-tiny/bf16", 2, false }, { "llama-tiny/bf16", 4, true },
         { "gpt2-tiny/f32", 1, false }, { "gpt2-tiny/f32", 2, false }, { "gpt2-tiny/f32", 4, false },
     };
 
