@@ -20,6 +20,8 @@ public static class CausalAttention
     /// <param name="rope">Rotary embeddings applied to queries and keys (Llama), or null (GPT-2 adds learned positions earlier).</param>
     /// <param name="slidingWindow">Attend only to the last this many positions (Mistral); 0 for all.</param>
     /// <param name="name">The layer, for messages.</param>
+    // Hot from the first token of a generation: compiled optimised at once, not through tiered JIT's slow first tier.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static DTensor Forward(DTensor q, DTensor k, DTensor v, int headDim, SequenceBatch batch,
         KvCache? cache = null, RotaryEmbedding? rope = null, int slidingWindow = 0, string name = "attention")
     {

@@ -110,6 +110,8 @@ public sealed unsafe class PackedWeight : IDisposable
     /// <paramref name="destination"/>: how a tied or vocabulary-parallel embedding, which keeps its table only in the
     /// packed form its logits GEMM reads (<c>E^T</c>), looks up one id.
     /// </summary>
+    // Hot from the first token of a generation: compiled optimised at once, not through tiered JIT's slow first tier.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void CopyColumnTo(int column, Span<float> destination)
     {
         ThrowIfDisposed();

@@ -19,6 +19,8 @@ public sealed class LayerNorm(int features, float eps = 1e-5f)
 
     public float Epsilon { get; } = eps;
 
+    // Hot from the first token of a generation: compiled optimised at once, not through tiered JIT's slow first tier.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public DTensor Forward(DTensor x)
     {
         NormInput.Require(x, "LayerNorm", Features);

@@ -69,7 +69,8 @@ public static class Ops
             throw new PlacementException(
                 $"{name} of a {x.Placement} value on {x.Group} is not {name} of the sum: all-reduce it first (Redistribute(Placement.Replicate)).");
         var result = StepBuffers.Rent(x.LocalSpan.Length, zeroed: false);
-        kernel(x.LocalSpan, result);
+        // An empty batch is legal; some TensorPrimitives kernels refuse empty spans.
+        if (result.Length > 0) kernel(x.LocalSpan, result);
         return DTensor.FromArray(result, x.Tokens, x.LocalFeatures, x.Placement, x.Group);
     }
 }

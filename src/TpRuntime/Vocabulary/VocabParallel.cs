@@ -67,6 +67,8 @@ public static class VocabParallel
             $"Choosing tokens needs logits that are Replicate or split by vocabulary (Shard(-1)); got {logits.Placement}: all-reduce a partial sum first."),
     };
 
+    // Hot from the first token of a generation: compiled optimised at once, not through tiered JIT's slow first tier.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static int[] ArgmaxAcrossRanks(float[] scores, int tokens, int local, int offset, Collectives.ProcessGroup group)
     {
         // (value, id) per token; the id travels as the float with its bits, so any id is exact (a gather copies bits).
