@@ -19,6 +19,7 @@ switch (args[0])
             var reporter = new CheckReporter(world);
             new CollectiveChecks(world, reporter).RunAll();
             new LayerChecks(world, reporter).RunAll();
+            new ModelChecks(world, reporter).RunAll();
             reporter.Summarize();
             if (reporter.Failed > 0)
                 Interlocked.Exchange(ref failed, 1);

@@ -92,5 +92,10 @@ public sealed class MpiBackendTests
             yield return $"PASS row backward {shape}";
             yield return $"PASS llama mlp {shape} one allreduce";
         }
+        foreach (string name in (string[])["llama-tiny/f32", "llama-tiny/bf16", "gpt2-tiny/f32"])
+        {
+            yield return $"PASS model {name} logits match pytorch";
+            yield return $"PASS model {name} greedy decode matches pytorch";
+        }
     }
 }
