@@ -35,8 +35,9 @@ public static class DegreeComparison
         double decode1 = Decode(first), prefill1 = Prefill(first);
         foreach (var plan in plans)
             rows.Add([Invariant($"{plan.Degree}"), Bytes(plan.WeightBytesPerRank), Seconds(plan.DecodeComputeSeconds), Seconds(plan.DecodeCommunicationSeconds),
-                Invariant($"{1 / Decode(plan):0.#}"), Invariant($"{decode1 / Decode(plan):0.00}x"), Seconds(Prefill(plan)), Invariant($"{prefill1 / Prefill(plan):0.00}x")]);
+                Invariant($"{1 / Decode(plan):0}"), Invariant($"{decode1 / Decode(plan):0.00}x"), Seconds(Prefill(plan)), Invariant($"{prefill1 / Prefill(plan):0.00}x")]);
         Table(text, "  ", rows, 0, 1, 2, 3, 4, 5, 6, 7);
+        text.AppendLine("  (each rank is taken to have its own memory bandwidth, as GPUs, sockets and machines do; in-process ranks on one CPU share it)");
         return text.ToString();
     }
 

@@ -35,7 +35,8 @@ public sealed record Interconnect(string Name, double BandwidthGBps, double Late
     {
         ArgumentNullException.ThrowIfNull(name);
         return Presets.FirstOrDefault(p => string.Equals(p.Name, name.Trim(), StringComparison.OrdinalIgnoreCase))
-            ?? throw new ArgumentException($"No interconnect preset named '{name}'; presets: {string.Join(", ", Presets.Select(p => p.Name))}.", nameof(name));
+            // No parameter name: the message is shown to people choosing a preset on a command line.
+            ?? throw new ArgumentException($"No interconnect preset named '{name}'; presets: {string.Join(", ", Presets.Select(p => p.Name))}.");
     }
 
     /// <summary>
