@@ -29,8 +29,9 @@ public static class GenerateCommand
         }
         RequireDegree(config, options.Tp);
         var tokenizer = ModelTokenizer.TryLoad(options.Model);
-        int[] prompt = Prompt(options, tokenizer);
+        int[] prompt = Prompt(options, tokenizer, config);
         output.WriteLine($"{options.Model}: {(tokenizer is null ? "no tokenizer files, token ids only" : "tokenizer: " + tokenizer.Kind)}");
+        output.WriteLine($"prompt ids: {string.Join(",", prompt)}");
         var run = GenerateOnRanks(options.Model, options, prompt);
         Report(run, prompt, tokenizer, output);
         return 0;
@@ -106,14 +107,23 @@ public static class GenerateCommand
     private static GenerationOptions GenerationOf(GenerateOptions options) =>
         new() { MaxNewTokens = options.MaxNewTokens, Sampling = options.Sampling };
 
-    private static int[] Prompt(GenerateOptions options, ModelTokenizer? tokenizer)
+    private static int[] Prompt(GenerateOptions options, ModelTokenizer? tokenizer, object config)
     {
-        if (options.Prompt is null) return options.PromptIds ?? [1];
+        if (options.Prompt is null) return options.PromptIds ?? StartOfText(config);
         if (tokenizer is null)
             throw new ArgumentException($"--prompt needs a tokenizer, and '{options.Model}' has none (no tokenizer.model, no vocab.json + merges.txt): give token ids with --prompt-ids 1,2,3.");
         var ids = tokenizer.Encode(options.Prompt);
         return ids.Length > 0 ? ids : throw new ArgumentException($"--prompt '{options.Prompt}' encodes to no tokens.");
     }
+
+    // Without a prompt, generation starts from the id a text starts with: Llama's bos_token_id; GPT-2's <|endoftext|>,
+    // which it also uses to begin a text.
+    private static int[] StartOfText(object config) => config switch
+    {
+        LlamaConfig { BosToken: int bos } => [bos],
+        Gpt2Config { EosTokens: [int eos, ..] } => [eos],
+        _ => [0],
+    };
 
     private static void Report(RunResult run, int[] prompt, ModelTokenizer? tokenizer, TextWriter output)
     {

@@ -43,21 +43,24 @@ public class GenerateSampleTests
         Assert.Contains("valid tp for this model: 1, 2, 4", error.Message);
     }
 
-    [Fact]
-    public void A_gpt2_directory_with_vocab_and_merges_takes_a_text_prompt()
+    [Theory]
+    [InlineData("gpt2-tiny/f32", "byte-level BPE")]
+    [InlineData("llama-tiny/f32", "SentencePiece")]
+    public void A_directory_with_a_tokenizer_takes_a_text_prompt(string fixture, string kind)
     {
-        string directory = Path.Combine(Path.GetTempPath(), $"tpcodegen-gpt2-tokenizer-{Guid.NewGuid():N}");
+        string directory = Path.Combine(Path.GetTempPath(), $"tpcodegen-tokenizer-{Guid.NewGuid():N}");
         Directory.CreateDirectory(directory);
         try
         {
             foreach (string file in new[] { "config.json", "model.safetensors" })
-                File.Copy(Path.Combine(Fixture("gpt2-tiny/f32"), file), Path.Combine(directory, file));
-            TinyBpe.Write(directory);
-            var (exitCode, output) = Run(new GenerateOptions { Model = directory, Tp = 2, Prompt = "hello world", MaxNewTokens = 3 });
+                File.Copy(Path.Combine(Fixture(fixture), file), Path.Combine(directory, file));
+            if (kind == "SentencePiece") TinySentencePiece.Write(Path.Combine(directory, "tokenizer.model"));
+            else TinyBpe.Write(directory);
+            var (exitCode, output) = Run(new GenerateOptions { Model = directory, Tp = 2, Prompt = "hello", MaxNewTokens = 3 });
             Assert.Equal(0, exitCode);
-            Assert.Contains("tokenizer: byte-level BPE", output);
+            Assert.Contains("tokenizer: " + kind, output);
             Assert.Matches(@"tp=2 \(inprocess\): 3 new tokens: \d+ \d+ \d+", output);
-            Assert.Contains("text: hello world|", output);
+            Assert.Contains("text: hello|", output);
         }
         finally
         {
