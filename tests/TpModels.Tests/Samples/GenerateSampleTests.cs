@@ -48,42 +48,28 @@ public class GenerateSampleTests
     [InlineData("llama-tiny/f32", "SentencePiece")]
     public void A_directory_with_a_tokenizer_takes_a_text_prompt(string fixture, string kind)
     {
-        string directory = Path.Combine(Path.GetTempPath(), $"tpcodegen-tokenizer-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(directory);
-        try
-        {
-            foreach (string file in new[] { "config.json", "model.safetensors" })
-                File.Copy(Path.Combine(Fixture(fixture), file), Path.Combine(directory, file));
-            if (kind == "SentencePiece") TinySentencePiece.Write(Path.Combine(directory, "tokenizer.model"));
-            else TinyBpe.Write(directory);
-            var (exitCode, output) = Run(new GenerateOptions { Model = directory, Tp = 2, Prompt = "hello", MaxNewTokens = 3 });
-            Assert.Equal(0, exitCode);
-            Assert.Contains("tokenizer: " + kind, output);
-            Assert.Matches(@"tp=2 \(inprocess\): 3 new tokens: \d+ \d+ \d+", output);
-            Assert.Contains("text: hello|", output);
-        }
-        finally
-        {
-            Directory.Delete(directory, recursive: true);
-        }
+        using var temp = new TempDirectory("tokenizer");
+        string directory = temp.Path;
+        foreach (string file in new[] { "config.json", "model.safetensors" })
+            File.Copy(Path.Combine(Fixture(fixture), file), Path.Combine(directory, file));
+        if (kind == "SentencePiece") TinySentencePiece.Write(Path.Combine(directory, "tokenizer.model"));
+        else TinyBpe.Write(directory);
+        var (exitCode, output) = Run(new GenerateOptions { Model = directory, Tp = 2, Prompt = "hello", MaxNewTokens = 3 });
+        Assert.Equal(0, exitCode);
+        Assert.Contains("tokenizer: " + kind, output);
+        Assert.Matches(@"tp=2 \(inprocess\): 3 new tokens: \d+ \d+ \d+", output);
+        Assert.Contains("text: hello|", output);
     }
 
     [Fact]
     public void The_plan_prints_from_the_config_alone()
     {
-        string directory = Path.Combine(Path.GetTempPath(), $"tpcodegen-plan-only-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(directory);
-        try
-        {
-            File.Copy(Path.Combine(Fixture("llama-tiny/f32"), "config.json"), Path.Combine(directory, "config.json")); // no weights
-            var (exitCode, output) = Run(new GenerateOptions { Model = directory, Tp = 4, PlanOnly = true, PlanTokens = 16, InterconnectName = "ethernet-100g" });
-            Assert.Equal(0, exitCode);
-            Assert.Contains("each KV head replicated on 2 ranks", output);
-            Assert.Contains("predicted on ethernet-100g", output);
-        }
-        finally
-        {
-            Directory.Delete(directory, recursive: true);
-        }
+        using var temp = new TempDirectory("plan-only");
+        string directory = temp.Path;
+        File.Copy(Path.Combine(Fixture("llama-tiny/f32"), "config.json"), Path.Combine(directory, "config.json")); // no weights
+        var (exitCode, output) = Run(new GenerateOptions { Model = directory, Tp = 4, PlanOnly = true, PlanTokens = 16, InterconnectName = "ethernet-100g" });
+        Assert.Equal(0, exitCode);
+        Assert.Contains("each KV head replicated on 2 ranks", output);
+        Assert.Contains("predicted on ethernet-100g", output);
     }
 }

@@ -21,20 +21,13 @@ public class TinyBpeTests
     [Fact]
     public void Gpt2_bpe_from_vocab_and_merges_encodes_as_merged_by_hand()
     {
-        string directory = Path.Combine(Path.GetTempPath(), $"tpcodegen-bpe-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(directory);
-        try
-        {
-            TinyBpe.Write(directory);
-            var tokenizer = ModelTokenizer.TryLoad(directory);
-            Assert.NotNull(tokenizer);
-            Assert.Equal([11, 12, 13, 2, 7], tokenizer.Encode("hello world"));
-            Assert.Equal("hello world", tokenizer.Decode([11, 12, 13, 2, 7]));
-            Assert.Null(ModelTokenizer.TryLoad(AppContext.BaseDirectory + "Fixtures")); // no tokenizer files there
-        }
-        finally
-        {
-            Directory.Delete(directory, recursive: true);
-        }
+        using var temp = new TempDirectory("bpe");
+        string directory = temp.Path;
+        TinyBpe.Write(directory);
+        var tokenizer = ModelTokenizer.TryLoad(directory);
+        Assert.NotNull(tokenizer);
+        Assert.Equal([11, 12, 13, 2, 7], tokenizer.Encode("hello world"));
+        Assert.Equal("hello world", tokenizer.Decode([11, 12, 13, 2, 7]));
+        Assert.Null(ModelTokenizer.TryLoad(AppContext.BaseDirectory + "Fixtures")); // no tokenizer files there
     }
 }

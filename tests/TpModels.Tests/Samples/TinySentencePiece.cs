@@ -63,20 +63,13 @@ public class TinySentencePieceTests
     [Fact]
     public void Llama_sentencepiece_model_encodes_as_merged_by_hand()
     {
-        string directory = Path.Combine(Path.GetTempPath(), $"tpcodegen-spm-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(directory);
-        try
-        {
-            TinySentencePiece.Write(Path.Combine(directory, "tokenizer.model"));
-            var tokenizer = ModelTokenizer.TryLoad(directory);
-            Assert.NotNull(tokenizer);
-            Assert.StartsWith("SentencePiece", tokenizer.Kind);
-            Assert.Equal([1, 10, 11], tokenizer.Encode("hello"));
-            Assert.Equal("hello", tokenizer.Decode([1, 10, 11]));
-        }
-        finally
-        {
-            Directory.Delete(directory, recursive: true);
-        }
+        using var temp = new TempDirectory("spm");
+        string directory = temp.Path;
+        TinySentencePiece.Write(Path.Combine(directory, "tokenizer.model"));
+        var tokenizer = ModelTokenizer.TryLoad(directory);
+        Assert.NotNull(tokenizer);
+        Assert.StartsWith("SentencePiece", tokenizer.Kind);
+        Assert.Equal([1, 10, 11], tokenizer.Encode("hello"));
+        Assert.Equal("hello", tokenizer.Decode([1, 10, 11]));
     }
 }
