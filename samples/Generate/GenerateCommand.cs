@@ -20,6 +20,8 @@ public static class GenerateCommand
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         output = IsFirstProcess ? output : TextWriter.Null;
+        if (options.Temperature == 0 && (options.TopK > 0 || options.TopP < 1))
+            output.WriteLine("note: --top-k and --top-p shape sampling, which --temperature turns on; without it the choice stays greedy.");
         if (options.Model is null) return RunDemo(options, output);
         var config = HuggingFaceModel.ReadConfig(options.Model);
         if (options.PlanOnly)
