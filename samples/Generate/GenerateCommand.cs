@@ -50,7 +50,7 @@ public static class GenerateCommand
         RequireDegree(config, options.Tp);
         int[] prompt = options.PromptIds ?? GenerateOptions.DemoPrompt;
         // Every process (each MPI rank) writes its own copy: the seeded weights are the same in each.
-        string directory = Path.Combine(Path.GetTempPath(), $"tpcodegen-generate-{Environment.ProcessId}");
+        string directory = Directory.CreateTempSubdirectory("tpcodegen-generate-").FullName;
         try
         {
             LlamaExport.Save(new LlamaModel(config), directory);
