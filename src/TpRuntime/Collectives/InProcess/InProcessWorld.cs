@@ -86,7 +86,8 @@ public static class InProcessWorld
 
     /// <summary>
     /// The root cause is the failure that is not itself a release caused by another rank's failure;
-    /// if every rank was released (a mismatch), the lowest rank's error stands for all.
+    /// if every rank was released (a mismatch, a deadlock), the lowest rank's error stands for all. A rank released
+    /// because another finished without entering its collective is not the culprit: the absent rank is.
     /// </summary>
     private static void ThrowFirstFailure(Exception?[] errors)
     {
@@ -94,6 +95,11 @@ public static class InProcessWorld
         if (culprit < 0) culprit = Array.FindIndex(errors, e => e is not null);
         if (culprit < 0) return;
         var error = errors[culprit]!;
+        if (error is CollectiveAbandonedException abandoned)
+            throw new RankFailedException(
+                abandoned.AbsentRank,
+                $"Rank {abandoned.AbsentRank} of {errors.Length} finished its work without entering a collective that rank {culprit} waited in: {error.Message}",
+                error);
         throw new RankFailedException(culprit, $"Rank {culprit} of {errors.Length} failed: {error.GetType().Name}: {error.Message}", error);
     }
 }
