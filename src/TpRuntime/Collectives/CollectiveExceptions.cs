@@ -32,3 +32,9 @@ public sealed class CollectiveAbandonedException(int absentRank, string message)
 /// what every rank waits in: group, collective and size.
 /// </summary>
 public sealed class CollectiveDeadlockException(string message) : CollectiveException(message);
+
+/// <summary>
+/// The reason the MPI watchdog gives when it aborts a job: a rank waited in one collective longer than
+/// <see cref="CollectiveOptions.Timeout"/>. The message names the rank, the collective, the group and the wait.
+/// </summary>
+public sealed class CollectiveTimeoutException(string message) : CollectiveException(message);

@@ -1,0 +1,82 @@
+using System.Globalization;
+
+namespace TpCodegen.MpiTests;
+
+/// <summary>
+/// Jobs that go wrong on purpose under a real mpiexec (the driver's fault mode): a rank returns early or calls
+/// Environment.Exit(0), the ranks call different collectives, different sizes, or a barrier against an all-reduce.
+/// Each must end, well before <see cref="MpiJob.Timeout"/>, with a non-zero exit code and an error that says what
+/// happened; no rank may get past a collective the others did not make.
+/// </summary>
+public sealed class MpiFaultTests
+{
+    // A few seconds: long enough that a loaded 2-core machine never trips it on a healthy collective, short enough
+    // that the cases the watchdog must end finish quickly.
+    private const string WatchdogSeconds = "3";
+
+    // Generous: the debug checks end a job in well under a second, the watchdog cases in about WatchdogSeconds.
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
+
+    private static readonly Dictionary<string, string> Debug = new() { ["TP_DISTRIBUTED_DEBUG"] = "1", ["TP_COLLECTIVE_TIMEOUT"] = WatchdogSeconds };
+    private static readonly Dictionary<string, string> NoDebug = new() { ["TP_DISTRIBUTED_DEBUG"] = "0", ["TP_COLLECTIVE_TIMEOUT"] = WatchdogSeconds };
+
+    [MpiTheory]
+    [InlineData("early-return", 2, "rank 0 AllReduce(16 floats, Sum), rank 1 end of run (its work is done: its body returned or its process is exiting)")]
+    [InlineData("early-return", 4, "rank 0 AllReduce(16 floats, Sum), rank 1 end of run (its work is done: its body returned or its process is exiting), rank 2 AllReduce(16 floats, Sum), rank 3 AllReduce(16 floats, Sum)")]
+    [InlineData("exit", 2, "rank 0 AllReduce(16 floats, Sum), rank 1 end of run")]
+    [InlineData("exit", 4, "rank 0 AllReduce(16 floats, Sum), rank 1 end of run")]
+    [InlineData("kinds", 2, "rank 0 AllReduce(16 floats, Sum), rank 1 Broadcast(16 floats, root 0)")]
+    [InlineData("kinds", 4, "rank 0 AllReduce(16 floats, Sum), rank 1 Broadcast(16 floats, root 0), rank 2 Broadcast(16 floats, root 0), rank 3 Broadcast(16 floats, root 0)")]
+    [InlineData("sizes", 2, "rank 0 AllReduce(16 floats, Sum), rank 1 AllReduce(8 floats, Sum)")]
+    [InlineData("sizes", 4, "rank 0 AllReduce(16 floats, Sum), rank 1 AllReduce(8 floats, Sum), rank 2 AllReduce(8 floats, Sum), rank 3 AllReduce(8 floats, Sum)")]
+    [InlineData("barrier", 2, "rank 0 Barrier, rank 1 AllReduce(16 floats, Sum)")]
+    [InlineData("barrier", 4, "rank 0 Barrier, rank 1 AllReduce(16 floats, Sum), rank 2 AllReduce(16 floats, Sum), rank 3 AllReduce(16 floats, Sum)")]
+    public void With_debug_checks_every_fault_ends_at_once_with_every_rank_s_call(string fault, int ranks, string calls)
+    {
+        var job = Run(Debug, fault, ranks);
+
+        Assert.Contains($"failed: CollectiveMismatchException: Ranks of world called different collectives: {calls}", job.Output, StringComparison.Ordinal);
+        Assert.Contains("(found by the check before every call, TP_DISTRIBUTED_DEBUG=1)", job.Output, StringComparison.Ordinal);
+        // Checked before it ran: no rank got past the collective.
+        Assert.DoesNotContain("returned from the faulty collective", job.Output, StringComparison.Ordinal);
+    }
+
+    [MpiTheory]
+    [InlineData("early-return", 2)]
+    [InlineData("exit", 4)]
+    [InlineData("kinds", 2)]
+    [InlineData("barrier", 4)]
+    public void Without_debug_checks_the_watchdog_ends_a_job_that_would_hang(string fault, int ranks)
+    {
+        var job = Run(NoDebug, fault, ranks);
+
+        Assert.Contains("failed: CollectiveTimeoutException: ", job.Output, StringComparison.Ordinal);
+        Assert.Matches(@"(AllReduce of 16 floats|Broadcast of 16 floats|Barrier|the end-of-run barrier) on world \(rank \d of \d\) has waited \d+\.\d s, past the collective timeout of 3 s \(TP_COLLECTIVE_TIMEOUT\)", job.Output);
+        Assert.DoesNotContain("returned from the faulty collective", job.Output, StringComparison.Ordinal);
+    }
+
+    [MpiTheory]
+    [InlineData(2)]
+    [InlineData(4)]
+    public void Without_debug_checks_mismatched_sizes_still_fail_the_job_and_no_rank_completes(int ranks)
+    {
+        var job = Run(NoDebug, "sizes", ranks);
+
+        // MPI tells some rank its receive was truncated, and that rank aborts the job; a rank MPI did not tell fails at
+        // the next barrier, whose check compares the ranks' earlier calls.
+        Assert.True(
+            job.Output.Contains("Message truncated", StringComparison.Ordinal) ||
+            job.Output.Contains("but made different calls on world before it", StringComparison.Ordinal),
+            job.ToString());
+        Assert.DoesNotContain("completed the job", job.Output, StringComparison.Ordinal);
+    }
+
+    private static MpiJob.Result Run(Dictionary<string, string> environment, string fault, int ranks)
+    {
+        var job = MpiJob.RunIn(environment, ranks, "fault", fault, "--ranks", ranks.ToString(CultureInfo.InvariantCulture));
+        Assert.False(job.TimedOut, $"the job hung\n{job}");
+        Assert.True(job.Elapsed < Bound, $"the job took {job.Elapsed}\n{job}");
+        Assert.True(job.ExitCode != 0, $"the job must fail\n{job}");
+        return job;
+    }
+}
