@@ -3,7 +3,8 @@ namespace TpCodegen.Collectives.InProcess;
 /// <summary>
 /// Runs N ranks as threads of this process that share memory: the embedded backend, with nothing to install.
 /// If a rank throws, every rank waiting in a collective is released with a <see cref="RankFailedException"/>
-/// naming it, and <see cref="Run(int, Action{ProcessGroup})"/> rethrows the first failure.
+/// naming it, and <see cref="Run(int, Action{ProcessGroup})"/> rethrows the first failure. A mismatch, a rank that
+/// finishes without entering, and a deadlock across groups release the waiting ranks too (see <see cref="Rendezvous"/>).
 /// </summary>
 public static class InProcessWorld
 {
