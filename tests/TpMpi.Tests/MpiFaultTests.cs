@@ -71,6 +71,20 @@ public sealed class MpiFaultTests
         Assert.DoesNotContain("completed the job", job.Output, StringComparison.Ordinal);
     }
 
+    [MpiTheory]
+    [InlineData("TP_COLLECTIVE_TIMEOUT", "ten", "TP_COLLECTIVE_TIMEOUT=ten is not a timeout: give a positive number of seconds")]
+    [InlineData("TP_DISTRIBUTED_DEBUG", "maybe", "TP_DISTRIBUTED_DEBUG=maybe is not a setting: use 1 to turn the debug checks on")]
+    public void A_bad_setting_stops_every_rank_at_start_with_what_to_write(string variable, string value, string message)
+    {
+        var environment = new Dictionary<string, string>(MpiJob.DefaultEnvironment) { [variable] = value };
+        var job = MpiJob.RunIn(environment, 2, "checks", "--ranks", "2");
+
+        Assert.False(job.TimedOut, job.ToString());
+        Assert.True(job.ExitCode != 0, job.ToString());
+        Assert.Contains($"failed: InvalidOperationException: {message}", job.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("PASS ", job.Output, StringComparison.Ordinal);
+    }
+
     private static MpiJob.Result Run(Dictionary<string, string> environment, string fault, int ranks)
     {
         var job = MpiJob.RunIn(environment, ranks, "fault", fault, "--ranks", ranks.ToString(CultureInfo.InvariantCulture));

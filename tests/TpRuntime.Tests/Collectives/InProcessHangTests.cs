@@ -188,4 +188,22 @@ public class InProcessHangTests
         Assert.NotNull(first);
         Assert.All(first!, v => Assert.Equal(3f, v));
     }
+
+    [Fact]
+    public void The_collective_timeout_refuses_a_zero_or_negative_value_and_keeps_a_positive_one()
+    {
+        var before = CollectiveOptions.Timeout;
+        try
+        {
+            var error = Assert.Throws<ArgumentOutOfRangeException>(() => CollectiveOptions.Timeout = TimeSpan.Zero);
+            Assert.Contains("The collective timeout must be positive", error.Message);
+            Assert.Throws<ArgumentOutOfRangeException>(() => CollectiveOptions.Timeout = TimeSpan.FromSeconds(-1));
+            CollectiveOptions.Timeout = TimeSpan.FromSeconds(2.5);
+            Assert.Equal(TimeSpan.FromSeconds(2.5), CollectiveOptions.Timeout);
+        }
+        finally
+        {
+            CollectiveOptions.Timeout = before;
+        }
+    }
 }
