@@ -5,8 +5,13 @@ namespace TpCodegen.MpiDriver;
 /// <summary>
 /// Jobs that go wrong on purpose, one way each: a rank returns early or exits, or the ranks disagree on a collective.
 /// Each must end with an error on every rank, never hang and never let a rank carry on with a wrong result. A rank
-/// that gets past the faulty collective prints <see cref="Returned"/>, which the tests forbid where nothing may pass.
+/// that gets past the faulty collective prints <see cref="Returned"/>, which the tests forbid.
 /// </summary>
+/// <remarks>
+/// A case named <c>...-repeated</c> first makes every rank call the all-reduce that the faulty step repeats on the
+/// ranks that behave. Those ranks then skip the check (their call equals the group's previous one), while the others
+/// check: without the debug checks, only the watchdog can end such a job.
+/// </remarks>
 internal static class FaultMode
 {
     internal const string Returned = "returned from the faulty collective";
@@ -19,6 +24,12 @@ internal static class FaultMode
         if (world.Size < 2)
             throw new InvalidOperationException($"fault mode needs at least 2 ranks, got {world.Size}.");
         world.Barrier();
+        const string repeatedSuffix = "-repeated";
+        if (fault.EndsWith(repeatedSuffix, StringComparison.Ordinal))
+        {
+            fault = fault[..^repeatedSuffix.Length];
+            world.AllReduce(new float[16]);
+        }
         switch (fault)
         {
             case "early-return":
@@ -50,7 +61,7 @@ internal static class FaultMode
                 else world.AllReduce(new float[16]);
                 break;
             default:
-                throw new ArgumentException($"unknown fault '{fault}'; expected one of {string.Join(", ", Cases)}.", nameof(fault));
+                throw new ArgumentException($"unknown fault '{fault}'; expected one of {string.Join(", ", Cases)}, each optionally followed by {repeatedSuffix}.", nameof(fault));
         }
         if (fault != "sizes")
         {

@@ -2,14 +2,14 @@ using TpCodegen.Collectives;
 using TpCodegen.MpiDriver;
 
 // Usage: TpMpi.Driver (checks|abort) --ranks N
-//        TpMpi.Driver fault (early-return|exit|kinds|sizes|barrier) --ranks N
+//        TpMpi.Driver fault (early-return|exit|kinds|sizes|barrier)[-repeated] --ranks N
 // Launched as `mpiexec -n N dotnet TpMpi.Driver.dll checks --ranks N`; rank 0 prints one line per check:
 // every collective, then the generated sharded layers over the whole world.
 string? fault = args.Length == 4 && args[0] == "fault" ? args[1] : null;
 string[] rest = fault is null ? args : [args[0], .. args[2..]];
 if (rest.Length != 3 || rest[1] != "--ranks" || !int.TryParse(rest[2], out int ranks) || ranks < 1)
 {
-    Console.Error.WriteLine("usage: TpMpi.Driver (checks|abort) --ranks N | TpMpi.Driver fault (early-return|exit|kinds|sizes|barrier) --ranks N");
+    Console.Error.WriteLine("usage: TpMpi.Driver (checks|abort) --ranks N | TpMpi.Driver fault (early-return|exit|kinds|sizes|barrier)[-repeated] --ranks N");
     return 2;
 }
 

@@ -4,9 +4,11 @@ namespace TpCodegen.MpiTests;
 
 /// <summary>
 /// Jobs that go wrong on purpose under a real mpiexec (the driver's fault mode): a rank returns early or calls
-/// Environment.Exit(0), the ranks call different collectives, different sizes, or a barrier against an all-reduce.
-/// Each must end, well before <see cref="MpiJob.Timeout"/>, with a non-zero exit code and an error that says what
-/// happened; no rank may get past a collective the others did not make.
+/// Environment.Exit(0), the ranks call different collectives, different sizes, or a barrier against an all-reduce,
+/// each with and without the debug checks, and each also after a call the well-behaved ranks repeat (so that they
+/// skip the check and only the watchdog can end the job). Each must end, well before <see cref="MpiJob.Timeout"/>,
+/// with a non-zero exit code and an error that says what happened; no rank may get past a collective the others did
+/// not make.
 /// </summary>
 public sealed class MpiFaultTests
 {
@@ -31,6 +33,7 @@ public sealed class MpiFaultTests
     [InlineData("sizes", 4, "rank 0 AllReduce(16 floats, Sum), rank 1 AllReduce(8 floats, Sum), rank 2 AllReduce(8 floats, Sum), rank 3 AllReduce(8 floats, Sum)")]
     [InlineData("barrier", 2, "rank 0 Barrier, rank 1 AllReduce(16 floats, Sum)")]
     [InlineData("barrier", 4, "rank 0 Barrier, rank 1 AllReduce(16 floats, Sum), rank 2 AllReduce(16 floats, Sum), rank 3 AllReduce(16 floats, Sum)")]
+    [InlineData("sizes-repeated", 4, "rank 0 AllReduce(16 floats, Sum), rank 1 AllReduce(8 floats, Sum), rank 2 AllReduce(8 floats, Sum), rank 3 AllReduce(8 floats, Sum)")]
     public void With_debug_checks_every_fault_ends_at_once_with_every_rank_s_call(string fault, int ranks, string calls)
     {
         var job = Run(Debug, fault, ranks);
@@ -42,33 +45,39 @@ public sealed class MpiFaultTests
     }
 
     [MpiTheory]
-    [InlineData("early-return", 2)]
-    [InlineData("exit", 4)]
-    [InlineData("kinds", 2)]
-    [InlineData("barrier", 4)]
-    public void Without_debug_checks_the_watchdog_ends_a_job_that_would_hang(string fault, int ranks)
+    [InlineData("early-return", 4, "rank 1 end of run")]
+    [InlineData("exit", 2, "rank 1 end of run")]
+    [InlineData("kinds", 2, "rank 0 AllReduce(16 floats, Sum), rank 1 Broadcast(16 floats, root 0)")]
+    [InlineData("sizes", 4, "rank 0 AllReduce(16 floats, Sum), rank 1 AllReduce(8 floats, Sum), rank 2 AllReduce(8 floats, Sum), rank 3 AllReduce(8 floats, Sum)")]
+    [InlineData("barrier", 2, "rank 0 Barrier, rank 1 AllReduce(16 floats, Sum)")]
+    public void Without_debug_checks_a_call_that_differs_from_the_previous_one_is_still_checked_at_once(string fault, int ranks, string calls)
     {
         var job = Run(NoDebug, fault, ranks);
 
-        Assert.Contains("failed: CollectiveTimeoutException: ", job.Output, StringComparison.Ordinal);
-        Assert.Matches(@"(AllReduce of 16 floats|Broadcast of 16 floats|Barrier|the end-of-run barrier) on world \(rank \d of \d\) has waited \d+\.\d s, past the collective timeout of 3 s \(TP_COLLECTIVE_TIMEOUT\)", job.Output);
+        Assert.Contains("failed: CollectiveMismatchException: Ranks of world called different collectives: ", job.Output, StringComparison.Ordinal);
+        Assert.Contains(calls, job.Output, StringComparison.Ordinal);
+        Assert.Contains("(found by the check before a call that differs from the group's previous one)", job.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("returned from the faulty collective", job.Output, StringComparison.Ordinal);
     }
 
     [MpiTheory]
-    [InlineData(2)]
-    [InlineData(4)]
-    public void Without_debug_checks_mismatched_sizes_still_fail_the_job_and_no_rank_completes(int ranks)
+    [InlineData("early-return-repeated", 2)]
+    [InlineData("exit-repeated", 4)]
+    [InlineData("kinds-repeated", 2)]
+    [InlineData("sizes-repeated", 2)]
+    [InlineData("sizes-repeated", 4)]
+    [InlineData("barrier-repeated", 4)]
+    public void Without_debug_checks_the_watchdog_ends_a_job_that_would_hang_and_no_rank_returns(string fault, int ranks)
     {
-        var job = Run(NoDebug, "sizes", ranks);
+        // The ranks that behave repeat their previous call and skip the check; the others check. Neither side can
+        // complete, so no data moves (no wrong sum), and the watchdog ends the job.
+        var job = Run(NoDebug, fault, ranks);
 
-        // MPI tells some rank its receive was truncated, and that rank aborts the job; a rank MPI did not tell fails at
-        // the next barrier, whose check compares the ranks' earlier calls.
-        Assert.True(
-            job.Output.Contains("Message truncated", StringComparison.Ordinal) ||
-            job.Output.Contains("but made different calls on world before it", StringComparison.Ordinal),
-            job.ToString());
-        Assert.DoesNotContain("completed the job", job.Output, StringComparison.Ordinal);
+        Assert.Contains("failed: CollectiveTimeoutException: ", job.Output, StringComparison.Ordinal);
+        Assert.Matches(
+            @"(AllReduce of 16 floats|the consistency check before (AllReduce of 8 floats|Broadcast of 16 floats)|Barrier|the end-of-run barrier) on world \(rank \d of \d\) has waited \d+\.\d s, past the collective timeout of 3 s \(TP_COLLECTIVE_TIMEOUT\)",
+            job.Output);
+        Assert.DoesNotContain("returned from the faulty collective", job.Output, StringComparison.Ordinal);
     }
 
     [MpiTheory]

@@ -53,7 +53,9 @@ public static class CollectiveOptions
     /// When true, the MPI backend checks before every collective that every rank of the group called the same one
     /// (kind, element count, reduce op, root), with one extra all-reduce of a few integers, and throws a
     /// <see cref="CollectiveMismatchException"/> that lists every rank's call on every rank when they differ. Off by
-    /// default: it costs about one small-message latency per collective (see docs/mpi.md).
+    /// default: it costs about one small-message latency per collective (see docs/mpi.md). Without it the backend
+    /// checks only the calls that differ from the group's previous call (and every barrier), which already keeps any
+    /// rank from returning a wrong result, but may leave a disagreement to the watchdog instead of reporting it at once.
     /// </summary>
     public static bool DebugChecks
     {

@@ -10,14 +10,20 @@ namespace TpCodegen.Collectives.Mpi;
 /// ever meet another rank's check, never its data.
 /// </summary>
 /// <remarks>
-/// Each rank keeps a checksum of every call it made on the group (kind, element count, op, root): a few integer
-/// operations per call. A check is one MPI_Allreduce(MAX) of ten ints: the call and the checksum, and their negations
-/// (whose maximum is minus the minimum), so that every rank learns whether all agree. Only when they do not, an
-/// MPI_Allgather collects every rank's call for the message, which every rank then throws.
+/// Each rank keeps a checksum of every call it made on the group (kind, element count, op, root) and the call it made
+/// last: a few integer operations per call. A check is one MPI_Allreduce(MAX) of ten ints: the call and the checksum,
+/// and their negations (whose maximum is minus the minimum), so that every rank learns whether all agree. Only when
+/// they do not, an MPI_Allgather collects every rank's call for the message, which every rank then throws.
 /// <list type="bullet">
 /// <item>Always checked: <see cref="ProcessGroup.Barrier"/> (the check is the barrier), <see cref="ProcessGroup.Split"/>,
-/// and the end-of-run barrier. A disagreement anywhere before them shows as different checksums.</item>
-/// <item>With <see cref="CollectiveOptions.DebugChecks"/>: every collective, before it runs.</item>
+/// the end-of-run barrier, and every collective that differs from the group's previous one. The last rule is what
+/// keeps a rank from ever returning a wrong result without costing anything while a group repeats one call (the
+/// steady state of a forward loop): as long as all ranks made the same calls so far, they share the previous call,
+/// so if they now disagree, some rank's call differs from it and that rank checks. Either every rank checks, and all
+/// see the mismatch, or the checking ranks wait on the check while the others wait in the data collective: neither
+/// completes, and the watchdog ends the job. No data moves between ranks that disagree.</item>
+/// <item>With <see cref="CollectiveOptions.DebugChecks"/>: every collective, before it runs, so that a disagreement is
+/// always reported at once with every rank's call.</item>
 /// </list>
 /// </remarks>
 internal sealed unsafe class MpiCallCheck(MpiProcessGroup group, nint control)
@@ -27,11 +33,21 @@ internal sealed unsafe class MpiCallCheck(MpiProcessGroup group, nint control)
 
     private nint _control = control;
     private int _checksum;
+    private int _lastKind = int.MinValue, _lastCount, _lastOp, _lastRoot; // int.MinValue: no call yet
 
-    /// <summary>Folds this call into the checksum of the group's calls (FNV-1a over the four fields).</summary>
+    /// <summary>True if this call is the same as the group's previous one: then it needs no check (see remarks).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool Repeats(int kind, int count, int op, int root) =>
+        kind == _lastKind && count == _lastCount && op == _lastOp && root == _lastRoot;
+
+    /// <summary>Remembers this call as the previous one and folds it into the checksum of the group's calls (FNV-1a over the four fields).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Record(int kind, int count, int op, int root)
     {
+        _lastKind = kind;
+        _lastCount = count;
+        _lastOp = op;
+        _lastRoot = root;
         uint hash = (uint)_checksum ^ 2166136261;
         hash = (hash ^ (uint)kind) * 16777619;
         hash = (hash ^ (uint)count) * 16777619;
@@ -41,7 +57,7 @@ internal sealed unsafe class MpiCallCheck(MpiProcessGroup group, nint control)
     }
 
     /// <summary>Collective: throws <see cref="CollectiveMismatchException"/> on every rank unless all ranks make this call after the same calls.</summary>
-    /// <param name="beforeCall">True for the debug check ahead of a data collective; false where the check is the whole call (a barrier).</param>
+    /// <param name="beforeCall">True for the check ahead of a data collective; false where the check is the whole call (a barrier).</param>
     public void Verify(int kind, int count, int op, int root, bool beforeCall)
     {
         int* values = stackalloc int[2 * Fields];
@@ -101,7 +117,7 @@ internal sealed unsafe class MpiCallCheck(MpiProcessGroup group, nint control)
             // The same words on every rank, whichever side of the disagreement it is on.
             text.Append(CollectiveOptions.DebugChecks
                 ? $" (found by the check before every call, {CollectiveOptions.DebugVariable}=1)."
-                : " (found by the check that every Barrier, Split and the end of the run make).");
+                : " (found by the check before a call that differs from the group's previous one).");
         }
         text.Append(" Every rank of a group must call the same collectives, with the same sizes, in the same order.");
         return new CollectiveMismatchException(text.ToString());

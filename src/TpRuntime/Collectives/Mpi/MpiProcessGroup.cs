@@ -12,8 +12,9 @@ namespace TpCodegen.Collectives.Mpi;
 /// here fits; AllGather's per-rank count is a fraction of the receive span's length and fits as well.
 /// MPI notices only some disagreements between ranks (a receive too short on some rank comes back as an error
 /// code, since the communicator uses MPI_ERRORS_RETURN, and is thrown as an <see cref="MpiException"/>); the rest
-/// hang or return wrong data on other ranks. So every call also goes through <see cref="MpiCallCheck"/> (a checksum
-/// always, a check across ranks with <see cref="CollectiveOptions.DebugChecks"/>) and <see cref="MpiWatchdog"/>.
+/// hang or return wrong data on other ranks. So every call also goes through <see cref="MpiCallCheck"/> (a check
+/// across ranks whenever a call differs from the group's previous one, or always with
+/// <see cref="CollectiveOptions.DebugChecks"/>) and <see cref="MpiWatchdog"/>.
 /// </remarks>
 internal sealed unsafe class MpiProcessGroup : ProcessGroup
 {
@@ -138,13 +139,15 @@ internal sealed unsafe class MpiProcessGroup : ProcessGroup
     }
 
     /// <summary>
-    /// Before each data collective: checks it across ranks in debug mode, folds it into the group's checksum, and
-    /// tells the watchdog. Without debug mode: a flag test, a few integer operations and a few stores.
+    /// Before each data collective: checks it across ranks if it differs from the group's previous call (always in
+    /// debug mode), folds it into the group's checksum, and tells the watchdog. While a group repeats one call: a
+    /// flag test, four comparisons, a few integer operations and a few stores.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Begin(CollectiveKind kind, int count, ReduceOp op, int root)
     {
-        if (CollectiveOptions.DebugChecks) _check.Verify((int)kind, count, (int)op, root, beforeCall: true);
+        if (CollectiveOptions.DebugChecks || !_check.Repeats((int)kind, count, (int)op, root))
+            _check.Verify((int)kind, count, (int)op, root, beforeCall: true);
         _check.Record((int)kind, count, (int)op, root);
         MpiWatchdog.Enter(this, (int)kind, count, checking: false);
     }

@@ -77,7 +77,7 @@ internal static class MpiWatchdog
         string call = s_kind == EndOfRun
             ? "the end-of-run barrier"
             : $"{(CollectiveKind)s_kind}{(s_kind is (int)CollectiveKind.Barrier or (int)CollectiveKind.Split ? "" : $" of {s_count} floats")}";
-        if (s_checking && s_kind != EndOfRun) call = $"the {CollectiveOptions.DebugVariable} check before {call}";
+        if (s_checking && s_kind != EndOfRun) call = $"the consistency check before {call}";
         return $"{call} on {group?.Name ?? "world"} (rank {group?.Rank} of {group?.Size})";
     }
 
