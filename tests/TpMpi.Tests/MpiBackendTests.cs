@@ -6,11 +6,14 @@ namespace TpCodegen.MpiTests;
 public sealed class MpiBackendTests
 {
     [MpiTheory]
-    [InlineData(2)]
-    [InlineData(4)]
-    public void Every_collective_and_generated_layer_matches_the_sequential_reference(int ranks)
+    [InlineData(2, true)]
+    [InlineData(4, true)]
+    [InlineData(2, false)]
+    public void Every_collective_and_generated_layer_matches_the_sequential_reference(int ranks, bool debugChecks)
     {
-        var job = MpiJob.Run(ranks, "checks", "--ranks", ranks.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        // With the debug checks (as every MPI test runs) and once without, as production jobs run.
+        var environment = new Dictionary<string, string>(MpiJob.DefaultEnvironment) { ["TP_DISTRIBUTED_DEBUG"] = debugChecks ? "1" : "0" };
+        var job = MpiJob.RunIn(environment, ranks, "checks", "--ranks", ranks.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
         Assert.False(job.TimedOut, job.ToString());
         Assert.True(job.ExitCode == 0, job.ToString());

@@ -12,10 +12,20 @@ internal static class MpiJob
 
     internal const string RequireVariable = "TP_REQUIRE_MPI";
 
-    internal sealed record Result(int ExitCode, bool TimedOut, string Output, string CommandLine)
+    /// <summary>
+    /// What every job gets unless a test says otherwise: the debug checks on (every collective checked across ranks
+    /// before it runs), and a watchdog well inside <see cref="Timeout"/>, so that a hang ends as the job's own error.
+    /// </summary>
+    internal static readonly IReadOnlyDictionary<string, string> DefaultEnvironment = new Dictionary<string, string>
+    {
+        ["TP_DISTRIBUTED_DEBUG"] = "1",
+        ["TP_COLLECTIVE_TIMEOUT"] = "60",
+    };
+
+    internal sealed record Result(int ExitCode, bool TimedOut, string Output, string CommandLine, TimeSpan Elapsed)
     {
         public override string ToString() =>
-            $"{CommandLine}\nexit code {ExitCode}{(TimedOut ? $" (killed after {Timeout.TotalSeconds:0} s)" : "")}\n--- output ---\n{Output}";
+            $"{CommandLine}\nexit code {ExitCode}{(TimedOut ? $" (killed after {Timeout.TotalSeconds:0} s)" : "")} after {Elapsed.TotalSeconds:0.0} s\n--- output ---\n{Output}";
     }
 
     /// <summary>mpiexec's full path, or null when it is not on PATH.</summary>
@@ -57,16 +67,22 @@ internal static class MpiJob
         return path!;
     }
 
-    /// <summary>Runs <c>mpiexec -n <paramref name="ranks"/> dotnet TpMpi.Driver.dll <paramref name="driverArguments"/></c>.</summary>
-    internal static Result Run(int ranks, params string[] driverArguments)
+    /// <summary>Runs <c>mpiexec -n <paramref name="ranks"/> dotnet TpMpi.Driver.dll <paramref name="driverArguments"/></c> with <see cref="DefaultEnvironment"/>.</summary>
+    internal static Result Run(int ranks, params string[] driverArguments) => RunIn(DefaultEnvironment, ranks, driverArguments);
+
+    /// <summary>As <see cref="Run"/>, with <paramref name="environment"/> passed to every rank instead of <see cref="DefaultEnvironment"/>.</summary>
+    internal static Result RunIn(IReadOnlyDictionary<string, string> environment, int ranks, params string[] driverArguments)
     {
         string mpiexec = FindMpiexec()
             ?? throw new InvalidOperationException($"mpiexec is not on PATH but {RequireVariable}=1 requires the MPI tests to run. Install MPICH: apt-get install -y mpich.");
-        return RunWith(mpiexec, [], ranks, driverArguments);
+        return RunWith(mpiexec, [], ranks, driverArguments, environment);
     }
 
     /// <summary>Runs the driver under <paramref name="launcher"/> (an mpiexec) with <paramref name="launcherOptions"/> before <c>-n</c>.</summary>
-    internal static Result RunWith(string launcher, string[] launcherOptions, int ranks, params string[] driverArguments)
+    internal static Result RunWith(string launcher, string[] launcherOptions, int ranks, params string[] driverArguments) =>
+        RunWith(launcher, launcherOptions, ranks, driverArguments, DefaultEnvironment);
+
+    private static Result RunWith(string launcher, string[] launcherOptions, int ranks, string[] driverArguments, IReadOnlyDictionary<string, string> environment)
     {
         // The dotnet CLI tells the processes it starts which host it is; fall back to the one on PATH.
         string dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
@@ -79,8 +95,13 @@ internal static class MpiJob
         };
         foreach (string argument in (string[])[.. launcherOptions, "-n", ranks.ToString(System.Globalization.CultureInfo.InvariantCulture), dotnet, DriverPath(), .. driverArguments])
             start.ArgumentList.Add(argument);
-        // mpiexec passes its environment on to every rank: make the backend choice explicit, whatever the caller's shell says.
+        // mpiexec passes its environment on to every rank: make the backend choice and the checks explicit, whatever
+        // the caller's shell says.
         start.Environment["TP_BACKEND"] = "mpi";
+        start.Environment.Remove("TP_DISTRIBUTED_DEBUG");
+        start.Environment.Remove("TP_COLLECTIVE_TIMEOUT");
+        foreach (var (name, value) in environment)
+            start.Environment[name] = value;
         return Execute(start);
     }
 
@@ -114,6 +135,7 @@ internal static class MpiJob
                 output.AppendLine(line);
         }
 
+        var clock = Stopwatch.StartNew();
         using var process = new Process { StartInfo = start };
         process.OutputDataReceived += (_, e) => Append(e.Data);
         process.ErrorDataReceived += (_, e) => Append(e.Data);
@@ -129,6 +151,6 @@ internal static class MpiJob
         }
         process.WaitForExit(); // drains the redirected streams
         lock (output)
-            return new Result(process.ExitCode, timedOut, output.ToString(), commandLine);
+            return new Result(process.ExitCode, timedOut, output.ToString(), commandLine, clock.Elapsed);
     }
 }

@@ -20,7 +20,10 @@ public static class Launcher
     /// <remarks>
     /// Under MPI the body runs once, in this process, with the MPI world group; <paramref name="ranks"/> must
     /// equal the <c>-n</c> given to mpiexec. If the body throws, the rank prints <c>rank R failed: ...</c>
-    /// and aborts the whole MPI job, so that no other rank waits forever.
+    /// and aborts the whole MPI job, so that no other rank waits forever. When the body returns, the rank waits at an
+    /// end-of-run barrier for the others (as it does if it calls <see cref="Environment.Exit"/>): a rank that leaves
+    /// while others still wait in collectives ends the job with an error, at once with
+    /// <see cref="CollectiveOptions.DebugChecks"/>, else after <see cref="CollectiveOptions.Timeout"/>.
     /// </remarks>
     public static void Run(int ranks, Action<ProcessGroup> body)
     {
@@ -40,7 +43,11 @@ public static class Launcher
                 throw new InvalidOperationException(
                     $"The program asks for {ranks} ranks but the MPI world has {world.Size}: launch it with `mpiexec -n {ranks} ...`." +
                     (world.Size == 1 ? $" A world of 1 can also mean that the loaded MPI library ({MpiLibrary.LoadedPath}) does not match the mpiexec that started the job." : ""));
+            // Read the options now, so that a bad TP_COLLECTIVE_TIMEOUT or TP_DISTRIBUTED_DEBUG stops every rank at once.
+            _ = CollectiveOptions.Timeout;
+            _ = CollectiveOptions.DebugChecks;
             body(world);
+            MpiWorld.EndRun();
         }
         catch (Exception failure)
         {

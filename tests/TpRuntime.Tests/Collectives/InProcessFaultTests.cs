@@ -131,5 +131,6 @@ public class InProcessFaultTests
         Assert.True(clock.Elapsed < ReleaseBound, $"release took {clock.Elapsed}");
         var abandoned = Assert.IsType<CollectiveAbandonedException>(error.InnerException);
         Assert.Contains("rank 1 (world rank 1) finished its work without entering this collective", abandoned.Message);
+        Assert.Equal(1, error.FailedRank);
     }
 }

@@ -140,7 +140,8 @@ internal sealed unsafe class InProcessCommunicator
         if (newRank == 0)
         {
             var worldRanks = members.Select(r => _worldRanks[r]).ToArray();
-            _splitResults[me] = new InProcessCommunicator(_run, worldRanks, $"{Name}/split[{color}]");
+            // The world ranks in the name tell apart the groups of different splits that share a color (a mesh's tp[0] and dp[0]).
+            _splitResults[me] = new InProcessCommunicator(_run, worldRanks, $"{Name}/split[{color}]({string.Join(",", worldRanks)})");
         }
         _rendezvous.Arrive(me, releasable: false);
         var result = _splitResults[members[0]]!;
@@ -149,26 +150,48 @@ internal sealed unsafe class InProcessCommunicator
     }
 
     /// <summary>
-    /// Phase 1: post the call and buffers, meet every rank, and check that all calls agree. Until the phase closes
-    /// no rank touches another's buffers, so a failure elsewhere may release the caller here.
+    /// Phase 1: claim this rank for the collective, post the call and buffers, meet every rank, and check that all
+    /// calls agree. Until the phase closes no rank touches another's buffers, so a failure elsewhere may release the
+    /// caller here.
     /// </summary>
     private void Enter(int me, CollectiveCall call, float* send, float* receive)
     {
         if (_run.HasFailed) _run.ThrowIfFailed($"{call} on {Name} (rank {me} of {Size})");
-        _calls[me] = call;
-        _callNumbers[me]++;
-        _send[me] = (nint)send;
-        _receive[me] = (nint)receive;
-        _rendezvous.Arrive(me, releasable: true);
-        for (int r = 0; r < Size; r++)
-            if (_calls[r] != _calls[0]) throw Mismatch(me);
+        int worldRank = _worldRanks[me];
+        if (_run.TryClaim(worldRank, this) is { } busy) throw ConcurrentUse(me, call, busy);
+        try
+        {
+            _calls[me] = call;
+            _callNumbers[me]++;
+            _send[me] = (nint)send;
+            _receive[me] = (nint)receive;
+            _rendezvous.Arrive(me, releasable: true);
+            for (int r = 0; r < Size; r++)
+            {
+                if (_calls[r] == _calls[0]) continue;
+                // Every rank compares before any may leave: a rank that left at once could catch the error, retry,
+                // and repost its call while a slower rank is still comparing; that rank would then see a "match".
+                var mismatch = Mismatch(me);
+                _rendezvous.Arrive(me, releasable: false);
+                throw mismatch;
+            }
+        }
+        catch
+        {
+            _run.Unclaim(worldRank);
+            throw;
+        }
     }
 
     /// <summary>
     /// Phase 2: no rank returns (and unpins, frees or reuses its buffers) until every rank is done with them. Not
     /// releasable: every rank that passed phase 1 reaches it (moving data never blocks, and callers leave in a finally).
     /// </summary>
-    private void Leave(int me) => _rendezvous.Arrive(me, releasable: false);
+    private void Leave(int me)
+    {
+        _rendezvous.Arrive(me, releasable: false);
+        _run.Unclaim(_worldRanks[me]);
+    }
 
     /// <summary>
     /// Reduces <paramref name="length"/> floats at <paramref name="sourceOffset"/> of every rank's send buffer into
@@ -221,6 +244,11 @@ internal sealed unsafe class InProcessCommunicator
         text.Append(". Every rank of a group must call the same collectives, with the same sizes, in the same order.");
         return new CollectiveMismatchException(text.ToString());
     }
+
+    private InvalidOperationException ConcurrentUse(int me, CollectiveCall call, InProcessCommunicator busy) => new(
+        $"{call} on {Name} (rank {me} of {Size}, world rank {_worldRanks[me]}): this rank is already inside a collective on {busy.Name} " +
+        "on another thread. A rank must run its collectives from one thread at a time (run the two forwards one after the other, " +
+        "or give each its own ranks); two at once would pair with the other ranks' calls in an order nobody chose.");
 
     private string Describe(int member) => $"{_calls[member]} (call #{_callNumbers[member]}) on {Name} (rank {member} of {Size})";
 }

@@ -1,17 +1,33 @@
 namespace TpCodegen.Collectives.InProcess;
 
 /// <summary>
-/// The state every group of one in-process run shares: which world rank failed first, and which ranks have
-/// finished their work. Waiting ranks poll it, so one failure releases every collective of every sub-group.
+/// The state every group of one in-process run shares: which world rank failed first, which ranks have finished
+/// their work, which collective each rank is inside, and the deadlock detector. Waiting ranks poll it, so one
+/// failure releases every collective of every sub-group.
 /// </summary>
-internal sealed class InProcessRun(int size)
+internal sealed class InProcessRun
 {
+    // Each rank writes its own "inside" entry twice per collective: keep the entries of different ranks on
+    // different cache lines (128 bytes apart: adjacent-line prefetch pairs 64-byte lines).
+    private const int InsideStride = 16;
+
     private sealed record Failure(int Rank, Exception Error);
 
     private Failure? _failure;
-    private readonly bool[] _finished = new bool[size];
+    private readonly bool[] _finished;
+    private readonly object?[] _inside;
 
-    public int Size { get; } = size;
+    public InProcessRun(int size)
+    {
+        Size = size;
+        _finished = new bool[size];
+        _inside = new object?[size * InsideStride];
+        Deadlocks = new DeadlockDetector(this);
+    }
+
+    public int Size { get; }
+
+    public DeadlockDetector Deadlocks { get; }
 
     public bool HasFailed => Volatile.Read(ref _failure) is not null;
 
@@ -33,4 +49,15 @@ internal sealed class InProcessRun(int size)
             $"{where}: released because rank {failure.Rank} failed: {failure.Error.GetType().Name}: {failure.Error.Message}",
             failure.Error);
     }
+
+    /// <summary>
+    /// Marks <paramref name="worldRank"/> as inside a collective of <paramref name="group"/>, or returns the group it is
+    /// already inside (another thread of the same rank). A rank's collectives must run one at a time: two at once would
+    /// pair with the other ranks' calls in an order nobody chose, and one rank cannot wait in two places for the
+    /// deadlock detector.
+    /// </summary>
+    public InProcessCommunicator? TryClaim(int worldRank, InProcessCommunicator group) =>
+        (InProcessCommunicator?)Interlocked.CompareExchange(ref _inside[worldRank * InsideStride], group, null);
+
+    public void Unclaim(int worldRank) => Volatile.Write(ref _inside[worldRank * InsideStride], null);
 }

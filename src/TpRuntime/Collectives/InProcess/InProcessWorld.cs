@@ -3,7 +3,8 @@ namespace TpCodegen.Collectives.InProcess;
 /// <summary>
 /// Runs N ranks as threads of this process that share memory: the embedded backend, with nothing to install.
 /// If a rank throws, every rank waiting in a collective is released with a <see cref="RankFailedException"/>
-/// naming it, and <see cref="Run(int, Action{ProcessGroup})"/> rethrows the first failure.
+/// naming it, and <see cref="Run(int, Action{ProcessGroup})"/> rethrows the first failure. A mismatch, a rank that
+/// finishes without entering, and a deadlock across groups release the waiting ranks too (see <see cref="Rendezvous"/>).
 /// </summary>
 public static class InProcessWorld
 {
@@ -86,7 +87,8 @@ public static class InProcessWorld
 
     /// <summary>
     /// The root cause is the failure that is not itself a release caused by another rank's failure;
-    /// if every rank was released (a mismatch), the lowest rank's error stands for all.
+    /// if every rank was released (a mismatch, a deadlock), the lowest rank's error stands for all. A rank released
+    /// because another finished without entering its collective is not the culprit: the absent rank is.
     /// </summary>
     private static void ThrowFirstFailure(Exception?[] errors)
     {
@@ -94,6 +96,11 @@ public static class InProcessWorld
         if (culprit < 0) culprit = Array.FindIndex(errors, e => e is not null);
         if (culprit < 0) return;
         var error = errors[culprit]!;
+        if (error is CollectiveAbandonedException abandoned)
+            throw new RankFailedException(
+                abandoned.AbsentRank,
+                $"Rank {abandoned.AbsentRank} of {errors.Length} finished its work without entering a collective that rank {culprit} waited in: {error.Message}",
+                error);
         throw new RankFailedException(culprit, $"Rank {culprit} of {errors.Length} failed: {error.GetType().Name}: {error.Message}", error);
     }
 }

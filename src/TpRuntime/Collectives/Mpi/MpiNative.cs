@@ -30,6 +30,7 @@ internal static unsafe class MpiNative
         internal const int CommWorld = 0x44000000;
         internal const int CommNull = 0x04000000;
         internal const int Float = 0x4c00040a;
+        internal const int Int = 0x4c000405;
         internal const int OpMax = 0x58000001;
         internal const int OpMin = 0x58000002;
         internal const int OpSum = 0x58000003;
@@ -44,6 +45,7 @@ internal static unsafe class MpiNative
         internal const string CommWorld = "ompi_mpi_comm_world";
         internal const string CommNull = "ompi_mpi_comm_null";
         internal const string Float = "ompi_mpi_float";
+        internal const string Int = "ompi_mpi_int";
         internal const string OpMax = "ompi_mpi_op_max";
         internal const string OpMin = "ompi_mpi_op_min";
         internal const string OpSum = "ompi_mpi_op_sum";
@@ -51,7 +53,7 @@ internal static unsafe class MpiNative
     }
 
     // Predefined handles of the loaded library.
-    internal static nint CommWorld, CommNull, Float, OpSum, OpMax, OpMin, ErrorsReturn, InPlace;
+    internal static nint CommWorld, CommNull, Float, Int, OpSum, OpMax, OpMin, ErrorsReturn, InPlace;
 
     // True for Open MPI (pointer handles), false for the MPICH ABI (int handles).
     private static bool s_pointerHandles;
@@ -71,6 +73,7 @@ internal static unsafe class MpiNative
     private static delegate* unmanaged<int, int, int> s_commSetErrhandlerI;
     private static delegate* unmanaged<int, int, int, int*, int> s_commSplitI;
     private static delegate* unmanaged<int*, int> s_commFreeI;
+    private static delegate* unmanaged<int, int*, int> s_commDupI;
     private static delegate* unmanaged<void*, void*, int, int, int, int, int> s_allreduceI;
     private static delegate* unmanaged<void*, int, int, void*, int, int, int, int> s_allgatherI;
     private static delegate* unmanaged<void*, void*, int, int, int, int, int> s_reduceScatterBlockI;
@@ -84,6 +87,7 @@ internal static unsafe class MpiNative
     private static delegate* unmanaged<nint, nint, int> s_commSetErrhandlerP;
     private static delegate* unmanaged<nint, int, int, nint*, int> s_commSplitP;
     private static delegate* unmanaged<nint*, int> s_commFreeP;
+    private static delegate* unmanaged<nint, nint*, int> s_commDupP;
     private static delegate* unmanaged<void*, void*, int, nint, nint, nint, int> s_allreduceP;
     private static delegate* unmanaged<void*, int, nint, void*, int, nint, nint, int> s_allgatherP;
     private static delegate* unmanaged<void*, void*, int, nint, nint, nint, int> s_reduceScatterBlockP;
@@ -104,7 +108,7 @@ internal static unsafe class MpiNative
 
         nint abort = Export(library, "MPI_Abort"), rank = Export(library, "MPI_Comm_rank"),
             size = Export(library, "MPI_Comm_size"), setErr = Export(library, "MPI_Comm_set_errhandler"),
-            split = Export(library, "MPI_Comm_split"), free = Export(library, "MPI_Comm_free"),
+            split = Export(library, "MPI_Comm_split"), free = Export(library, "MPI_Comm_free"), dup = Export(library, "MPI_Comm_dup"),
             allreduce = Export(library, "MPI_Allreduce"), allgather = Export(library, "MPI_Allgather"),
             reduceScatter = Export(library, "MPI_Reduce_scatter_block"), bcast = Export(library, "MPI_Bcast"),
             barrier = Export(library, "MPI_Barrier");
@@ -117,6 +121,7 @@ internal static unsafe class MpiNative
             s_commSetErrhandlerP = (delegate* unmanaged<nint, nint, int>)setErr;
             s_commSplitP = (delegate* unmanaged<nint, int, int, nint*, int>)split;
             s_commFreeP = (delegate* unmanaged<nint*, int>)free;
+            s_commDupP = (delegate* unmanaged<nint, nint*, int>)dup;
             s_allreduceP = (delegate* unmanaged<void*, void*, int, nint, nint, nint, int>)allreduce;
             s_allgatherP = (delegate* unmanaged<void*, int, nint, void*, int, nint, nint, int>)allgather;
             s_reduceScatterBlockP = (delegate* unmanaged<void*, void*, int, nint, nint, nint, int>)reduceScatter;
@@ -126,6 +131,7 @@ internal static unsafe class MpiNative
             CommWorld = Export(library, OpenMpi.CommWorld);
             CommNull = Export(library, OpenMpi.CommNull);
             Float = Export(library, OpenMpi.Float);
+            Int = Export(library, OpenMpi.Int);
             OpSum = Export(library, OpenMpi.OpSum);
             OpMax = Export(library, OpenMpi.OpMax);
             OpMin = Export(library, OpenMpi.OpMin);
@@ -140,6 +146,7 @@ internal static unsafe class MpiNative
             s_commSetErrhandlerI = (delegate* unmanaged<int, int, int>)setErr;
             s_commSplitI = (delegate* unmanaged<int, int, int, int*, int>)split;
             s_commFreeI = (delegate* unmanaged<int*, int>)free;
+            s_commDupI = (delegate* unmanaged<int, int*, int>)dup;
             s_allreduceI = (delegate* unmanaged<void*, void*, int, int, int, int, int>)allreduce;
             s_allgatherI = (delegate* unmanaged<void*, int, int, void*, int, int, int, int>)allgather;
             s_reduceScatterBlockI = (delegate* unmanaged<void*, void*, int, int, int, int, int>)reduceScatter;
@@ -149,6 +156,7 @@ internal static unsafe class MpiNative
             CommWorld = Mpich.CommWorld;
             CommNull = Mpich.CommNull;
             Float = Mpich.Float;
+            Int = Mpich.Int;
             OpSum = Mpich.OpSum;
             OpMax = Mpich.OpMax;
             OpMin = Mpich.OpMin;
@@ -196,6 +204,24 @@ internal static unsafe class MpiNative
         {
             int created;
             rc = s_commSplitI((int)comm, color, key, &created);
+            newComm = created;
+        }
+        return rc;
+    }
+
+    internal static int CommDup(nint comm, out nint newComm)
+    {
+        int rc;
+        if (s_pointerHandles)
+        {
+            nint created;
+            rc = s_commDupP(comm, &created);
+            newComm = created;
+        }
+        else
+        {
+            int created;
+            rc = s_commDupI((int)comm, &created);
             newComm = created;
         }
         return rc;

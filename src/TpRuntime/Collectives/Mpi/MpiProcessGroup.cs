@@ -10,13 +10,17 @@ namespace TpCodegen.Collectives.Mpi;
 /// <remarks>
 /// Spans hold at most <see cref="int.MaxValue"/> elements, and MPI counts are ints, so every count passed
 /// here fits; AllGather's per-rank count is a fraction of the receive span's length and fits as well.
-/// MPI itself checks that every rank called the same collective with matching sizes: a mismatch comes back
-/// as an error code (the communicator uses MPI_ERRORS_RETURN) and is thrown as an <see cref="MpiException"/>.
+/// MPI notices only some disagreements between ranks (a receive too short on some rank comes back as an error
+/// code, since the communicator uses MPI_ERRORS_RETURN, and is thrown as an <see cref="MpiException"/>); the rest
+/// hang or return wrong data on other ranks. So every call also goes through <see cref="MpiCallCheck"/> (a check
+/// across ranks whenever a call differs from the group's previous one, or always with
+/// <see cref="CollectiveOptions.DebugChecks"/>) and <see cref="MpiWatchdog"/>.
 /// </remarks>
 internal sealed unsafe class MpiProcessGroup : ProcessGroup
 {
     private nint _communicator;
     private readonly bool _ownsCommunicator;
+    private readonly MpiCallCheck _check;
 
     internal MpiProcessGroup(nint communicator, string name, bool ownsCommunicator)
     {
@@ -28,6 +32,10 @@ internal sealed unsafe class MpiProcessGroup : ProcessGroup
         Check(MpiNative.CommSize(communicator, &size), "MPI_Comm_size", "reading the size");
         Rank = rank;
         Size = size;
+        // Collective, like the split that made this group: every rank of it is here.
+        Check(MpiNative.CommDup(communicator, out nint control), "MPI_Comm_dup", "creating the communicator of the consistency checks");
+        Check(MpiNative.CommSetErrhandler(control, MpiNative.ErrorsReturn), "MPI_Comm_set_errhandler", "creating the communicator of the consistency checks");
+        _check = new MpiCallCheck(this, control);
     }
 
     public override int Rank { get; }
@@ -39,9 +47,11 @@ internal sealed unsafe class MpiProcessGroup : ProcessGroup
     protected override void AllReduceCore(Span<float> buffer, ReduceOp op)
     {
         nint mpiOp = ToMpiOp(op, CollectiveKind.AllReduce);
+        Begin(CollectiveKind.AllReduce, buffer.Length, op, 0);
         fixed (float* data = buffer)
         {
             int rc = MpiNative.Allreduce((void*)MpiNative.InPlace, data, buffer.Length, MpiNative.Float, mpiOp, _communicator);
+            MpiWatchdog.Exit();
             if (rc != MpiNative.Success)
                 throw Failure(rc, "MPI_Allreduce", CollectiveKind.AllReduce, buffer.Length);
         }
@@ -53,6 +63,7 @@ internal sealed unsafe class MpiProcessGroup : ProcessGroup
     protected override void AllGatherCore(ReadOnlySpan<float> send, Span<float> receive)
     {
         int count = send.Length;
+        Begin(CollectiveKind.AllGather, count, ReduceOp.Sum, 0);
         fixed (float* source = send)
         fixed (float* target = receive)
         {
@@ -60,6 +71,7 @@ internal sealed unsafe class MpiProcessGroup : ProcessGroup
             // class lets through) is MPI's in-place case.
             void* sendArg = ((ReadOnlySpan<float>)receive).Overlaps(send) ? (void*)MpiNative.InPlace : source;
             int rc = MpiNative.Allgather(sendArg, count, MpiNative.Float, target, count, MpiNative.Float, _communicator);
+            MpiWatchdog.Exit();
             if (rc != MpiNative.Success)
                 throw Failure(rc, "MPI_Allgather", CollectiveKind.AllGather, count);
         }
@@ -68,10 +80,12 @@ internal sealed unsafe class MpiProcessGroup : ProcessGroup
     protected override void ReduceScatterCore(ReadOnlySpan<float> send, Span<float> receive, ReduceOp op)
     {
         nint mpiOp = ToMpiOp(op, CollectiveKind.ReduceScatter);
+        Begin(CollectiveKind.ReduceScatter, send.Length, op, 0);
         fixed (float* source = send)
         fixed (float* target = receive)
         {
             int rc = MpiNative.ReduceScatterBlock(source, target, receive.Length, MpiNative.Float, mpiOp, _communicator);
+            MpiWatchdog.Exit();
             if (rc != MpiNative.Success)
                 throw Failure(rc, "MPI_Reduce_scatter_block", CollectiveKind.ReduceScatter, send.Length);
         }
@@ -81,35 +95,67 @@ internal sealed unsafe class MpiProcessGroup : ProcessGroup
 
     protected override void BroadcastCore(Span<float> buffer, int root)
     {
+        Begin(CollectiveKind.Broadcast, buffer.Length, ReduceOp.Sum, root);
         fixed (float* data = buffer)
         {
             int rc = MpiNative.Bcast(data, buffer.Length, MpiNative.Float, root, _communicator);
+            MpiWatchdog.Exit();
             if (rc != MpiNative.Success)
                 throw Failure(rc, "MPI_Bcast", CollectiveKind.Broadcast, buffer.Length, $" from root {root}");
         }
     }
 
-    protected override void BarrierCore()
-    {
-        int rc = MpiNative.Barrier(_communicator);
-        if (rc != MpiNative.Success)
-            throw Failure(rc, "MPI_Barrier", CollectiveKind.Barrier, 0);
-    }
+    // The check is an all-reduce over every rank, hence a barrier, and it compares what the ranks called before it.
+    protected override void BarrierCore() => Checkpoint(CollectiveKind.Barrier);
 
     protected override ProcessGroup SplitCore(int color, int key)
     {
+        // MPI_Comm_split would hang against any other collective: make sure every rank is splitting first.
+        Checkpoint(CollectiveKind.Split);
         Check(MpiNative.CommSplit(_communicator, color, key, out nint created), "MPI_Comm_split", $"Split(color {color}, key {key})");
         // Error handlers are inherited by MPI_Comm_split in MPICH but the standard does not promise it; set it explicitly.
         Check(MpiNative.CommSetErrhandler(created, MpiNative.ErrorsReturn), "MPI_Comm_set_errhandler", $"Split(color {color}, key {key})");
         return new MpiProcessGroup(created, $"{Name}/color{color}", ownsCommunicator: true);
     }
 
+    /// <summary>
+    /// Collective: the barrier every rank enters once its work is done, before MPI_Finalize. Checks that no rank of
+    /// the world still waits in a collective (that would be a mismatch against "end of run"), under the watchdog.
+    /// </summary>
+    internal void EndOfRun()
+    {
+        _check.Verify(MpiWatchdog.EndOfRun, 0, 0, 0, beforeCall: false);
+    }
+
     public override void Dispose()
     {
-        // After MPI_Finalize no call is legal, and the world communicator is never freed.
+        // After MPI_Finalize no call is legal, and the world communicator is never freed (its check duplicate is, by MPI_Finalize).
         if (_ownsCommunicator && _communicator != MpiNative.CommNull && !MpiWorld.IsFinalized)
+        {
             MpiNative.CommFree(ref _communicator);
+            _check.Free();
+        }
         base.Dispose();
+    }
+
+    /// <summary>
+    /// Before each data collective: checks it across ranks if it differs from the group's previous call (always in
+    /// debug mode), folds it into the group's checksum, and tells the watchdog. While a group repeats one call: a
+    /// flag test, four comparisons, a few integer operations and a few stores.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Begin(CollectiveKind kind, int count, ReduceOp op, int root)
+    {
+        if (CollectiveOptions.DebugChecks || !_check.Repeats((int)kind, count, (int)op, root))
+            _check.Verify((int)kind, count, (int)op, root, beforeCall: true);
+        _check.Record((int)kind, count, (int)op, root);
+        MpiWatchdog.Enter(this, (int)kind, count, checking: false);
+    }
+
+    private void Checkpoint(CollectiveKind kind)
+    {
+        _check.Verify((int)kind, 0, 0, 0, beforeCall: false);
+        _check.Record((int)kind, 0, 0, 0);
     }
 
     // MPI has no average: Average reduces with MPI_SUM and the caller divides by Size afterwards.

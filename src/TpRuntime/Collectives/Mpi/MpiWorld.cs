@@ -10,6 +10,7 @@ internal static unsafe class MpiWorld
     private static readonly Lock Gate = new();
     private static MpiProcessGroup? s_world;
     private static int s_aborting;
+    private static int s_endedRun;
 
     /// <summary>The world group; initialises MPI on first use.</summary>
     internal static MpiProcessGroup Group
@@ -74,7 +75,21 @@ internal static unsafe class MpiWorld
         var world = new MpiProcessGroup(MpiNative.CommWorld, "world", ownsCommunicator: false);
         AppDomain.CurrentDomain.UnhandledException += (_, e) =>
             Abort(e.ExceptionObject as Exception ?? new InvalidOperationException(e.ExceptionObject?.ToString()));
+        MpiWatchdog.Start();
         return world;
+    }
+
+    /// <summary>
+    /// Collective over the world: the barrier every rank passes once its work is done, under the watchdog, and
+    /// checked like every barrier. A rank whose body returned (or that exits) while others still wait in collectives
+    /// therefore meets them here: with the debug checks at once, as a mismatch against their call; without, when the
+    /// watchdog's timeout runs out. Either way the job aborts with a message instead of hanging. Runs once.
+    /// </summary>
+    internal static void EndRun()
+    {
+        if (s_world is null || Interlocked.Exchange(ref s_endedRun, 1) != 0 || IsFinalized)
+            return;
+        s_world.EndOfRun();
     }
 
     private static void FinalizeIfNeeded()
@@ -83,8 +98,19 @@ internal static unsafe class MpiWorld
         if (Volatile.Read(ref s_aborting) != 0 || IsFinalized)
             return;
         int initialized = 0;
-        if (MpiNative.Initialized(&initialized) == MpiNative.Success && initialized != 0)
-            MpiNative.Finalize();
+        if (MpiNative.Initialized(&initialized) != MpiNative.Success || initialized == 0)
+            return;
+        // A process that exits without returning from Launcher.Run (Environment.Exit inside the body) meets the others
+        // at the end-of-run barrier too, rather than blocking in MPI_Finalize while they wait in a collective forever.
+        try
+        {
+            EndRun();
+        }
+        catch (Exception failure)
+        {
+            Abort(failure);
+        }
+        MpiNative.Finalize();
     }
 
     /// <summary>

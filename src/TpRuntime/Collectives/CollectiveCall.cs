@@ -1,8 +1,9 @@
-namespace TpCodegen.Collectives.InProcess;
+namespace TpCodegen.Collectives;
 
 /// <summary>
-/// What one rank asked for when it entered a collective. Every rank posts one; after the first rendezvous each
-/// rank compares them all, so a mismatch fails on every rank with the same message instead of corrupting memory.
+/// What one rank asked for when it entered a collective. In-process every rank posts one and, after the first
+/// rendezvous, compares them all; under MPI the debug checks compare them across processes. Either way a mismatch
+/// fails on every rank with the same message instead of corrupting memory.
 /// </summary>
 internal readonly record struct CollectiveCall(CollectiveKind Kind, long Count, int Root, ReduceOp Op)
 {
