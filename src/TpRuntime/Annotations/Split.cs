@@ -1,6 +1,9 @@
 namespace TpCodegen;
 
-/// <summary>Which dimension of a linear layer's weight <c>W: [in, out]</c> the tensor-parallel ranks divide.</summary>
+/// <summary>
+/// Which dimension of a linear layer's weight <c>W: [in, out]</c> the tensor-parallel ranks divide. The values are the split contract's
+/// (src/Shared/Contract), which the generator and the analyzers read from the attribute's metadata.
+/// </summary>
 public enum Split
 {
     /// <summary>
@@ -8,12 +11,12 @@ public enum Split
     /// <c>W[:, r*out/tp : (r+1)*out/tp]</c> and that slice of the bias; it takes a replicated input and
     /// returns its output sharded on the last dimension.
     /// </summary>
-    Column,
+    Column = (int)Contract.SplitKind.Column,
 
     /// <summary>
     /// Splits input features (RowParallelLinear, RowwiseParallel): rank r owns <c>W[r*in/tp : (r+1)*in/tp, :]</c>
     /// and the whole bias; it takes its input sharded on the last dimension, makes a partial sum, all-reduces
     /// it and adds the bias once.
     /// </summary>
-    Row,
+    Row = (int)Contract.SplitKind.Row,
 }
