@@ -17,7 +17,7 @@ public sealed class LinearShard
         Degree = tp;
         LocalInFeatures = localIn;
         LocalOutFeatures = localOut;
-        Weight = weight;
+        _weight = weight;
         Bias = bias;
     }
 
@@ -41,11 +41,13 @@ public sealed class LinearShard
 
     public int LocalOutFeatures { get; }
 
-    /// <summary><c>[LocalInFeatures, LocalOutFeatures]</c>, row-major.</summary>
-    public float[] Weight { get; }
+    private readonly float[] _weight;
 
-    /// <summary>The weight packed for <see cref="Kernels.Gemm.Multiply(ReadOnlySpan{float}, Kernels.PackedWeight, Span{float}, int, ReadOnlySpan{float})"/>: generated shards keep this, not <see cref="Weight"/>.</summary>
-    public Kernels.PackedWeight PackWeight() => Kernels.Gemm.Pack(Weight, LocalInFeatures, LocalOutFeatures);
+    /// <summary><c>[LocalInFeatures, LocalOutFeatures]</c>, row-major; read-only: the shard is cut once.</summary>
+    public ReadOnlySpan<float> Weight => _weight;
+
+    /// <summary>The weight packed for <see cref="Kernels.Gemm.Multiply(ReadOnlySpan{float}, Kernels.PackedWeight, Span{float}, int, ReadOnlySpan{float})"/>: generated shards keep this, not <see cref="Weight"/>, and dispose it with themselves.</summary>
+    public Kernels.PackedWeight PackWeight() => Kernels.Gemm.Pack(_weight, LocalInFeatures, LocalOutFeatures);
 
     /// <summary>Column: this rank's slice of the bias. Row: the whole bias (it is added once, after the reduce). Null without bias.</summary>
     public float[]? Bias { get; }
@@ -53,7 +55,7 @@ public sealed class LinearShard
     /// <summary>Rank <paramref name="rank"/> of <paramref name="tp"/>'s column shard of a dense layer: <c>W[:, r*out/tp : (r+1)*out/tp]</c>.</summary>
     public static LinearShard Column(Linear? dense, string layerName, int rank, int tp)
     {
-        var layer = Require(dense, layerName);
+        var layer = Layer(dense, layerName);
         int localOut = TensorParallelChecks.LocalSize(layerName, Split.Column, layer.OutFeatures, tp);
         CheckRank(layerName, rank, tp);
         int n = layer.OutFeatures;
@@ -68,7 +70,7 @@ public sealed class LinearShard
     /// <summary>Rank <paramref name="rank"/> of <paramref name="tp"/>'s row shard of a dense layer: <c>W[r*in/tp : (r+1)*in/tp, :]</c> and the whole bias.</summary>
     public static LinearShard Row(Linear? dense, string layerName, int rank, int tp)
     {
-        var layer = Require(dense, layerName);
+        var layer = Layer(dense, layerName);
         int localIn = TensorParallelChecks.LocalSize(layerName, Split.Row, layer.InFeatures, tp);
         CheckRank(layerName, rank, tp);
         int n = layer.OutFeatures;
@@ -82,7 +84,7 @@ public sealed class LinearShard
     public static LinearShard Column(ICheckpointShardSource source, string prefix, Linear? shape, string layerName, int rank, int tp)
     {
         ArgumentNullException.ThrowIfNull(source);
-        var layer = Require(shape, layerName);
+        var layer = Layer(shape, layerName);
         int localOut = TensorParallelChecks.LocalSize(layerName, Split.Column, layer.OutFeatures, tp);
         CheckRank(layerName, rank, tp);
         var weight = new float[layer.InFeatures * localOut];
@@ -100,7 +102,7 @@ public sealed class LinearShard
     public static LinearShard Row(ICheckpointShardSource source, string prefix, Linear? shape, string layerName, int rank, int tp)
     {
         ArgumentNullException.ThrowIfNull(source);
-        var layer = Require(shape, layerName);
+        var layer = Layer(shape, layerName);
         int localIn = TensorParallelChecks.LocalSize(layerName, Split.Row, layer.InFeatures, tp);
         CheckRank(layerName, rank, tp);
         int n = layer.OutFeatures;
@@ -128,13 +130,6 @@ public sealed class LinearShard
     public static Linear Layer(Linear? layer, string layerName) =>
         layer ?? throw new InvalidOperationException($"Layer '{layerName}' is null: build the module's layers before sharding it.");
 
-    /// <summary>Makes <paramref name="layer"/>'s Forward run <paramref name="shard"/>. Generated ShardFrom uses <see cref="AttachAll"/>, which checks every layer before attaching any.</summary>
-    public static void Attach(Linear? layer, ShardedLinear shard)
-    {
-        ArgumentNullException.ThrowIfNull(shard);
-        Layer(layer, shard.LayerName).UseShard(shard);
-    }
-
     /// <summary>
     /// Makes each layer's Forward run its shard, all or none: every (layer, shard) pair is checked first (the layer
     /// exists, the shard was cut from a layer of its shape, as <see cref="Linear.UseShard"/> checks), and only then are
@@ -157,8 +152,6 @@ public sealed class LinearShard
         }
         foreach (var (layer, shard) in layers) layer!.UseShard(shard);
     }
-
-    private static Linear Require(Linear? layer, string layerName) => Layer(layer, layerName);
 
     private static void CheckRank(string layerName, int rank, int tp)
     {
