@@ -1,4 +1,6 @@
+using System.Threading;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using TpCodegen.Contract;
 
 namespace TpCodegen.Roslyn;
@@ -43,6 +45,18 @@ internal sealed class TensorParallelAttributeInfo
 
     /// <summary>The layer contract: the split resolved for the options (null with <see cref="Split"/>).</summary>
     public LayerContract? Contract => Split?.Resolve(Options);
+
+    /// <summary>The argument <c>Option = value</c> as written, for a diagnostic's location and for code fixes.</summary>
+    public AttributeArgumentSyntax? ArgumentSyntax(SplitOption option, CancellationToken cancellationToken)
+    {
+        if (Attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) is not AttributeSyntax { ArgumentList: { } list }) return null;
+        string name = LayerOptions.Name(option);
+        foreach (var argument in list.Arguments)
+        {
+            if (argument.NameEquals?.Name.Identifier.ValueText == name) return argument;
+        }
+        return null;
+    }
 }
 
 internal static class TensorParallelAttributeReader

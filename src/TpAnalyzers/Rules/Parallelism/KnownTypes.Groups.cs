@@ -29,11 +29,7 @@ internal sealed partial class KnownTypes
     public bool IsTensorParallelMember(ISymbol? member)
     {
         if (TensorParallelAttribute is null || member is not (IFieldSymbol or IPropertySymbol)) return false;
-        foreach (var attribute in member.GetAttributes())
-        {
-            if (SymbolEqualityComparer.Default.Equals(attribute.AttributeClass, TensorParallelAttribute)) return true;
-        }
-        return false;
+        return Roslyn.TensorParallelAttributeReader.Find(member) is not null;
     }
 
     /// <summary>The [TensorParallel] member an expression reads (<c>Down</c>, <c>this.Down</c>, <c>mlp.Down</c>), or null.</summary>
