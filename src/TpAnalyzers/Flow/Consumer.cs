@@ -18,26 +18,10 @@ internal enum ConsumerKind
 }
 
 /// <summary>Something that takes a DTensor activation and needs it in some placement.</summary>
-internal sealed class Consumer
+/// <param name="Display">For messages: "column layer 'Gate'", "Ops.Silu", "'Attn.Forward' ([PlacementContract] input Replicate)".</param>
+/// <param name="Required">The placement it takes; Unknown when it takes anything but a partial sum (activations, norms).</param>
+internal sealed record Consumer(ConsumerKind Kind, string Display, Layout Required, LayerInfo? Layer = null)
 {
-    public Consumer(ConsumerKind kind, string display, Layout required, LayerInfo? layer = null)
-    {
-        Kind = kind;
-        Display = display;
-        Required = required;
-        Layer = layer;
-    }
-
-    public ConsumerKind Kind { get; }
-
-    /// <summary>For messages: "column layer 'Gate'", "Ops.Silu", "'Attn.Forward' ([PlacementContract] input Replicate)".</summary>
-    public string Display { get; }
-
-    /// <summary>The placement it takes; Unknown when it takes anything but a partial sum (activations, norms).</summary>
-    public Layout Required { get; }
-
-    public LayerInfo? Layer { get; }
-
     /// <summary>True when feeding it an unreduced partial sum is wrong: everything but a consumer declared to take one.</summary>
     public bool RejectsPartial => Required != Layout.PartialSum;
 }

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
+using TpCodegen.Analyzers.Toolkit;
 
 namespace TpCodegen.Analyzers.Flow;
 

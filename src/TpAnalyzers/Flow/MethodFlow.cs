@@ -5,6 +5,7 @@ using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 using TpCodegen.Contract;
+using TpCodegen.Analyzers.Toolkit;
 
 namespace TpCodegen.Analyzers.Flow;
 
@@ -161,19 +162,19 @@ internal sealed class MethodFlow
     {
         if (!_types.IsDTensor(parameter.Type) || _nestedFunctions > 0) return FlowValue.Unknown;
         if (!SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, _method)) return FlowValue.Unknown;
-        if (ActivationParameter(_method) is not { } activation || !SymbolEqualityComparer.Default.Equals(activation, parameter)) return FlowValue.Unknown;
-        if (TryGetContract(_method, out var input, out _))
-            return new FlowValue(input, "the input '" + parameter.Name + "' of " + _method.Name + ", [PlacementContract] " + Describe(input));
+        if (PlacementApis.ActivationParameter(_method, _types) is not { } activation || !SymbolEqualityComparer.Default.Equals(activation, parameter)) return FlowValue.Unknown;
+        if (PlacementApis.TryGetContract(_method, _types, out var input, out _))
+            return new FlowValue(input, "the input '" + parameter.Name + "' of " + _method.Name + ", [PlacementContract] " + PlacementApis.Describe(input));
         // A module's Forward takes the replicated activation of the block before it unless it declares otherwise.
-        if (IsModuleForward(_method))
+        if (PlacementApis.IsModuleForward(_method, _types))
             return new FlowValue(Layout.Replicate, "the input '" + parameter.Name + "' of the module's Forward, replicated unless Forward declares a [PlacementContract]");
         return FlowValue.Unknown;
     }
 
     private void OnReturn(IOperation returned, FlowValue value)
     {
-        if (_nestedFunctions > 0 || !IsModuleForward(_method) || !value.IsKnown) return;
-        var declared = TryGetContract(_method, out _, out var output) ? output : Layout.Unknown;
+        if (_nestedFunctions > 0 || !PlacementApis.IsModuleForward(_method, _types) || !value.IsKnown) return;
+        var declared = PlacementApis.TryGetContract(_method, _types, out _, out var output) ? output : Layout.Unknown;
         _events.Add(new ReturnEvent(returned, value, _method, declared));
     }
 
@@ -202,7 +203,7 @@ internal sealed class MethodFlow
         // 1. Linear.Forward(DTensor) on a property or field: the layer's [TensorParallel] says what it takes and makes.
         if (method.Name == "Forward" && KnownTypes.Is(method.ContainingType, _types.Linear) && returnsDTensor && activationOperation is not null)
         {
-            var member = UnwrapNullable(invocation.Instance) switch
+            var member = Operations.Unwrap(invocation.Instance) switch
             {
                 IPropertyReferenceOperation property => (ISymbol)property.Property,
                 IFieldReferenceOperation field => field.Field,
@@ -217,9 +218,9 @@ internal sealed class MethodFlow
         }
 
         // 2. A method that declares its placements, in source or in metadata.
-        if (TryGetContract(method, out var input, out var output))
+        if (PlacementApis.TryGetContract(method, _types, out var input, out var output))
         {
-            var display = "'" + method.ContainingType.Name + "." + method.Name + "' ([PlacementContract] input " + Describe(input) + ")";
+            var display = "'" + method.ContainingType.Name + "." + method.Name + "' ([PlacementContract] input " + PlacementApis.Describe(input) + ")";
             if (activationOperation is not null) _events.Add(new ConsumeEvent(activationOperation, activationValue, new Consumer(ConsumerKind.ContractMethod, display, input)));
             return returnsDTensor ? new FlowValue(output, "the output of '" + method.ContainingType.Name + "." + method.Name + "'") : FlowValue.Unknown;
         }
@@ -245,7 +246,7 @@ internal sealed class MethodFlow
         {
             if (method.Name == "Redistribute" && invocation.Arguments.Length == 1)
             {
-                var target = ReadPlacement(invocation.Arguments[0].Value);
+                var target = PlacementApis.ReadPlacement(invocation.Arguments[0].Value, _types);
                 _events.Add(new RedistributeEvent(invocation, Unwrap(receiver), instance, target));
                 if (target == Layout.Unknown) return FlowValue.Unknown;
                 var gatheredBy = instance.IsKnown && instance.Layout == Layout.ShardLast && target == Layout.Replicate ? "'.Redistribute(Placement.Replicate)'" : null;
@@ -257,16 +258,16 @@ internal sealed class MethodFlow
                 };
                 return new FlowValue(target, origin, gatheredBy, instance.Features);
             }
-            if (IsValueRead(method.Name)) Escape(Unwrap(receiver), instance, "'." + method.Name + "()'");
+            if (PlacementApis.IsValueRead(method.Name)) Escape(Unwrap(receiver), instance, "'." + method.Name + "()'");
             return FlowValue.Unknown;
         }
 
         // 5. Extension methods that read a DTensor's values out (ToArray and the like).
-        if (method.IsExtensionMethod && activation == 0 && IsValueRead(method.Name) && activationOperation is not null)
+        if (method.IsExtensionMethod && activation == 0 && PlacementApis.IsValueRead(method.Name) && activationOperation is not null)
             Escape(activationOperation, activationValue, "'." + method.Name + "()'");
 
         // 6. Norms and softmax need the whole value, never an addend.
-        if (IsNormLike(method.Name) && activationOperation is not null)
+        if (PlacementApis.IsNormLike(method.Name) && activationOperation is not null)
         {
             _events.Add(new ConsumeEvent(activationOperation, activationValue, new Consumer(ConsumerKind.NormLike, "'" + method.Name + "'", Layout.Unknown)));
             return returnsDTensor && activationValue.IsKnown && activationValue.Layout == Layout.Replicate
@@ -275,7 +276,7 @@ internal sealed class MethodFlow
         }
 
         // 7. Printing and logging.
-        if (IsOutputSink(method))
+        if (PlacementApis.IsOutputSink(method))
         {
             for (int i = 0; i < arguments.Length; i++)
                 Escape(Unwrap(invocation.Arguments[i].Value), arguments[i], method.ContainingType.Name + "." + method.Name);
@@ -417,88 +418,6 @@ internal sealed class MethodFlow
         if (flowValue.IsPartial) _events.Add(new EscapeEvent(value, flowValue, how));
     }
 
-    private Layout ReadPlacement(IOperation? operation)
-    {
-        switch (UnwrapNullable(operation))
-        {
-            case IPropertyReferenceOperation { Property.Name: "Replicate" } property when KnownTypes.Is(property.Property.ContainingType, _types.Placement):
-                return Layout.Replicate;
-            case IInvocationOperation invocation when KnownTypes.Is(invocation.TargetMethod.ContainingType, _types.Placement):
-                return invocation.TargetMethod.Name switch
-                {
-                    "Shard" => IsLastDim(invocation.Arguments.FirstOrDefault()?.Value) ? Layout.ShardLast : Layout.Unknown,
-                    "Partial" => Layout.PartialSum,
-                    _ => Layout.Unknown,
-                };
-            case IObjectCreationOperation creation:
-                if (KnownTypes.Is(creation.Type, _types.ReplicatePlacement)) return Layout.Replicate;
-                if (KnownTypes.Is(creation.Type, _types.ShardPlacement)) return IsLastDim(creation.Arguments.FirstOrDefault()?.Value) ? Layout.ShardLast : Layout.Unknown;
-                if (KnownTypes.Is(creation.Type, _types.PartialPlacement)) return Layout.PartialSum;
-                return Layout.Unknown;
-            default:
-                return Layout.Unknown;
-        }
-    }
-
-    private static bool IsLastDim(IOperation? operation) => operation?.ConstantValue is { HasValue: true, Value: -1 };
-
-    private bool TryGetContract(IMethodSymbol method, out Layout input, out Layout output)
-    {
-        // Inherited = true on the attribute: an override keeps the contract of the method it overrides.
-        for (var current = method; current is not null; current = current.OverriddenMethod)
-        {
-            foreach (var attribute in current.GetAttributes())
-            {
-                if (!KnownTypes.Is(attribute.AttributeClass, _types.PlacementContractAttribute)) continue;
-                if (attribute.ConstructorArguments.Length == 2
-                    && attribute.ConstructorArguments[0].Value is int i && i is >= 0 and <= 2
-                    && attribute.ConstructorArguments[1].Value is int o && o is >= 0 and <= 2)
-                {
-                    input = (Layout)i;
-                    output = (Layout)o;
-                    return true;
-                }
-            }
-        }
-        input = output = Layout.Unknown;
-        return false;
-    }
-
-    private IParameterSymbol? ActivationParameter(IMethodSymbol method) => method.Parameters.FirstOrDefault(p => _types.IsDTensor(p.Type));
-
-    /// <summary>A module's forward: a method named Forward that returns a DTensor, in a type that holds Linear layers.</summary>
-    private bool IsModuleForward(IMethodSymbol method) =>
-        method.Name == "Forward"
-        && _types.IsDTensor(method.ReturnType)
-        && method.ContainingType is { } type
-        && type.GetMembers().Any(m => m switch
-        {
-            IPropertySymbol property => KnownTypes.Is(property.Type, _types.Linear),
-            IFieldSymbol field => KnownTypes.Is(field.Type, _types.Linear),
-            _ => false,
-        });
-
-    private static bool IsValueRead(string name) =>
-        name == "ToTensor" || name == "CopyTo" || (name.StartsWith("To", StringComparison.Ordinal) && (name.EndsWith("Array", StringComparison.Ordinal) || name.EndsWith("List", StringComparison.Ordinal)));
-
-    private static bool IsNormLike(string name) =>
-        name.IndexOf("Norm", StringComparison.Ordinal) >= 0 || name.IndexOf("Softmax", StringComparison.OrdinalIgnoreCase) >= 0 || name.StartsWith("norm", StringComparison.Ordinal);
-
-    private static bool IsOutputSink(IMethodSymbol method)
-    {
-        var type = method.ContainingType;
-        if (type is null) return false;
-        string ns = type.ContainingNamespace?.ToDisplayString() ?? "";
-        if (ns == "System" && type.Name == "Console") return true;
-        if (ns == "System.Diagnostics" && type.Name is "Debug" or "Trace") return true;
-        for (var t = type; t is not null; t = t.BaseType)
-        {
-            if (t.Name == "TextWriter" && t.ContainingNamespace?.ToDisplayString() == "System.IO") return true;
-        }
-        // ILogger and its extension methods, and any logger of the project's own.
-        return type.Name.IndexOf("Logger", StringComparison.Ordinal) >= 0 || method.Name.StartsWith("Log", StringComparison.Ordinal);
-    }
-
     private static bool IsNull(IOperation operation) => Unwrap(operation).ConstantValue is { HasValue: true, Value: null };
 
     private static string OperatorText(BinaryOperatorKind kind) => kind switch
@@ -511,20 +430,6 @@ internal sealed class MethodFlow
         _ => ">=",
     };
 
-    public static string Describe(Layout layout) => layout switch
-    {
-        Layout.Replicate => "Replicate",
-        Layout.ShardLast => "ShardLast",
-        Layout.PartialSum => "PartialSum",
-        _ => "unknown",
-    };
 
-    /// <summary>The expression itself, without the implicit conversions the compiler put around it.</summary>
-    public static IOperation Unwrap(IOperation operation)
-    {
-        while (operation is IConversionOperation { IsImplicit: true } conversion && conversion.Operand is { } operand) operation = operand;
-        return operation;
-    }
-
-    private static IOperation? UnwrapNullable(IOperation? operation) => operation is null ? null : Unwrap(operation);
+    private static IOperation Unwrap(IOperation operation) => Operations.Unwrap(operation)!;
 }

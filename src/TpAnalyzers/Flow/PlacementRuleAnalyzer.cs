@@ -1,6 +1,7 @@
 using System;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
+using TpCodegen.Analyzers.Toolkit;
 
 namespace TpCodegen.Analyzers.Flow;
 
@@ -32,12 +33,7 @@ public abstract class PlacementRuleAnalyzer : DiagnosticAnalyzer
     private protected abstract void Check(FlowEvent e, Action<Diagnostic> report);
 
     /// <summary>An expression's text for a message, cut short so that a message stays one line.</summary>
-    private protected static string Text(IOperation operation)
-    {
-        var text = operation.Syntax.ToString();
-        text = System.Text.RegularExpressions.Regex.Replace(text, @"\s+", " ");
-        return text.Length <= 60 ? text : text.Substring(0, 57) + "...";
-    }
+    private protected static string Text(IOperation operation) => Operations.Text(operation.Syntax);
 
     /// <summary>
     /// Advice that calls a member on the value: "h.Redistribute(Placement.Replicate)" when the value is short enough

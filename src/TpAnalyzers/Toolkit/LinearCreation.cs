@@ -3,7 +3,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 
-namespace TpCodegen.Analyzers.Rules.Parallelism;
+namespace TpCodegen.Analyzers.Toolkit;
 
 /// <summary>A <c>new Linear(in, out, bias)</c> assigned to a [TensorParallel] member, in its initializer or a constructor.</summary>
 internal readonly struct LinearCreation
