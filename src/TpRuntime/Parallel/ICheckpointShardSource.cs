@@ -7,7 +7,7 @@ namespace TpCodegen.Parallel;
 /// <remarks>
 /// Tensors are 2-D and row-major as this runtime stores them: a layer's weight is <c>[in, out]</c>, its bias
 /// <c>[1, out]</c>. A column shard is a block of columns, a row shard a block of rows.
-/// Checkpoint formats (safetensors, ...) implement it later; tests implement it over arrays.
+/// SafetensorsCheckpoint implements it; tests implement it over arrays.
 /// </remarks>
 public interface ICheckpointShardSource
 {
