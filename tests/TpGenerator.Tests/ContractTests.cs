@@ -8,6 +8,7 @@ using TpCodegen.Collectives;
 using TpCodegen.Collectives.InProcess;
 using TpCodegen.Parallel;
 using AnalyzerLayerInfo = analyzers::TpCodegen.Analyzers.Flow.LayerInfo;
+using ShapeNotDivisibleAnalyzer = analyzers::TpCodegen.Analyzers.Rules.ShapeNotDivisibleAnalyzer;
 using UnsupportedTargetAnalyzer = analyzers::TpCodegen.Analyzers.Rules.UnsupportedTensorParallelTargetAnalyzer;
 
 namespace TpCodegen.Generator.Tests;
@@ -75,6 +76,52 @@ public sealed class ContractTests
             Assert.Equal(split.ToString(), Contract.SplitContracts.ForValue((int)split)?.Name);
         foreach (var kind in Enum.GetValues<PlacementKind>())
             Assert.Equal(kind.ToString(), ((Contract.Layout)(int)kind).ToString());
+    }
+
+    /// <summary>
+    /// A degree the split's divided dimension does not allow: the analyzers (TP0014, at compile time) and the runtime
+    /// (the generated GetPlan, at run time) refuse the same layers with the same words and the same valid degrees.
+    /// </summary>
+    [Fact]
+    public async Task TP0014_and_the_runtime_refuse_the_same_degrees_with_the_same_message()
+    {
+        const int degree = 3;
+        var compilation = GeneratorHarness.Compile($$"""
+            using TpCodegen;
+            namespace ContractDegrees;
+            public partial class Mlp
+            {
+                public const int TensorParallelDegree = {{degree}};
+                [TensorParallel(Split.Column)] public Linear Gate { get; } = new(4096, 11008);
+                [TensorParallel(Split.Row)] public Linear Down { get; } = new(11008, 4096);
+                [TensorParallel(Split.Column)] public Linear Fits { get; } = new(11008, 4095);
+            }
+            """);
+        var compileTime = (await compilation.WithAnalyzers([new ShapeNotDivisibleAnalyzer()]).GetAnalyzerDiagnosticsAsync())
+            .Where(d => d.Id == "TP0014")
+            .Select(d => d.GetMessage(System.Globalization.CultureInfo.InvariantCulture))
+            .ToList();
+
+        var (_, output) = GeneratorHarness.Run(compilation);
+        using var image = new MemoryStream();
+        Assert.True(output.Emit(image).Success);
+        var module = (ITensorParallelModule)Activator.CreateInstance(Assembly.Load(image.ToArray()).GetType("ContractDegrees.Mlp")!)!;
+        var runTime = new List<string>();
+        foreach (var layer in new[] { "Gate", "Down", "Fits" })
+        {
+            // Plan each layer alone: GetPlan stops at the first layer the degree does not fit.
+            var single = Assert.Single(module.GetPlan(1, 1).Layers, l => l.LayerName == layer);
+            var attribute = new TensorParallelAttribute(single.Split);
+            var refused = Record.Exception(() => LayerPlan.Create(layer, attribute, single.InFeatures, single.OutFeatures, single.HasBias, degree, 1));
+            if (refused is not null) runTime.Add(Assert.IsType<TensorParallelDegreeException>(refused).Message);
+        }
+
+        Assert.Equal(2, runTime.Count);
+        // The generated GetPlan refuses the degree with the first layer's message.
+        Assert.Equal(runTime[0], Assert.Throws<TensorParallelDegreeException>(() => module.GetPlan(degree, 1)).Message);
+        Assert.Equal(runTime.Count, compileTime.Count);
+        foreach (var message in runTime)
+            Assert.Contains(compileTime, m => m.StartsWith(message, StringComparison.Ordinal));
     }
 
     /// <summary>Every [TensorParallel] member of every generator input: sharded by the generator, or flagged TP0017, never both, never neither.</summary>

@@ -10,6 +10,9 @@ internal static class Degrees
     // Enough divisors to show the pattern (11008 = 2^8 * 43: 1, 2, 4, ..., 43, 64, ...) without a wall of numbers.
     private const int Shown = 8;
 
+    /// <summary>Whether <paramref name="tp"/> ranks can split <paramref name="size"/> into equal whole parts.</summary>
+    public static bool Divides(long size, int tp) => tp >= 1 && size % tp == 0;
+
     /// <summary>Every positive divisor of <paramref name="size"/>, ascending (a square-root walk, even near long.MaxValue / 2).</summary>
     public static List<long> Valid(long size)
     {

@@ -21,7 +21,8 @@ internal sealed class SplitContract
         SplitOption[] options,
         Func<LayerOptions, Layout> input,
         Func<LayerOptions, Layout> output,
-        OptionConflict[] conflicts)
+        OptionConflict[] conflicts,
+        Func<long, int, bool>? allowsDegree = null)
     {
         Kind = kind;
         Divides = divides;
@@ -33,7 +34,10 @@ internal sealed class SplitContract
         _input = input;
         _output = output;
         Conflicts = conflicts;
+        _allowsDegree = allowsDegree ?? Degrees.Divides;
     }
+
+    private readonly Func<long, int, bool> _allowsDegree;
 
     private readonly Func<LayerOptions, Layout> _input;
     private readonly Func<LayerOptions, Layout> _output;
@@ -75,6 +79,12 @@ internal sealed class SplitContract
 
     /// <summary>The size the degree must divide, of a layer of <paramref name="inFeatures"/> to <paramref name="outFeatures"/>.</summary>
     public long DividedSize(long inFeatures, long outFeatures) => Divides == DividedDimension.OutFeatures ? outFeatures : inFeatures;
+
+    /// <summary>
+    /// Whether degree <paramref name="tp"/> can split a layer whose divided dimension is <paramref name="size"/>: by
+    /// default when it divides it (Column, Row); a row may state another rule (whole heads, a padded vocabulary).
+    /// </summary>
+    public bool AllowsDegree(long size, int tp) => tp >= 1 && _allowsDegree(size, tp);
 
     /// <summary>The options with every option this split ignores set to its default.</summary>
     public LayerOptions Normalize(LayerOptions options)

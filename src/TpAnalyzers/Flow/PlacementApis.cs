@@ -54,9 +54,11 @@ internal static class PlacementApis
             foreach (var attribute in current.GetAttributes())
             {
                 if (!KnownTypes.Is(attribute.AttributeClass, types.PlacementContractAttribute)) continue;
+                // PlacementKind's values are the split contract's layouts (TpRuntime declares them so): the integers in
+                // metadata read as Layout directly.
                 if (attribute.ConstructorArguments.Length == 2
-                    && attribute.ConstructorArguments[0].Value is int i && i is >= 0 and <= 2
-                    && attribute.ConstructorArguments[1].Value is int o && o is >= 0 and <= 2)
+                    && attribute.ConstructorArguments[0].Value is int i && i is >= 0 and < (int)Layout.Unknown
+                    && attribute.ConstructorArguments[1].Value is int o && o is >= 0 and < (int)Layout.Unknown)
                 {
                     input = (Layout)i;
                     output = (Layout)o;

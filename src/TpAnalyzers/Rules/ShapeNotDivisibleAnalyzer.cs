@@ -47,7 +47,7 @@ public sealed class ShapeNotDivisibleAnalyzer : DiagnosticAnalyzer
             // The dimension the contract says the split divides.
             var argument = creation.Argument(split.Divides == DividedDimension.OutFeatures ? "outFeatures" : "inFeatures");
             if (argument?.Value.ConstantValue is not { HasValue: true, Value: int size } || size < 1) continue;
-            if (StatedDegrees.FirstNotDividing(degrees.For(creation.Member.ContainingType), size) is not int degree) continue;
+            if (StatedDegrees.FirstRefused(degrees.For(creation.Member.ContainingType), d => split.AllowsDegree(size, d)) is not int degree) continue;
             context.ReportDiagnostic(Diagnostic.Create(
                 Descriptors.ShapeNotDivisibleByDegree,
                 argument.Value.Syntax.GetLocation(),
@@ -71,7 +71,7 @@ public sealed class ShapeNotDivisibleAnalyzer : DiagnosticAnalyzer
         {
             if (member is not IFieldSymbol { IsConst: true, ConstantValue: int heads } field || heads < 1 || !HeadConstants.Contains(field.Name) || field.Locations.Length == 0)
                 continue;
-            if (StatedDegrees.FirstNotDividing(degrees.For(module), heads) is not int degree) continue;
+            if (StatedDegrees.FirstRefused(degrees.For(module), d => Degrees.Divides(heads, d)) is not int degree) continue;
             context.ReportDiagnostic(Diagnostic.Create(
                 Descriptors.ShapeNotDivisibleByDegree, field.Locations[0], $"Module '{module.Name}'", field.Name, heads, degree, Degrees.ValidText(heads)));
         }

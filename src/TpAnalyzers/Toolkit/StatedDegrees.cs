@@ -48,12 +48,12 @@ internal sealed class StatedDegrees
         return _fromProperty.IsEmpty ? _fromMeshes.Value : _fromProperty;
     }
 
-    /// <summary>The first degree that does not divide <paramref name="size"/>, or null.</summary>
-    public static int? FirstNotDividing(ImmutableArray<int> degrees, long size)
+    /// <summary>The first of <paramref name="degrees"/> that <paramref name="allows"/> refuses, or null.</summary>
+    public static int? FirstRefused(ImmutableArray<int> degrees, Func<int, bool> allows)
     {
         foreach (var degree in degrees)
         {
-            if (size % degree != 0) return degree;
+            if (!allows(degree)) return degree;
         }
         return null;
     }
