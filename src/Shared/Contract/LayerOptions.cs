@@ -1,3 +1,5 @@
+using System.Collections.Generic;
+
 namespace TpCodegen.Contract;
 
 /// <summary>
@@ -10,7 +12,7 @@ internal readonly record struct LayerOptions(bool GatherOutput, bool InputIsPara
     public static LayerOptions Defaults => new(GatherOutput: false, InputIsParallel: true, ReduceResults: true, SkipBiasAdd: false);
 
     /// <summary>Every option, in declaration order.</summary>
-    public static SplitOption[] All => new[] { SplitOption.GatherOutput, SplitOption.InputIsParallel, SplitOption.ReduceResults, SplitOption.SkipBiasAdd };
+    public static IReadOnlyList<SplitOption> All { get; } = new[] { SplitOption.GatherOutput, SplitOption.InputIsParallel, SplitOption.ReduceResults, SplitOption.SkipBiasAdd };
 
     /// <summary>The attribute property that carries <paramref name="option"/>.</summary>
     public static string Name(SplitOption option) => option switch

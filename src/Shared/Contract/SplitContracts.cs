@@ -1,3 +1,5 @@
+using System.Collections.Generic;
+
 namespace TpCodegen.Contract;
 
 /// <summary>
@@ -51,8 +53,8 @@ internal static class SplitContracts
                 "GatherOutput = true applies only to Column layers, and a Row layer's reduced output is already whole; remove it"),
         });
 
-    /// <summary>Every row, in <see cref="SplitKind"/> order.</summary>
-    public static SplitContract[] All => new[] { Column, Row };
+    /// <summary>Every row, in <see cref="SplitKind"/> order (after the rows: static initializers run in text order).</summary>
+    public static IReadOnlyList<SplitContract> All { get; } = new[] { Column, Row };
 
     public static SplitContract For(SplitKind kind) => kind == SplitKind.Row ? Row : Column;
 

@@ -70,7 +70,7 @@ internal static class TensorParallelAttributeReader
         SplitContract? split = attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is int value
             ? SplitContracts.ForValue(value)
             : null;
-        var written = new bool?[LayerOptions.All.Length];
+        var written = new bool?[LayerOptions.All.Count];
         foreach (var named in attribute.NamedArguments)
         {
             if (named.Value.Value is bool flag && LayerOptions.Parse(named.Key) is { } option) written[(int)option] = flag;
