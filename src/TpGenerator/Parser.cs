@@ -7,62 +7,39 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using TpCodegen.Generator.Helpers;
 using TpCodegen.Generator.Model;
+using TpCodegen.Roslyn;
 
 namespace TpCodegen.Generator;
 
 /// <summary>
 /// Turns a marked member into a <see cref="LayerSpec"/>: the only code of the generator that touches symbols and
-/// syntax. Whatever it cannot handle (not a TpCodegen.Linear, a static member, a containing type that is not partial,
-/// is generic, or is not a class) yields null and no code: the TpCodegen analyzers explain those cases to the author.
+/// syntax. What it shards is decided by <see cref="ShardableMember"/>, which TP0017 reports from: whatever it refuses
+/// yields null and no code, and the analyzer explains why to the author.
 /// </summary>
 internal static class Parser
 {
     private const string LinearName = "Linear";
-    private const string RuntimeNamespace = "TpCodegen";
 
     /// <summary>The transform of <c>ForAttributeWithMetadataName</c>: a property or a field declarator with the attribute.</summary>
     public static LayerSpec? ParseLayer(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
-        if (context.Attributes.Length != 1) return null;
-        var (memberType, initializer) = context.TargetSymbol switch
-        {
-            IPropertySymbol { IsStatic: false, IsIndexer: false, GetMethod: not null } property =>
-                (property.Type, (context.TargetNode as PropertyDeclarationSyntax)?.Initializer?.Value),
-            IFieldSymbol { IsStatic: false, IsConst: false } field =>
-                (field.Type, (context.TargetNode as VariableDeclaratorSyntax)?.Initializer?.Value),
-            _ => ((ITypeSymbol?)null, (ExpressionSyntax?)null),
-        };
-        if (memberType is null || !IsLinear(memberType)) return null;
-
+        // The one "can the generator shard this member?" check, which TP0017 reports from too.
+        if (ShardableMember.Check(context.TargetSymbol, cancellationToken) is not null) return null;
+        var attribute = TensorParallelAttributeReader.Read(context.Attributes[0]);
+        if (attribute.Split is not { } split) return null;
         var module = context.TargetSymbol.ContainingType;
-        if (module is null || module.TypeKind != TypeKind.Class || module.IsStatic) return null;
-        var hierarchy = ParseHierarchy(module, cancellationToken);
+        var hierarchy = ParseHierarchy(module);
         if (hierarchy is null) return null;
 
-        var attribute = context.Attributes[0];
-        if (attribute.ConstructorArguments.Length != 1 || attribute.ConstructorArguments[0].Value is not int splitValue) return null;
-        if (splitValue is not ((int)SplitKind.Column or (int)SplitKind.Row)) return null;
-        var split = (SplitKind)splitValue;
-
-        // Defaults as TensorParallelAttribute declares them.
-        bool gather = false, inputIsParallel = true, reduce = true, skipBias = false;
-        foreach (var named in attribute.NamedArguments)
+        var initializer = context.TargetNode switch
         {
-            if (named.Value.Value is not bool value) continue;
-            switch (named.Key)
-            {
-                case "GatherOutput": gather = value; break;
-                case "InputIsParallel": inputIsParallel = value; break;
-                case "ReduceResults": reduce = value; break;
-                case "SkipBiasAdd": skipBias = value; break;
-            }
-        }
-        if (split == SplitKind.Column) { inputIsParallel = true; reduce = true; }
-        else gather = false;
-
+            PropertyDeclarationSyntax property => property.Initializer?.Value,
+            VariableDeclaratorSyntax variable => variable.Initializer?.Value,
+            _ => null,
+        };
         var (inFeatures, outFeatures, hasBias) = ParseConstantShape(module, initializer, cancellationToken);
         string name = context.TargetSymbol.Name;
-        return new LayerSpec(hierarchy, name, Escape(name), split, gather, inputIsParallel, reduce, skipBias, inFeatures, outFeatures, hasBias);
+        return new LayerSpec(hierarchy, name, Escape(name), split.Kind, split.Normalize(attribute.Options), inFeatures, outFeatures, hasBias);
     }
 
     /// <summary>Groups the layers by module (source order within a module, modules by metadata name, ordinal).</summary>
@@ -81,18 +58,13 @@ internal static class Parser
             .ToImmutableArray();
     }
 
-    private static bool IsLinear(ITypeSymbol type) =>
-        type is INamedTypeSymbol { Name: LinearName, IsGenericType: false, ContainingType: null } named &&
-        named.ContainingNamespace is { Name: RuntimeNamespace, ContainingNamespace.IsGlobalNamespace: true };
-
-    /// <summary>The module and its containing types, outermost first; null when one of them cannot be re-opened as a partial.</summary>
-    private static TypeHierarchy? ParseHierarchy(INamedTypeSymbol module, CancellationToken cancellationToken)
+    /// <summary>The module and its containing types, outermost first (ShardableMember has checked they can be re-opened as partials).</summary>
+    private static TypeHierarchy? ParseHierarchy(INamedTypeSymbol module)
     {
         var types = new List<ContainingType>();
         var metadataNames = new List<string>();
         for (var type = module; type is not null; type = type.ContainingType)
         {
-            if (type.IsGenericType || !IsPartialEverywhere(type, cancellationToken)) return null;
             string keyword = (type.TypeKind, type.IsRecord) switch
             {
                 (TypeKind.Class, true) => "record",
@@ -117,18 +89,6 @@ internal static class Parser
         string fullyQualified = module.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
         string display = module.ToDisplayString(SymbolDisplayFormat.CSharpErrorMessageFormat);
         return new TypeHierarchy(ns, metadataName, fullyQualified, display, new EquatableArray<ContainingType>(types));
-    }
-
-    private static bool IsPartialEverywhere(INamedTypeSymbol type, CancellationToken cancellationToken)
-    {
-        if (type.DeclaringSyntaxReferences.IsEmpty) return false;
-        foreach (var reference in type.DeclaringSyntaxReferences)
-        {
-            if (reference.GetSyntax(cancellationToken) is not TypeDeclarationSyntax declaration ||
-                !declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
-                return false;
-        }
-        return true;
     }
 
     /// <summary>

@@ -15,7 +15,7 @@ namespace TpCodegen.Generator;
 public sealed class TensorParallelGenerator : IIncrementalGenerator
 {
     /// <summary>The attribute that marks a layer.</summary>
-    public const string AttributeMetadataName = "TpCodegen.TensorParallelAttribute";
+    public const string AttributeMetadataName = Roslyn.TensorParallelAttributeReader.MetadataName;
 
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {

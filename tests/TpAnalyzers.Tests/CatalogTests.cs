@@ -40,7 +40,6 @@ public class CatalogTests
         var descriptor = s_descriptors.Single(d => d.Id == id);
         Assert.Matches(@"^TP\d{4}$", descriptor.Id);
         Assert.Equal("TensorParallel", descriptor.Category);
-        Assert.Equal($"https://github.com/tpcodegen/tpcodegen/blob/main/docs/rules/{id}.md", descriptor.HelpLinkUri);
         Assert.False(string.IsNullOrWhiteSpace(descriptor.Title.ToString()));
         Assert.False(string.IsNullOrWhiteSpace(descriptor.MessageFormat.ToString()));
     }
@@ -52,6 +51,43 @@ public class CatalogTests
         var page = Path.Combine(RepoRoot(), "docs", "rules", id + ".md");
         Assert.True(File.Exists(page), $"Missing {page}");
         Assert.Contains(id, File.ReadAllText(page));
+    }
+
+    /// <summary>
+    /// A help link is a path the repository and the package both contain (no host: the project has no public web
+    /// home, and a link to one that does not exist answers a click with a 404).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Ids))]
+    public void Help_link_resolves_to_a_page_the_repository_and_the_package_contain(string id)
+    {
+        var link = s_descriptors.Single(d => d.Id == id).HelpLinkUri;
+        Assert.False(string.IsNullOrEmpty(link), $"{id} has no help link");
+        Assert.False(Uri.TryCreate(link, UriKind.Absolute, out _), $"{id}'s help link '{link}' points outside the repository and the package");
+        var inRepository = Path.Combine(RepoRoot(), link.Replace('/', Path.DirectorySeparatorChar));
+        Assert.True(File.Exists(inRepository), $"{id}'s help link '{link}' resolves to no file in the repository ({inRepository})");
+        Assert.Contains(link, PackagedFiles());
+    }
+
+    /// <summary>
+    /// The package paths TpRuntime.csproj packs its None items to (Pack="true": the file's name under PackagePath),
+    /// with wildcards in Include expanded as MSBuild does for a single folder.
+    /// </summary>
+    private static HashSet<string> PackagedFiles()
+    {
+        var projectDirectory = Path.Combine(RepoRoot(), "src", "TpRuntime");
+        var project = System.Xml.Linq.XDocument.Load(Path.Combine(projectDirectory, "TpRuntime.csproj"));
+        var packaged = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var item in project.Descendants("None").Where(n => (string?)n.Attribute("Pack") == "true"))
+        {
+            var include = ((string)item.Attribute("Include")!).Replace('\\', Path.DirectorySeparatorChar);
+            var folder = ((string?)item.Attribute("PackagePath") ?? "").Replace('\\', '/').Trim('/');
+            var directory = Path.GetFullPath(Path.Combine(projectDirectory, Path.GetDirectoryName(include)!));
+            if (!Directory.Exists(directory)) continue;
+            foreach (var file in Directory.GetFiles(directory, Path.GetFileName(include)))
+                packaged.Add((folder.Length == 0 ? "" : folder + "/") + Path.GetFileName(file));
+        }
+        return packaged;
     }
 
     [Theory]

@@ -194,5 +194,8 @@ internal static class GeneratorInputs
         ["NotALinear"] = Usings + "public partial class M { [TensorParallel(Split.Column)] public object A { get; } = new(); }",
         ["StaticMember"] = Usings + "public partial class M { [TensorParallel(Split.Column)] public static Linear A { get; } = new(4, 8); }",
         ["StructModule"] = Usings + "public partial struct M { [TensorParallel(Split.Column)] public Linear A { get; } }",
+        ["InterfaceModule"] = Usings + "public partial interface M { [TensorParallel(Split.Column)] Linear A { get; } }",
+        ["SetOnlyProperty"] = Usings + "public partial class M { private Linear _a = new(4, 8); [TensorParallel(Split.Column)] public Linear A { set => _a = value; } }",
+        ["UnknownSplit"] = Usings + "public partial class M { [TensorParallel((Split)7)] public Linear A { get; } = new(4, 8); }",
     };
 }

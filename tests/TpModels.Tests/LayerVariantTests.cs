@@ -51,7 +51,7 @@ public sealed class LayerVariantTests
                     var y = DenseLayer(module).Forward(input);
                     var counted = (AllReduce: group.Counters.Calls(CollectiveKind.AllReduce), AllGather: group.Counters.Calls(CollectiveKind.AllGather),
                                    ReduceBytes: group.Counters.Bytes(CollectiveKind.AllReduce), GatherBytes: group.Counters.Bytes(CollectiveKind.AllGather));
-                    Assert.Equal(ShardedLinear.ToPlacement(shard.OutputPlacement), y.Placement);
+                    Assert.Equal(Placement.FromKind(shard.OutputPlacement), y.Placement);
                     return (Output: Finish(y, shard), counted);
                 });
 

@@ -78,8 +78,8 @@ internal sealed class LayerChecks(ProcessGroup world, CheckReporter reporter)
 
         var shard = sharded.Shard!;
         bool column = shard.Split == Split.Column;
-        var input = Replicated(x, tokens, k).Redistribute(ShardedLinear.ToPlacement(shard.InputPlacement));
-        var gradOutput = Replicated(dy, tokens, n).Redistribute(ShardedLinear.ToPlacement(shard.OutputPlacement));
+        var input = Replicated(x, tokens, k).Redistribute(Placement.FromKind(shard.InputPlacement));
+        var gradOutput = Replicated(dy, tokens, n).Redistribute(Placement.FromKind(shard.OutputPlacement));
         world.Counters.Reset();
         var gradients = sharded.Backward(input, gradOutput);
         // Column: dX is a partial sum, one all-reduce. Row: none, but a replicated input wants dX gathered back.

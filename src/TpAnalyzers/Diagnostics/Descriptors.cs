@@ -10,8 +10,12 @@ internal static class Descriptors
 {
     public const string Category = "TensorParallel";
 
-    /// <summary>The rule's page in the repository: docs/rules/TPxxxx.md.</summary>
-    public static string HelpLink(string id) => "https://github.com/tpcodegen/tpcodegen/blob/main/docs/rules/" + id + ".md";
+    /// <summary>
+    /// The rule's page, docs/rules/TPxxxx.md: a path relative to the repository root and to the root of the TpCodegen
+    /// package, which ships the pages there (src/TpRuntime/TpRuntime.csproj). The project has no public web home yet, so
+    /// no absolute link: one to a site that does not exist would answer a click with a 404.
+    /// </summary>
+    public static string HelpLink(string id) => "docs/rules/" + id + ".md";
 
     // {0} value, {1} where it comes from, {2} what consumes it.
     public static readonly DiagnosticDescriptor PartialNeedsFullTensor = new(

@@ -1,42 +1,27 @@
-namespace TpCodegen.Analyzers.Flow
+using TpCodegen.Contract;
+
+namespace TpCodegen.Analyzers.Flow;
+
+internal enum ConsumerKind
 {
-    internal enum ConsumerKind
-    {
-        /// <summary>A Linear property or field's Forward; <see cref="Consumer.Layer"/> says which split.</summary>
-        Layer,
+    /// <summary>A Linear property or field's Forward; <see cref="Consumer.Layer"/> says which split.</summary>
+    Layer,
 
-        /// <summary>A method carrying [PlacementContract(input, output)].</summary>
-        ContractMethod,
+    /// <summary>A method carrying [PlacementContract(input, output)].</summary>
+    ContractMethod,
 
-        /// <summary>Ops.Silu, Gelu, Relu: element-wise, keeps a shard or a replica, refuses a partial sum.</summary>
-        Activation,
+    /// <summary>Ops.Silu, Gelu, Relu: element-wise, keeps a shard or a replica, refuses a partial sum.</summary>
+    Activation,
 
-        /// <summary>A method whose name says norm or softmax: needs the whole value, not an addend.</summary>
-        NormLike,
-    }
+    /// <summary>A method whose name says norm or softmax: needs the whole value, not an addend.</summary>
+    NormLike,
+}
 
-    /// <summary>Something that takes a DTensor activation and needs it in some placement.</summary>
-    internal sealed class Consumer
-    {
-        public Consumer(ConsumerKind kind, string display, Layout required, LayerInfo? layer = null)
-        {
-            Kind = kind;
-            Display = display;
-            Required = required;
-            Layer = layer;
-        }
-
-        public ConsumerKind Kind { get; }
-
-        /// <summary>For messages: "column layer 'Gate'", "Ops.Silu", "'Attn.Forward' ([PlacementContract] input Replicate)".</summary>
-        public string Display { get; }
-
-        /// <summary>The placement it takes; Unknown when it takes anything but a partial sum (activations, norms).</summary>
-        public Layout Required { get; }
-
-        public LayerInfo? Layer { get; }
-
-        /// <summary>True when feeding it an unreduced partial sum is wrong: everything but a consumer declared to take one.</summary>
-        public bool RejectsPartial => Required != Layout.PartialSum;
-    }
+/// <summary>Something that takes a DTensor activation and needs it in some placement.</summary>
+/// <param name="Display">For messages: "column layer 'Gate'", "Ops.Silu", "'Attn.Forward' ([PlacementContract] input Replicate)".</param>
+/// <param name="Required">The placement it takes; Unknown when it takes anything but a partial sum (activations, norms).</param>
+internal sealed record Consumer(ConsumerKind Kind, string Display, Layout Required, LayerInfo? Layer = null)
+{
+    /// <summary>True when feeding it an unreduced partial sum is wrong: everything but a consumer declared to take one.</summary>
+    public bool RejectsPartial => Required != Layout.PartialSum;
 }

@@ -1,30 +1,30 @@
 using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
+using TpCodegen.Analyzers.Toolkit;
 
-namespace TpCodegen.Analyzers.Flow
+namespace TpCodegen.Analyzers.Flow;
+
+/// <summary>
+/// One walk per method body, shared by every placement rule: the driver hands each analyzer the same operation
+/// blocks, so the first rule to ask computes the events and the others reuse them. Keys are weak, so nothing
+/// outlives the compilation.
+/// </summary>
+internal static class FlowCache
 {
-    /// <summary>
-    /// One walk per method body, shared by every placement rule: the driver hands each analyzer the same operation
-    /// blocks, so the first rule to ask computes the events and the others reuse them. Keys are weak, so nothing
-    /// outlives the compilation.
-    /// </summary>
-    internal static class FlowCache
+    private static readonly ConditionalWeakTable<IOperation, Entry> s_events = new();
+
+    public static ImmutableArray<FlowEvent> Get(ImmutableArray<IOperation> blocks, IMethodSymbol method, KnownTypes types)
     {
-        private static readonly ConditionalWeakTable<IOperation, Entry> s_events = new();
+        if (blocks.IsDefaultOrEmpty) return ImmutableArray<FlowEvent>.Empty;
+        // Racing threads may both compute; the walk is pure, so either result is the same.
+        return s_events.GetValue(blocks[0], _ => new Entry(MethodFlow.Analyze(blocks, method, types))).Events;
+    }
 
-        public static ImmutableArray<FlowEvent> Get(ImmutableArray<IOperation> blocks, IMethodSymbol method, KnownTypes types)
-        {
-            if (blocks.IsDefaultOrEmpty) return ImmutableArray<FlowEvent>.Empty;
-            // Racing threads may both compute; the walk is pure, so either result is the same.
-            return s_events.GetValue(blocks[0], _ => new Entry(MethodFlow.Analyze(blocks, method, types))).Events;
-        }
+    private sealed class Entry
+    {
+        public Entry(ImmutableArray<FlowEvent> events) => Events = events;
 
-        private sealed class Entry
-        {
-            public Entry(ImmutableArray<FlowEvent> events) => Events = events;
-
-            public ImmutableArray<FlowEvent> Events { get; }
-        }
+        public ImmutableArray<FlowEvent> Events { get; }
     }
 }

@@ -1,49 +1,44 @@
 using System;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
+using TpCodegen.Analyzers.Toolkit;
 
-namespace TpCodegen.Analyzers.Flow
+namespace TpCodegen.Analyzers.Flow;
+
+/// <summary>
+/// What every placement rule shares: TpRuntime's types resolved once per compilation (nothing registered when the
+/// project does not reference it), one walk per method body (<see cref="FlowCache"/>), and the rule reading the
+/// walk's events.
+/// </summary>
+public abstract class PlacementRuleAnalyzer : DiagnosticAnalyzer
 {
-    /// <summary>
-    /// What every placement rule shares: TpRuntime's types resolved once per compilation (nothing registered when the
-    /// project does not reference it), one walk per method body (<see cref="FlowCache"/>), and the rule reading the
-    /// walk's events.
-    /// </summary>
-    public abstract class PlacementRuleAnalyzer : DiagnosticAnalyzer
+    public sealed override void Initialize(AnalysisContext context)
     {
-        public sealed override void Initialize(AnalysisContext context)
+        context.EnableConcurrentExecution();
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.RegisterCompilationStartAction(start =>
         {
-            context.EnableConcurrentExecution();
-            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-            context.RegisterCompilationStartAction(start =>
+            var types = KnownTypes.TryCreate(start.Compilation);
+            if (types is null) return;
+            start.RegisterOperationBlockAction(block =>
             {
-                var types = KnownTypes.TryCreate(start.Compilation);
-                if (types is null) return;
-                start.RegisterOperationBlockAction(block =>
-                {
-                    if (block.OwningSymbol is not IMethodSymbol method) return;
-                    var events = FlowCache.Get(block.OperationBlocks, method, types);
-                    foreach (var e in events) Check(e, block.ReportDiagnostic);
-                });
+                if (block.OwningSymbol is not IMethodSymbol method) return;
+                var events = FlowCache.Get(block.OperationBlocks, method, types);
+                foreach (var e in events) Check(e, block.ReportDiagnostic);
             });
-        }
-
-        /// <summary>Reports this rule's diagnostics for one event of the walk.</summary>
-        private protected abstract void Check(FlowEvent e, Action<Diagnostic> report);
-
-        /// <summary>An expression's text for a message, cut short so that a message stays one line.</summary>
-        private protected static string Text(IOperation operation)
-        {
-            var text = operation.Syntax.ToString();
-            text = System.Text.RegularExpressions.Regex.Replace(text, @"\s+", " ");
-            return text.Length <= 60 ? text : text.Substring(0, 57) + "...";
-        }
-
-        /// <summary>
-        /// Advice that calls a member on the value: "h.Redistribute(Placement.Replicate)" when the value is short enough
-        /// to read, "'.Redistribute(Placement.Replicate)' on it" otherwise.
-        /// </summary>
-        private protected static string CallOn(string valueText, string member) =>
-            valueText.Length <= 24 ? valueText + member : "'" + member + "' on it";
+        });
     }
+
+    /// <summary>Reports this rule's diagnostics for one event of the walk.</summary>
+    private protected abstract void Check(FlowEvent e, Action<Diagnostic> report);
+
+    /// <summary>An expression's text for a message, cut short so that a message stays one line.</summary>
+    private protected static string Text(IOperation operation) => Operations.Text(operation.Syntax);
+
+    /// <summary>
+    /// Advice that calls a member on the value: "h.Redistribute(Placement.Replicate)" when the value is short enough
+    /// to read, "'.Redistribute(Placement.Replicate)' on it" otherwise.
+    /// </summary>
+    private protected static string CallOn(string valueText, string member) =>
+        valueText.Length <= 24 ? valueText + member : "'" + member + "' on it";
 }

@@ -8,30 +8,17 @@ using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
-using TpCodegen.Analyzers.Rules.Parallelism;
+using TpCodegen.Analyzers.Toolkit;
 
 namespace TpCodegen.Analyzers.Rules;
 
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class CollectiveOverWrongGroupAnalyzer : DiagnosticAnalyzer
+public sealed class CollectiveOverWrongGroupAnalyzer : InvocationRuleAnalyzer
 {
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.CollectiveOverWrongGroup);
 
-    public override void Initialize(AnalysisContext context)
+    private protected override void AnalyzeInvocation(OperationAnalysisContext context, IInvocationOperation invocation, KnownTypes types)
     {
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.EnableConcurrentExecution();
-        context.RegisterCompilationStartAction(start =>
-        {
-            var types = KnownTypes.TryCreate(start.Compilation);
-            if (types is null) return;
-            start.RegisterOperationAction(c => Analyze(c, types), OperationKind.Invocation);
-        });
-    }
-
-    private static void Analyze(OperationAnalysisContext context, KnownTypes types)
-    {
-        var invocation = (IInvocationOperation)context.Operation;
         AnalyzeReduction(context, invocation, types);
         AnalyzeShardingCall(context, invocation, types);
     }

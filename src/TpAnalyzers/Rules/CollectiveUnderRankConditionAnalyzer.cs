@@ -8,30 +8,17 @@ using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
-using TpCodegen.Analyzers.Rules.Parallelism;
+using TpCodegen.Analyzers.Toolkit;
 
 namespace TpCodegen.Analyzers.Rules;
 
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class CollectiveUnderRankConditionAnalyzer : DiagnosticAnalyzer
+public sealed class CollectiveUnderRankConditionAnalyzer : InvocationRuleAnalyzer
 {
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.CollectiveUnderRankCondition);
 
-    public override void Initialize(AnalysisContext context)
+    private protected override void AnalyzeInvocation(OperationAnalysisContext context, IInvocationOperation invocation, KnownTypes types)
     {
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.EnableConcurrentExecution();
-        context.RegisterCompilationStartAction(start =>
-        {
-            var types = KnownTypes.TryCreate(start.Compilation);
-            if (types is null) return;
-            start.RegisterOperationAction(c => Analyze(c, types), OperationKind.Invocation);
-        });
-    }
-
-    private static void Analyze(OperationAnalysisContext context, KnownTypes types)
-    {
-        var invocation = (IInvocationOperation)context.Operation;
         if (Describe(invocation, types) is not { } collective) return;
         if (FindRankGuard(invocation, types) is not { } guard) return;
         context.ReportDiagnostic(Diagnostic.Create(Descriptors.CollectiveUnderRankCondition, invocation.Syntax.GetLocation(), collective, guard));

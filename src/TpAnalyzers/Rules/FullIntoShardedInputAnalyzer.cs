@@ -7,26 +7,26 @@ using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using TpCodegen.Analyzers.Flow;
+using TpCodegen.Contract;
 
-namespace TpCodegen.Analyzers.Rules
+namespace TpCodegen.Analyzers.Rules;
+
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class FullIntoShardedInputAnalyzer : PlacementRuleAnalyzer
 {
-    [DiagnosticAnalyzer(LanguageNames.CSharp)]
-    public sealed class FullIntoShardedInputAnalyzer : PlacementRuleAnalyzer
-    {
-        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.FullIntoShardedInput);
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.FullIntoShardedInput);
 
-        private protected override void Check(FlowEvent e, Action<Diagnostic> report)
-        {
-            if (e is not ConsumeEvent consume || !consume.Value.IsKnown || consume.Value.Layout != Layout.Replicate || consume.Consumer.Required != Layout.ShardLast) return;
-            var value = Text(consume.Argument);
-            var layer = consume.Consumer.Layer;
-            var fix = layer is not null
-                ? "set InputIsParallel = false on '" + layer.Name + "' so it keeps its own slice, or pass " + CallOn(value, ".Redistribute(Placement.Shard(-1))")
-                : "pass " + CallOn(value, ".Redistribute(Placement.Shard(-1))");
-            // The attribute to edit travels with the diagnostic so the fix can offer InputIsParallel = false.
-            var attribute = layer?.Attribute;
-            var additional = attribute is null ? null : new[] { Location.Create(attribute.SyntaxTree, attribute.Span) };
-            report(Diagnostic.Create(Descriptors.FullIntoShardedInput, consume.Argument.Syntax.GetLocation(), additional, value, consume.Value.Origin, consume.Consumer.Display, fix));
-        }
+    private protected override void Check(FlowEvent e, Action<Diagnostic> report)
+    {
+        if (e is not ConsumeEvent consume || !consume.Value.IsKnown || consume.Value.Layout != Layout.Replicate || consume.Consumer.Required != Layout.ShardLast) return;
+        var value = Text(consume.Argument);
+        var layer = consume.Consumer.Layer;
+        var fix = layer is not null
+            ? "set InputIsParallel = false on '" + layer.Name + "' so it keeps its own slice, or pass " + CallOn(value, ".Redistribute(Placement.Shard(-1))")
+            : "pass " + CallOn(value, ".Redistribute(Placement.Shard(-1))");
+        // The attribute to edit travels with the diagnostic so the fix can offer InputIsParallel = false.
+        var attribute = layer?.Attribute;
+        var additional = attribute is null ? null : new[] { Location.Create(attribute.SyntaxTree, attribute.Span) };
+        report(Diagnostic.Create(Descriptors.FullIntoShardedInput, consume.Argument.Syntax.GetLocation(), additional, value, consume.Value.Origin, consume.Consumer.Display, fix));
     }
 }

@@ -8,42 +8,42 @@ using System.Globalization;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using TpCodegen.Analyzers.Flow;
+using TpCodegen.Contract;
 
-namespace TpCodegen.Analyzers.Rules
+namespace TpCodegen.Analyzers.Rules;
+
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class GatherThenSplitAnalyzer : PlacementRuleAnalyzer
 {
-    [DiagnosticAnalyzer(LanguageNames.CSharp)]
-    public sealed class GatherThenSplitAnalyzer : PlacementRuleAnalyzer
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.GatherThenSplit);
+
+    private protected override void Check(FlowEvent e, Action<Diagnostic> report)
     {
-        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.GatherThenSplit);
-
-        private protected override void Check(FlowEvent e, Action<Diagnostic> report)
+        switch (e)
         {
-            switch (e)
-            {
-                case ConsumeEvent { Consumer.Layer: { Split: LayerSplit.Row, InputIsParallel: false } } consume
-                    when consume.Value.IsKnown && consume.Value.Layout == Layout.Replicate && consume.Value.GatheredBy is { } gatheredBy:
-                    report(Diagnostic.Create(Descriptors.GatherThenSplit, consume.Argument.Syntax.GetLocation(),
-                        Text(consume.Argument), gatheredBy, consume.Consumer.Display + " (InputIsParallel = false)", Cost(consume.Value.Features)));
-                    break;
-                case RedistributeEvent redistribute
-                    when redistribute.Target == Layout.ShardLast && redistribute.SourceValue.IsKnown
-                         && redistribute.SourceValue.Layout == Layout.Replicate && redistribute.SourceValue.GatheredBy is { } gathered:
-                    report(Diagnostic.Create(Descriptors.GatherThenSplit, redistribute.Invocation.Syntax.GetLocation(),
-                        Text(redistribute.Source), gathered, "'.Redistribute(Placement.Shard(-1))'", Cost(redistribute.SourceValue.Features)));
-                    break;
-            }
+            case ConsumeEvent { Consumer.Layer.SlicesInput: true } consume
+                when consume.Value.IsKnown && consume.Value.Layout == Layout.Replicate && consume.Value.GatheredBy is { } gatheredBy:
+                report(Diagnostic.Create(Descriptors.GatherThenSplit, consume.Argument.Syntax.GetLocation(),
+                    Text(consume.Argument), gatheredBy, consume.Consumer.Display + " (InputIsParallel = false)", Cost(consume.Value.Features)));
+                break;
+            case RedistributeEvent redistribute
+                when redistribute.Target == Layout.ShardLast && redistribute.SourceValue.IsKnown
+                     && redistribute.SourceValue.Layout == Layout.Replicate && redistribute.SourceValue.GatheredBy is { } gathered:
+                report(Diagnostic.Create(Descriptors.GatherThenSplit, redistribute.Invocation.Syntax.GetLocation(),
+                    Text(redistribute.Source), gathered, "'.Redistribute(Placement.Shard(-1))'", Cost(redistribute.SourceValue.Features)));
+                break;
         }
+    }
 
-        /// <summary>
-        /// The all-gather of F float features: each rank receives the (tp - 1) / tp of them it lacks, 4 bytes each, per
-        /// token and forward. tp is not known at compile time, so the message gives the figure at tp = 2 and the bound.
-        /// </summary>
-        internal static string Cost(long? features)
-        {
-            if (features is not { } f) return "";
-            long full = f * 4;
-            return string.Format(CultureInfo.InvariantCulture,
-                " of {0} features: {1} x (tp-1)/tp bytes per token and rank each forward, {2} at tp = 2", f, full, full / 2);
-        }
+    /// <summary>
+    /// The all-gather of F float features: each rank receives the (tp - 1) / tp of them it lacks, 4 bytes each, per
+    /// token and forward. tp is not known at compile time, so the message gives the figure at tp = 2 and the bound.
+    /// </summary>
+    internal static string Cost(long? features)
+    {
+        if (features is not { } f) return "";
+        long full = f * 4;
+        return string.Format(CultureInfo.InvariantCulture,
+            " of {0} features: {1} x (tp-1)/tp bytes per token and rank each forward, {2} at tp = 2", f, full, full / 2);
     }
 }

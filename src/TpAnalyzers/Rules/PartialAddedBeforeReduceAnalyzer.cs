@@ -7,33 +7,33 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
 using TpCodegen.Analyzers.Flow;
+using TpCodegen.Contract;
 
-namespace TpCodegen.Analyzers.Rules
+namespace TpCodegen.Analyzers.Rules;
+
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class PartialAddedBeforeReduceAnalyzer : PlacementRuleAnalyzer
 {
-    [DiagnosticAnalyzer(LanguageNames.CSharp)]
-    public sealed class PartialAddedBeforeReduceAnalyzer : PlacementRuleAnalyzer
+    /// <summary>Diagnostic property naming the partial operand, "Left" or "Right", for the code fix.</summary>
+    public const string PartialOperandKey = "PartialOperand";
+
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.PartialAddedBeforeReduce);
+
+    private protected override void Check(FlowEvent e, Action<Diagnostic> report)
     {
-        /// <summary>Diagnostic property naming the partial operand, "Left" or "Right", for the code fix.</summary>
-        public const string PartialOperandKey = "PartialOperand";
+        if (e is not OperatorEvent { Kind: BinaryOperatorKind.Add } sum) return;
+        bool leftPartial = sum.LeftValue.IsPartial && sum.RightValue.IsKnown && sum.RightValue.Layout == Layout.Replicate;
+        bool rightPartial = sum.RightValue.IsPartial && sum.LeftValue.IsKnown && sum.LeftValue.Layout == Layout.Replicate;
+        if (!leftPartial && !rightPartial) return;
 
-        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.PartialAddedBeforeReduce);
-
-        private protected override void Check(FlowEvent e, Action<Diagnostic> report)
-        {
-            if (e is not OperatorEvent { Kind: BinaryOperatorKind.Add } sum) return;
-            bool leftPartial = sum.LeftValue.IsPartial && sum.RightValue.IsKnown && sum.RightValue.Layout == Layout.Replicate;
-            bool rightPartial = sum.RightValue.IsPartial && sum.LeftValue.IsKnown && sum.LeftValue.Layout == Layout.Replicate;
-            if (!leftPartial && !rightPartial) return;
-
-            var (partial, partialValue, replicated, replicatedValue) = leftPartial
-                ? (sum.Left, sum.LeftValue, sum.Right, sum.RightValue)
-                : (sum.Right, sum.RightValue, sum.Left, sum.LeftValue);
-            var properties = ImmutableDictionary<string, string?>.Empty.Add(PartialOperandKey, leftPartial ? "Left" : "Right");
-            report(Diagnostic.Create(
-                Descriptors.PartialAddedBeforeReduce,
-                sum.Operation.Syntax.GetLocation(),
-                properties,
-                Text(partial), partialValue.Origin, Text(replicated), replicatedValue.Origin));
-        }
+        var (partial, partialValue, replicated, replicatedValue) = leftPartial
+            ? (sum.Left, sum.LeftValue, sum.Right, sum.RightValue)
+            : (sum.Right, sum.RightValue, sum.Left, sum.LeftValue);
+        var properties = ImmutableDictionary<string, string?>.Empty.Add(PartialOperandKey, leftPartial ? "Left" : "Right");
+        report(Diagnostic.Create(
+            Descriptors.PartialAddedBeforeReduce,
+            sum.Operation.Syntax.GetLocation(),
+            properties,
+            Text(partial), partialValue.Origin, Text(replicated), replicatedValue.Origin));
     }
 }

@@ -7,17 +7,16 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using TpCodegen.Analyzers.Flow;
 
-namespace TpCodegen.Analyzers.Rules
-{
-    [DiagnosticAnalyzer(LanguageNames.CSharp)]
-    public sealed class PartialEscapesAnalyzer : PlacementRuleAnalyzer
-    {
-        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.PartialEscapes);
+namespace TpCodegen.Analyzers.Rules;
 
-        private protected override void Check(FlowEvent e, Action<Diagnostic> report)
-        {
-            if (e is not EscapeEvent escape || !escape.FlowValue.IsPartial) return;
-            report(Diagnostic.Create(Descriptors.PartialEscapes, escape.Value.Syntax.GetLocation(), Text(escape.Value), escape.FlowValue.Origin, escape.How));
-        }
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class PartialEscapesAnalyzer : PlacementRuleAnalyzer
+{
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.PartialEscapes);
+
+    private protected override void Check(FlowEvent e, Action<Diagnostic> report)
+    {
+        if (e is not EscapeEvent escape || !escape.FlowValue.IsPartial) return;
+        report(Diagnostic.Create(Descriptors.PartialEscapes, escape.Value.Syntax.GetLocation(), Text(escape.Value), escape.FlowValue.Origin, escape.How));
     }
 }

@@ -8,34 +8,34 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
 using TpCodegen.Analyzers.Flow;
+using TpCodegen.Contract;
 
-namespace TpCodegen.Analyzers.Rules
+namespace TpCodegen.Analyzers.Rules;
+
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class PartialNeedsFullTensorAnalyzer : PlacementRuleAnalyzer
 {
-    [DiagnosticAnalyzer(LanguageNames.CSharp)]
-    public sealed class PartialNeedsFullTensorAnalyzer : PlacementRuleAnalyzer
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.PartialNeedsFullTensor);
+
+    private protected override void Check(FlowEvent e, Action<Diagnostic> report)
     {
-        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.PartialNeedsFullTensor);
-
-        private protected override void Check(FlowEvent e, Action<Diagnostic> report)
+        switch (e)
         {
-            switch (e)
-            {
-                // A row layer that takes a shard is fed the partial sum wrongly too, but its fix is not a plain
-                // all-reduce (that would make a replica it still cannot take); only consumers of the full value are flagged.
-                case ConsumeEvent consume when consume.Value.IsPartial && consume.Consumer.RejectsPartial && consume.Consumer.Required != Layout.ShardLast:
-                    Report(consume.Argument, consume.Value, consume.Consumer.Display, report);
-                    break;
-                case OperatorEvent { Kind: BinaryOperatorKind.Multiply } product:
-                    if (product.LeftValue.IsPartial) Report(product.Left, product.LeftValue, "the product '*'", report);
-                    if (product.RightValue.IsPartial) Report(product.Right, product.RightValue, "the product '*'", report);
-                    break;
-                case ReturnEvent returned when returned.Value.IsPartial && returned.Declared != Layout.PartialSum:
-                    Report(returned.Returned, returned.Value, "the result of " + returned.Method.ContainingType.Name + "." + returned.Method.Name, report);
-                    break;
-            }
+            // A row layer that takes a shard is fed the partial sum wrongly too, but its fix is not a plain
+            // all-reduce (that would make a replica it still cannot take); only consumers of the full value are flagged.
+            case ConsumeEvent consume when consume.Value.IsPartial && consume.Consumer.RejectsPartial && consume.Consumer.Required != Layout.ShardLast:
+                Report(consume.Argument, consume.Value, consume.Consumer.Display, report);
+                break;
+            case OperatorEvent { Kind: BinaryOperatorKind.Multiply } product:
+                if (product.LeftValue.IsPartial) Report(product.Left, product.LeftValue, "the product '*'", report);
+                if (product.RightValue.IsPartial) Report(product.Right, product.RightValue, "the product '*'", report);
+                break;
+            case ReturnEvent returned when returned.Value.IsPartial && returned.Declared != Layout.PartialSum:
+                Report(returned.Returned, returned.Value, "the result of " + returned.Method.ContainingType.Name + "." + returned.Method.Name, report);
+                break;
         }
-
-        private static void Report(IOperation value, FlowValue flow, string consumer, Action<Diagnostic> report) =>
-            report(Diagnostic.Create(Descriptors.PartialNeedsFullTensor, value.Syntax.GetLocation(), Text(value), flow.Origin, consumer));
     }
+
+    private static void Report(IOperation value, FlowValue flow, string consumer, Action<Diagnostic> report) =>
+        report(Diagnostic.Create(Descriptors.PartialNeedsFullTensor, value.Syntax.GetLocation(), Text(value), flow.Origin, consumer));
 }

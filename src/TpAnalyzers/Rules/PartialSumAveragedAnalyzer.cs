@@ -8,33 +8,22 @@ using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
-using TpCodegen.Analyzers.Rules.Parallelism;
+using TpCodegen.Analyzers.Toolkit;
 
 namespace TpCodegen.Analyzers.Rules;
 
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class PartialSumAveragedAnalyzer : DiagnosticAnalyzer
+public sealed class PartialSumAveragedAnalyzer : InvocationRuleAnalyzer
 {
     // ReduceOp.Average in TpRuntime.
     private const int Average = 1;
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.PartialSumAveraged);
 
-    public override void Initialize(AnalysisContext context)
-    {
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.EnableConcurrentExecution();
-        context.RegisterCompilationStartAction(start =>
-        {
-            var types = KnownTypes.TryCreate(start.Compilation);
-            if (types?.ReduceOp is null) return;
-            start.RegisterOperationAction(c => Analyze(c, types), OperationKind.Invocation);
-        });
-    }
+    private protected override bool AppliesTo(KnownTypes types) => types.ReduceOp is not null;
 
-    private static void Analyze(OperationAnalysisContext context, KnownTypes types)
+    private protected override void AnalyzeInvocation(OperationAnalysisContext context, IInvocationOperation invocation, KnownTypes types)
     {
-        var invocation = (IInvocationOperation)context.Operation;
         var method = invocation.TargetMethod;
         if (types.IsGroupMethod(method, "AllReduce") || types.IsGroupMethod(method, "ReduceScatter"))
         {

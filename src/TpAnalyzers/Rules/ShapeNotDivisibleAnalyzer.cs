@@ -7,7 +7,9 @@ using System;
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
-using TpCodegen.Analyzers.Rules.Parallelism;
+using TpCodegen.Analyzers.Toolkit;
+using TpCodegen.Contract;
+using TpCodegen.Roslyn;
 
 namespace TpCodegen.Analyzers.Rules;
 
@@ -28,36 +30,36 @@ public sealed class ShapeNotDivisibleAnalyzer : DiagnosticAnalyzer
         context.RegisterCompilationStartAction(start =>
         {
             var types = KnownTypes.TryCreate(start.Compilation);
-            if (types?.TensorParallelAttribute is not { } attribute) return;
-            var degrees = new Degrees(start.Compilation, start.Options);
+            if (types?.TensorParallelAttribute is null) return;
+            var degrees = new StatedDegrees(start.Compilation, start.Options);
             start.RegisterOperationAction(
-                c => AnalyzeLayer(c, types, attribute, degrees),
+                c => AnalyzeLayer(c, types, degrees),
                 OperationKind.PropertyInitializer, OperationKind.FieldInitializer, OperationKind.SimpleAssignment);
             start.RegisterSymbolAction(c => AnalyzeHeads(c, types, degrees), SymbolKind.NamedType);
         });
     }
 
-    private static void AnalyzeLayer(OperationAnalysisContext context, KnownTypes types, INamedTypeSymbol attribute, Degrees degrees)
+    private static void AnalyzeLayer(OperationAnalysisContext context, KnownTypes types, StatedDegrees degrees)
     {
         foreach (var creation in LinearCreation.From(context.Operation, types))
         {
-            if (TensorParallelOptions.Of(creation.Member, attribute) is not { } options) continue;
-            // Column divides output features, Row input features.
-            var argument = creation.Argument(options.IsColumn ? "outFeatures" : "inFeatures");
+            if (TensorParallelAttributeReader.Find(creation.Member)?.Split is not { } split) continue;
+            // The dimension the contract says the split divides.
+            var argument = creation.Argument(split.Divides == DividedDimension.OutFeatures ? "outFeatures" : "inFeatures");
             if (argument?.Value.ConstantValue is not { HasValue: true, Value: int size } || size < 1) continue;
-            if (Degrees.FirstNotDividing(degrees.For(creation.Member.ContainingType), size) is not int degree) continue;
+            if (StatedDegrees.FirstRefused(degrees.For(creation.Member.ContainingType), d => split.AllowsDegree(size, d)) is not int degree) continue;
             context.ReportDiagnostic(Diagnostic.Create(
                 Descriptors.ShapeNotDivisibleByDegree,
                 argument.Value.Syntax.GetLocation(),
-                $"{options.Split} layer '{creation.Member.Name}'",
-                options.IsColumn ? "output features" : "input features",
+                $"{split.Name} layer '{creation.Member.Name}'",
+                split.DividedName,
                 size,
                 degree,
-                Degrees.ValidDegrees(size)));
+                Degrees.ValidText(size)));
         }
     }
 
-    private static void AnalyzeHeads(SymbolAnalysisContext context, KnownTypes types, Degrees degrees)
+    private static void AnalyzeHeads(SymbolAnalysisContext context, KnownTypes types, StatedDegrees degrees)
     {
         var module = (INamedTypeSymbol)context.Symbol;
         var members = module.GetMembers();
@@ -69,9 +71,9 @@ public sealed class ShapeNotDivisibleAnalyzer : DiagnosticAnalyzer
         {
             if (member is not IFieldSymbol { IsConst: true, ConstantValue: int heads } field || heads < 1 || !HeadConstants.Contains(field.Name) || field.Locations.Length == 0)
                 continue;
-            if (Degrees.FirstNotDividing(degrees.For(module), heads) is not int degree) continue;
+            if (StatedDegrees.FirstRefused(degrees.For(module), d => Degrees.Divides(heads, d)) is not int degree) continue;
             context.ReportDiagnostic(Diagnostic.Create(
-                Descriptors.ShapeNotDivisibleByDegree, field.Locations[0], $"Module '{module.Name}'", field.Name, heads, degree, Degrees.ValidDegrees(heads)));
+                Descriptors.ShapeNotDivisibleByDegree, field.Locations[0], $"Module '{module.Name}'", field.Name, heads, degree, Degrees.ValidText(heads)));
         }
     }
 }

@@ -8,30 +8,19 @@ using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
-using TpCodegen.Analyzers.Rules.Parallelism;
+using TpCodegen.Analyzers.Toolkit;
 
 namespace TpCodegen.Analyzers.Rules;
 
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class ShardReducedOverTensorParallelGroupAnalyzer : DiagnosticAnalyzer
+public sealed class ShardReducedOverTensorParallelGroupAnalyzer : InvocationRuleAnalyzer
 {
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.ShardReducedOverTensorParallelGroup);
 
-    public override void Initialize(AnalysisContext context)
-    {
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.EnableConcurrentExecution();
-        context.RegisterCompilationStartAction(start =>
-        {
-            var types = KnownTypes.TryCreate(start.Compilation);
-            if (types?.TensorParallelAttribute is null) return;
-            start.RegisterOperationAction(c => Analyze(c, types), OperationKind.Invocation);
-        });
-    }
+    private protected override bool AppliesTo(KnownTypes types) => types.TensorParallelAttribute is not null;
 
-    private static void Analyze(OperationAnalysisContext context, KnownTypes types)
+    private protected override void AnalyzeInvocation(OperationAnalysisContext context, IInvocationOperation invocation, KnownTypes types)
     {
-        var invocation = (IInvocationOperation)context.Operation;
         var method = invocation.TargetMethod;
         // An all-gather of shards is how a full weight is rebuilt (for a checkpoint): only reductions mix shards.
         string? bufferParameter = types.IsGroupMethod(method, "AllReduce") ? "buffer" : types.IsGroupMethod(method, "ReduceScatter") ? "send" : null;

@@ -1,13 +1,13 @@
 // TP0017 — [TensorParallel] where the generator cannot act on it.
-// The generator shards instance properties and fields of type TpCodegen.Linear whose class (and every class around
-// it) is a non-generic, non-static partial class. Anywhere else it emits nothing and says nothing: the layer stays
-// dense and the first sharded input fails at run time, far from the cause. This rule says why, at the member.
+// The generator shards what ShardableMember (src/Shared/Roslyn) accepts: an instance property or field of type
+// TpCodegen.Linear in a non-static partial class, every type around it partial and non-generic. Anywhere else it
+// emits nothing and says nothing: the layer stays dense and the first sharded input fails at run time, far from the
+// cause. This rule asks the same check and says why, at the member; it never fires where the generator shards.
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
-using TpCodegen.Analyzers.Rules.Parallelism;
+using TpCodegen.Roslyn;
+using TpCodegen.Analyzers.Toolkit;
 
 namespace TpCodegen.Analyzers.Rules;
 
@@ -35,58 +35,12 @@ public sealed class UnsupportedTensorParallelTargetAnalyzer : DiagnosticAnalyzer
     {
         var member = context.Symbol;
         if (!types.IsTensorParallelMember(member) || member.Locations.Length == 0) return;
-        bool addPartial = false;
-        string? reason = Reason(member, types, context.CancellationToken, ref addPartial);
-        if (reason is null) return;
-        var properties = addPartial
+        // The generator's own check: this rule reports exactly what the generator refuses (broken code aside).
+        if (ShardableMember.Check(member, context.CancellationToken) is not { CompilerReports: false } refusal) return;
+        var properties = refusal.AddPartial
             ? ImmutableDictionary<string, string?>.Empty.Add(AddPartialProperty, "true")
             : ImmutableDictionary<string, string?>.Empty;
         context.ReportDiagnostic(Diagnostic.Create(
-            Descriptors.UnsupportedTensorParallelTarget, member.Locations[0], properties, member.ContainingType.Name + "." + member.Name, reason));
-    }
-
-    private static string? Reason(ISymbol member, KnownTypes types, System.Threading.CancellationToken cancellationToken, ref bool addPartial)
-    {
-        var type = member switch
-        {
-            IPropertySymbol property => property.Type,
-            IFieldSymbol field => field.Type,
-            _ => null,
-        };
-        // An unresolved type is half-typed code: the compiler already says so.
-        if (type is null || type.TypeKind == TypeKind.Error) return null;
-        if (!SymbolEqualityComparer.Default.Equals(type, types.Linear))
-            return $"its type is '{type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)}', not TpCodegen.Linear";
-        if (member.IsStatic) return $"'{member.Name}' is static, and the generator shards a module instance's layers";
-
-        for (var container = member.ContainingType; container is not null; container = container.ContainingType)
-        {
-            string name = container.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat);
-            switch (container.TypeKind)
-            {
-                case TypeKind.Interface:
-                    return $"'{name}' is an interface";
-                case TypeKind.Struct:
-                    return $"'{name}' is a struct, and a module must be a class that shards in place";
-            }
-            if (container.IsStatic) return $"'{name}' is static";
-            if (container.TypeParameters.Length > 0) return $"'{name}' is generic, and the generator emits code for closed module types only";
-            if (!IsPartial(container, cancellationToken))
-            {
-                addPartial = true;
-                return $"'{name}' is not partial, so generated code cannot extend it; declare it partial";
-            }
-        }
-        return null;
-    }
-
-    private static bool IsPartial(INamedTypeSymbol type, System.Threading.CancellationToken cancellationToken)
-    {
-        foreach (var reference in type.DeclaringSyntaxReferences)
-        {
-            if (reference.GetSyntax(cancellationToken) is TypeDeclarationSyntax declaration && !declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
-                return false;
-        }
-        return true;
+            Descriptors.UnsupportedTensorParallelTarget, member.Locations[0], properties, member.ContainingType.Name + "." + member.Name, refusal.Reason));
     }
 }

@@ -1,9 +1,11 @@
+using TpCodegen.Contract;
+
 namespace TpCodegen.Generator.Model;
 
 /// <summary>
-/// One <c>[TensorParallel]</c> member, as the emitter needs it. Options that do not apply to the split are normalised
-/// (a Column layer always has InputIsParallel = ReduceResults = true, a Row layer GatherOutput = false), so editing
-/// an option that does nothing does not regenerate anything.
+/// One <c>[TensorParallel]</c> member, as the emitter needs it. Options that do not apply to the split are normalised by
+/// the split contract (a Column layer always has InputIsParallel = ReduceResults = true, a Row layer GatherOutput =
+/// false), so editing an option that does nothing does not regenerate anything.
 /// </summary>
 /// <param name="MemberName">The property or field name, unescaped (used in strings and checkpoint names).</param>
 /// <param name="MemberAccess">The name as C# code must write it (keywords escaped with @).</param>
@@ -16,14 +18,14 @@ internal sealed record LayerSpec(
     string MemberName,
     string MemberAccess,
     SplitKind Split,
-    bool GatherOutput,
-    bool InputIsParallel,
-    bool ReduceResults,
-    bool SkipBiasAdd,
+    LayerOptions Options,
     int? InFeatures,
     int? OutFeatures,
     bool? HasBias)
 {
     /// <summary>The generated nested class that holds this layer's shard.</summary>
-    public string ShardClassName => MemberName + (Split == SplitKind.Column ? "ColumnShard" : "RowShard");
+    public string ShardClassName => MemberName + Split + "Shard";
+
+    /// <summary>What the layer takes, returns and moves: the split contract resolved for the options.</summary>
+    public LayerContract Contract => SplitContracts.For(Split).Resolve(Options);
 }

@@ -2,8 +2,9 @@ namespace TpCodegen;
 
 /// <summary>
 /// Declares, in metadata, which placement a forward method takes and which it returns, so that analyzers
-/// can check a module's data flow across assemblies. Generated sharded layers carry it; hand-written
-/// layers may too. The runtime checks the same contract again as values flow.
+/// can check a module's data flow across assemblies, for hand-written layers and modules. A generated sharded layer
+/// needs none: its placements follow from its [TensorParallel], which the analyzers resolve against the same split
+/// contract the generator emitted it from (and the shard reports them as ShardedLinear.InputPlacement/OutputPlacement).
 /// </summary>
 [AttributeUsage(AttributeTargets.Method, AllowMultiple = false, Inherited = true)]
 public sealed class PlacementContractAttribute(PlacementKind input, PlacementKind output) : Attribute

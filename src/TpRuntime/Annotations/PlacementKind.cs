@@ -1,14 +1,15 @@
 namespace TpCodegen;
 
-/// <summary>The placement of an activation <c>[tokens, features]</c>, as contracts in metadata name it.</summary>
+/// <summary>The placement of an activation <c>[tokens, features]</c>, as contracts in metadata name it. The values are
+/// the split contract's layouts (src/Shared/Contract).</summary>
 public enum PlacementKind
 {
     /// <summary>Every rank holds the full activation.</summary>
-    Replicate,
+    Replicate = (int)Contract.Layout.Replicate,
 
     /// <summary>Each rank holds a slice of the feature (last) dimension: Shard(-1).</summary>
-    ShardLast,
+    ShardLast = (int)Contract.Layout.ShardLast,
 
     /// <summary>Each rank holds an addend of the activation: Partial(Sum).</summary>
-    PartialSum,
+    PartialSum = (int)Contract.Layout.PartialSum,
 }

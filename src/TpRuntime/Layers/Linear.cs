@@ -13,7 +13,7 @@ namespace TpCodegen;
 /// same module in the same order gets the same weights. Once the generated code attaches a shard
 /// (<see cref="UseShard"/>), <see cref="Forward(DTensor)"/> runs the shard instead.
 /// </remarks>
-public sealed class Linear
+public sealed class Linear : IDisposable
 {
     // Per thread, so that in-process ranks (threads) that build the same modules in the same order draw the same
     // seeds, as MPI ranks (processes) do; a process-wide counter would interleave the ranks' draws.
@@ -167,10 +167,10 @@ public sealed class Linear
         var weight = DenseWeights(nameof(Backward)).Weight;
         int tokens = input.Tokens;
         var dx = new float[tokens * InFeatures];
-        Parallel.ShardKernels.InputGradient(gradOutput.LocalSpan, weight, dx, tokens, InFeatures, OutFeatures);
+        Parallel.Generated.ShardKernels.InputGradient(gradOutput.LocalSpan, weight, dx, tokens, InFeatures, OutFeatures);
         var dw = new float[InFeatures * OutFeatures];
-        Parallel.ShardKernels.WeightGradient(input.LocalSpan, gradOutput.LocalSpan, dw, tokens, InFeatures, OutFeatures);
-        var db = HasBias ? Parallel.ShardKernels.BiasGradient(gradOutput.LocalSpan, tokens, OutFeatures) : null;
+        Parallel.Generated.ShardKernels.WeightGradient(input.LocalSpan, gradOutput.LocalSpan, dw, tokens, InFeatures, OutFeatures);
+        var db = HasBias ? Parallel.Generated.ShardKernels.BiasGradient(gradOutput.LocalSpan, tokens, OutFeatures) : null;
         return new LinearGradients(DTensor.FromArray(dx, tokens, InFeatures, Placement.Replicate, input.Group), dw, db);
     }
 
@@ -237,6 +237,9 @@ public sealed class Linear
             throw new ArgumentException($"Linear [{InFeatures} -> {OutFeatures}]: the {side} layout {layout} has {layout.Features} features, not {features}.", nameof(layout));
         return layout;
     }
+
+    /// <summary>Releases what the attached shard holds (its packed weight, native memory); the dense weights are managed arrays.</summary>
+    public void Dispose() => Shard?.Dispose();
 
     public override string ToString() => $"Linear [{InFeatures} -> {OutFeatures}]{(HasBias ? " + bias" : "")}{(Shard is null ? "" : $", sharded: {Shard}")}";
 }

@@ -5,9 +5,10 @@ namespace TpCodegen;
 /// <summary>
 /// One rank's shard of a tensor-parallel linear layer. The generator emits a sealed subclass per marked
 /// layer, specialised to its split and options; this base holds what every shard has and checks the input
-/// placement before the specialised forward runs.
+/// placement before the specialised forward runs. Disposing it releases what the shard holds (its packed weight);
+/// disposing the <see cref="Linear"/> it is attached to does so too.
 /// </summary>
-public abstract class ShardedLinear
+public abstract class ShardedLinear : IDisposable
 {
     protected ShardedLinear(string layerName, Split split, ProcessGroup group, int inFeatures, int outFeatures)
     {
@@ -51,7 +52,7 @@ public abstract class ShardedLinear
     public DTensor Forward(DTensor x)
     {
         ArgumentNullException.ThrowIfNull(x);
-        var expected = ToPlacement(InputPlacement);
+        var expected = Placement.FromKind(InputPlacement);
         if (x.Placement != expected)
             throw new PlacementException(
                 $"{Split} layer '{LayerName}' takes a {expected} input but got {x.Placement}" + InputAdvice(x.Placement, expected));
@@ -74,11 +75,13 @@ public abstract class ShardedLinear
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(gradOutput);
-        var expectedInput = ToPlacement(InputPlacement);
+        var expectedInput = Placement.FromKind(InputPlacement);
         if (input.Placement != expectedInput)
             throw new PlacementException(
                 $"{Split} layer '{LayerName}' backward takes the forward's {expectedInput} input but got {input.Placement}" + InputAdvice(input.Placement, expectedInput));
-        var expectedGradient = OutputPlacement == PlacementKind.PartialSum ? Placement.Replicate : ToPlacement(OutputPlacement);
+        // The contract's gradient placement: a partial sum's gradient is the full gradient of the value it reduces to.
+        var expectedGradient = Placement.FromKind(Parallel.RuntimeContract.ToKind(
+            Contract.Transitions.GradientOf(Parallel.RuntimeContract.ToLayout(OutputPlacement))));
         if (gradOutput.Placement != expectedGradient)
             throw new PlacementException(
                 $"{Split} layer '{LayerName}' backward takes a {expectedGradient} output gradient but got {gradOutput.Placement}" +
@@ -97,14 +100,6 @@ public abstract class ShardedLinear
     /// <summary>The specialised backward: local GEMMs and the one collective (or none) the split needs.</summary>
     protected abstract LinearGradients BackwardCore(DTensor input, DTensor gradOutput);
 
-    public static Placement ToPlacement(PlacementKind kind) => kind switch
-    {
-        PlacementKind.Replicate => Placement.Replicate,
-        PlacementKind.ShardLast => Placement.Shard(-1),
-        PlacementKind.PartialSum => Placement.Partial(ReduceOp.Sum),
-        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
-    };
-
     private static string InputAdvice(Placement actual, Placement expected) => (actual, expected) switch
     {
         (PartialPlacement, _) => ": a partial sum must be all-reduced before it feeds a layer that needs the full value.",
@@ -112,6 +107,18 @@ public abstract class ShardedLinear
         (ReplicatePlacement, ShardPlacement) => ": feed it the output of a Column layer, or set InputIsParallel = false to let the layer keep its own slice.",
         _ => ".",
     };
+
+    /// <summary>Releases what the shard holds; the layer cannot run afterwards.</summary>
+    public void Dispose()
+    {
+        Dispose(disposing: true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Generated shards release their packed weight here.</summary>
+    protected virtual void Dispose(bool disposing)
+    {
+    }
 
     public override string ToString() => $"{Split} '{LayerName}' [{InFeatures} -> {OutFeatures}] over {Group}: {InputPlacement} -> {OutputPlacement}";
 }

@@ -17,7 +17,7 @@ public sealed class LinearShard
         Degree = tp;
         LocalInFeatures = localIn;
         LocalOutFeatures = localOut;
-        Weight = weight;
+        _weight = weight;
         Bias = bias;
     }
 
@@ -41,11 +41,13 @@ public sealed class LinearShard
 
     public int LocalOutFeatures { get; }
 
-    /// <summary><c>[LocalInFeatures, LocalOutFeatures]</c>, row-major.</summary>
-    public float[] Weight { get; }
+    private readonly float[] _weight;
 
-    /// <summary>The weight packed for <see cref="Kernels.Gemm.Multiply(ReadOnlySpan{float}, Kernels.PackedWeight, Span{float}, int, ReadOnlySpan{float})"/>: generated shards keep this, not <see cref="Weight"/>.</summary>
-    public Kernels.PackedWeight PackWeight() => Kernels.Gemm.Pack(Weight, LocalInFeatures, LocalOutFeatures);
+    /// <summary><c>[LocalInFeatures, LocalOutFeatures]</c>, row-major; read-only: the shard is cut once.</summary>
+    public ReadOnlySpan<float> Weight => _weight;
+
+    /// <summary>The weight packed for <see cref="Kernels.Gemm.Multiply(ReadOnlySpan{float}, Kernels.PackedWeight, Span{float}, int, ReadOnlySpan{float})"/>: generated shards keep this, not <see cref="Weight"/>, and dispose it with themselves.</summary>
+    public Kernels.PackedWeight PackWeight() => Kernels.Gemm.Pack(_weight, LocalInFeatures, LocalOutFeatures);
 
     /// <summary>Column: this rank's slice of the bias. Row: the whole bias (it is added once, after the reduce). Null without bias.</summary>
     public float[]? Bias { get; }
@@ -57,7 +59,7 @@ public sealed class LinearShard
     /// </summary>
     public static LinearShard Column(Linear? dense, string layerName, int rank, int tp)
     {
-        var layer = Require(dense, layerName);
+        var layer = Layer(dense, layerName);
         var blocks = layer.OutputLayout.LocalBlocks(layerName, Split.Column, rank, tp);
         int localOut = blocks.Sum(b => b.Length);
         int n = layer.OutFeatures;
@@ -82,7 +84,7 @@ public sealed class LinearShard
     /// </summary>
     public static LinearShard Row(Linear? dense, string layerName, int rank, int tp)
     {
-        var layer = Require(dense, layerName);
+        var layer = Layer(dense, layerName);
         var blocks = RowBlocks(layer, layerName, rank, tp);
         int localIn = blocks.Sum(b => b.Length);
         int n = layer.OutFeatures;
@@ -106,7 +108,7 @@ public sealed class LinearShard
     public static LinearShard Column(ICheckpointShardSource source, string prefix, Linear? shape, string layerName, int rank, int tp)
     {
         ArgumentNullException.ThrowIfNull(source);
-        var layer = Require(shape, layerName);
+        var layer = Layer(shape, layerName);
         var blocks = layer.OutputLayout.LocalBlocks(layerName, Split.Column, rank, tp);
         int localOut = blocks.Sum(b => b.Length);
         string baseName = prefix + layerName;
@@ -121,7 +123,7 @@ public sealed class LinearShard
     public static LinearShard Row(ICheckpointShardSource source, string prefix, Linear? shape, string layerName, int rank, int tp)
     {
         ArgumentNullException.ThrowIfNull(source);
-        var layer = Require(shape, layerName);
+        var layer = Layer(shape, layerName);
         var blocks = RowBlocks(layer, layerName, rank, tp);
         int localIn = blocks.Sum(b => b.Length);
         int n = layer.OutFeatures;
@@ -147,7 +149,7 @@ public sealed class LinearShard
     /// </summary>
     public static LinearShard Vocab(Linear? dense, string layerName, int rank, int tp)
     {
-        var layer = Require(dense, layerName);
+        var layer = Layer(dense, layerName);
         var split = VocabularySplit.Of(layer.OutFeatures, tp, rank);
         int n = layer.OutFeatures, k = layer.InFeatures;
         var weight = new float[(long)k * split.Local];
@@ -166,7 +168,7 @@ public sealed class LinearShard
     public static LinearShard Vocab(ICheckpointShardSource source, string prefix, Linear? shape, string layerName, int rank, int tp)
     {
         ArgumentNullException.ThrowIfNull(source);
-        var layer = Require(shape, layerName);
+        var layer = Layer(shape, layerName);
         var split = VocabularySplit.Of(layer.OutFeatures, tp, rank);
         int n = layer.OutFeatures, k = layer.InFeatures;
         var weight = new float[(long)k * split.Local];
@@ -238,13 +240,6 @@ public sealed class LinearShard
     public static Linear Layer(Linear? layer, string layerName) =>
         layer ?? throw new InvalidOperationException($"Layer '{layerName}' is null: build the module's layers before sharding it.");
 
-    /// <summary>Makes <paramref name="layer"/>'s Forward run <paramref name="shard"/>. Generated ShardFrom uses <see cref="AttachAll"/>, which checks every layer before attaching any.</summary>
-    public static void Attach(Linear? layer, ShardedLinear shard)
-    {
-        ArgumentNullException.ThrowIfNull(shard);
-        Layer(layer, shard.LayerName).UseShard(shard);
-    }
-
     /// <summary>
     /// Makes each layer's Forward run its shard, all or none: every (layer, shard) pair is checked first (the layer
     /// exists, the shard was cut from a layer of its shape, as <see cref="Linear.UseShard"/> checks), and only then are
@@ -267,8 +262,6 @@ public sealed class LinearShard
         }
         foreach (var (layer, shard) in layers) layer!.UseShard(shard);
     }
-
-    private static Linear Require(Linear? layer, string layerName) => Layer(layer, layerName);
 
     public override string ToString() =>
         $"{Split} shard of '{LayerName}', rank {Rank} of {Degree}: [{LocalInFeatures} -> {LocalOutFeatures}]{(Bias is null ? "" : " + bias")}";

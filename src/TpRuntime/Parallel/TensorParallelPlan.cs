@@ -24,46 +24,31 @@ public sealed record LayerPlan(
     PlacementKind Output,
     IReadOnlyList<PlannedCollective> Collectives)
 {
-    /// <summary>Bytes of weight and bias one rank holds.</summary>
-    public long WeightBytesPerRank =>
-        ((long)LocalInFeatures * LocalOutFeatures + (HasBias ? (Split == Split.Column ? LocalOutFeatures : OutFeatures) : 0)) * sizeof(float);
+    /// <summary>Bytes of weight and bias one rank holds (the bias is as wide as the rank's output).</summary>
+    public long WeightBytesPerRank => ((long)LocalInFeatures * LocalOutFeatures + (HasBias ? LocalOutFeatures : 0)) * sizeof(float);
 
     /// <summary>
-    /// The plan of a column layer at degree <paramref name="tp"/> for <paramref name="tokens"/> tokens. Throws a
-    /// <see cref="TensorParallelDegreeException"/> when <paramref name="tp"/> does not divide the output features.
+    /// The plan of layer <paramref name="layerName"/>, marked <paramref name="layer"/>, at degree <paramref name="tp"/> for
+    /// <paramref name="tokens"/> tokens, from the split contract: the placements it takes and returns and the collectives
+    /// of its forward. Throws a <see cref="TensorParallelDegreeException"/> when <paramref name="tp"/> does not divide the
+    /// dimension the split divides.
     /// </summary>
-    public static LayerPlan Column(string layerName, int inFeatures, int outFeatures, bool hasBias, bool gatherOutput, bool skipBiasAdd, int tp, int tokens)
+    public static LayerPlan Create(string layerName, TensorParallelAttribute layer, int inFeatures, int outFeatures, bool hasBias, int tp, int tokens)
     {
-        int localOut = TensorParallelChecks.LocalSize(layerName, Split.Column, outFeatures, tp);
-        var collectives = gatherOutput
-            ? new[] { new PlannedCollective(CollectiveKind.AllGather, (long)tokens * localOut * sizeof(float)) }
-            : [];
-        return new LayerPlan(layerName, Split.Column, Describe(gatherOutput ? "gather" : null, skipBiasAdd ? "skip-bias" : null),
-            inFeatures, outFeatures, inFeatures, localOut, hasBias,
-            PlacementKind.Replicate, gatherOutput ? PlacementKind.Replicate : PlacementKind.ShardLast, collectives);
-    }
-
-    /// <summary>
-    /// The plan of a row layer at degree <paramref name="tp"/> for <paramref name="tokens"/> tokens. Throws a
-    /// <see cref="TensorParallelDegreeException"/> when <paramref name="tp"/> does not divide the input features.
-    /// </summary>
-    public static LayerPlan Row(string layerName, int inFeatures, int outFeatures, bool hasBias, bool inputIsParallel, bool reduceResults, bool skipBiasAdd, int tp, int tokens)
-    {
-        int localIn = TensorParallelChecks.LocalSize(layerName, Split.Row, inFeatures, tp);
-        var collectives = reduceResults
-            ? new[] { new PlannedCollective(CollectiveKind.AllReduce, (long)tokens * outFeatures * sizeof(float)) }
-            : [];
-        return new LayerPlan(layerName, Split.Row,
-            Describe(inputIsParallel ? null : "scatter-input", reduceResults ? null : "partial-out", skipBiasAdd ? "skip-bias" : null),
-            inFeatures, outFeatures, localIn, outFeatures, hasBias,
-            inputIsParallel ? PlacementKind.ShardLast : PlacementKind.Replicate,
-            reduceResults ? PlacementKind.Replicate : PlacementKind.PartialSum, collectives);
-    }
-
-    private static string Describe(params string?[] options)
-    {
-        var set = options.Where(o => o is not null).ToArray();
-        return set.Length == 0 ? "-" : string.Join(",", set);
+        ArgumentNullException.ThrowIfNull(layerName);
+        var contract = RuntimeContract.Of(layer);
+        var split = contract.Split;
+        int local = TensorParallelChecks.LocalSize(layerName, layer.Split, (int)split.DividedSize(inFeatures, outFeatures), tp);
+        bool dividesIn = split.Divides == Contract.DividedDimension.InFeatures;
+        // Before the GEMM the layer's input moves, after it the output: each move's bytes are counted on that value.
+        var moves = new[] { (Move: contract.ForwardInput, Features: inFeatures), (Move: contract.ForwardOutput, Features: outFeatures) };
+        var collectives = moves
+            .Where(m => RuntimeContract.CollectiveOf(m.Move) is not null)
+            .Select(m => new PlannedCollective(RuntimeContract.CollectiveOf(m.Move)!.Value, Contract.Transitions.BytesPerRank(m.Move, tokens, m.Features, tp)))
+            .ToArray();
+        return new LayerPlan(layerName, layer.Split, contract.Describe(), inFeatures, outFeatures,
+            dividesIn ? local : inFeatures, dividesIn ? outFeatures : local, hasBias,
+            RuntimeContract.ToKind(contract.Input), RuntimeContract.ToKind(contract.Output), collectives);
     }
 }
 
@@ -116,12 +101,7 @@ public sealed record TensorParallelPlan(string ModuleName, int Degree, int Token
 
     private static string Shape(int rows, int columns) => string.Create(CultureInfo.InvariantCulture, $"[{rows}, {columns}]");
 
-    private static string Name(PlacementKind kind) => kind switch
-    {
-        PlacementKind.Replicate => "Replicate",
-        PlacementKind.ShardLast => "Shard(-1)",
-        _ => "Partial(Sum)",
-    };
+    private static string Name(PlacementKind kind) => Contract.Transitions.Display(RuntimeContract.ToLayout(kind));
 
     private static void AppendRow(StringBuilder text, string[] cells, int[] widths)
     {

@@ -93,17 +93,31 @@ public sealed class DTensor
     /// Partial to Replicate all-reduces; Partial to Shard(-1) reduce-scatters; Shard(-1) to Replicate all-gathers;
     /// Replicate to Shard(-1) keeps this rank's slice and moves nothing.
     /// </summary>
-    public DTensor Redistribute(Placement target)
+    public DTensor Redistribute(Placement target) => MoveTo(target, owned: false);
+
+    /// <summary>
+    /// <see cref="Redistribute"/> for a value nobody else holds (a layer's fresh output): an all-reduce sums in this
+    /// value's own buffer instead of a copy. Generated layers reach it through <c>Parallel.Generated.ShardSteps.Move</c>.
+    /// </summary>
+    internal DTensor RedistributeOwned(Placement target) => MoveTo(target, owned: true);
+
+    // The move comes from the split contract's transition table (src/Shared/Contract/Transitions.cs), the same table
+    // the generator emits and the analyzers infer from.
+    private DTensor MoveTo(Placement target, bool owned)
     {
         ArgumentNullException.ThrowIfNull(target);
         target = Normalize(target);
         if (target == Placement) return this;
-        return (Placement, target) switch
+        var move = Parallel.RuntimeContract.LayoutOf(Placement) is { } from && Parallel.RuntimeContract.LayoutOf(target) is { } to
+            ? Contract.Transitions.Between(from, to)
+            : Contract.Move.Impossible;
+        return (move, Placement) switch
         {
-            (PartialPlacement partial, ReplicatePlacement) => AllReduced(partial.Op),
-            (PartialPlacement partial, ShardPlacement { Dim: -1 }) => ReduceScattered(partial.Op),
-            (ShardPlacement { Dim: -1 }, ReplicatePlacement) => Gathered(),
-            (ReplicatePlacement, ShardPlacement { Dim: -1 }) => LocalSlice(),
+            (Contract.Move.AllReduce, PartialPlacement partial) => AllReduced(partial.Op, owned),
+            (Contract.Move.ReduceScatter, PartialPlacement partial) => ReduceScattered(partial.Op),
+            (Contract.Move.AllGather, _) => Gathered(),
+            (Contract.Move.LocalSlice, _) => LocalSlice(),
+            // None here means two different Partial ops, which no move turns into each other.
             _ => throw new PlacementException(
                 $"Cannot redistribute a {Placement} value on {Group} to {target}: " +
                 (target is PartialPlacement
@@ -112,11 +126,11 @@ public sealed class DTensor
         };
     }
 
-    private DTensor AllReduced(ReduceOp op)
+    private DTensor AllReduced(ReduceOp op, bool owned)
     {
-        var copy = (float[])_local.Clone();
-        Group.AllReduce(copy, op);
-        return new DTensor(copy, Tokens, LocalFeatures, Placement.Replicate, Group);
+        var sum = owned ? _local : (float[])_local.Clone();
+        Group.AllReduce(sum, op);
+        return new DTensor(sum, Tokens, LocalFeatures, Placement.Replicate, Group);
     }
 
     private DTensor ReduceScattered(ReduceOp op)

@@ -20,8 +20,14 @@ public abstract record Placement
     /// <summary>Each rank holds an addend; the full tensor is the reduction of all of them.</summary>
     public static PartialPlacement Partial(ReduceOp op = ReduceOp.Sum) => new(op);
 
-    /// <summary>True when the value on one rank is not the whole tensor.</summary>
-    public bool IsDistributed => this is not ReplicatePlacement;
+    /// <summary>The placement a <see cref="PlacementKind"/> names (what a layer's contract says it takes or returns).</summary>
+    public static Placement FromKind(PlacementKind kind) => kind switch
+    {
+        PlacementKind.Replicate => Replicate,
+        PlacementKind.ShardLast => Shard(-1),
+        PlacementKind.PartialSum => Partial(ReduceOp.Sum),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
+    };
 }
 
 /// <summary>Every rank holds the full tensor.</summary>

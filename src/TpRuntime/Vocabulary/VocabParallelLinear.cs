@@ -1,6 +1,7 @@
 using TpCodegen.Collectives;
 using TpCodegen.Kernels;
 using TpCodegen.Parallel;
+using TpCodegen.Parallel.Generated;
 
 namespace TpCodegen;
 
@@ -10,7 +11,7 @@ namespace TpCodegen;
 /// -infinity, for <see cref="VocabParallel"/> (argmax, sampling) and a vocab-parallel loss: the full logits are never
 /// gathered.
 /// </summary>
-public sealed class VocabParallelLinear : ShardedLinear, IDisposable
+public sealed class VocabParallelLinear : ShardedLinear
 {
     private readonly PackedWeight _weight;
     private readonly float[]? _bias;
@@ -33,7 +34,7 @@ public sealed class VocabParallelLinear : ShardedLinear, IDisposable
 
     protected override DTensor ForwardCore(DTensor x)
     {
-        TensorParallelChecks.RequireLocalFeatures(this, x, InFeatures);
+        ShardSteps.RequireLocalFeatures(this, x, InFeatures);
         int tokens = x.Tokens, local = Vocabulary.Local;
         var logits = StepBuffers.Rent((long)tokens * local, zeroed: false);
         Gemm.Multiply(x.LocalSpan, _weight, logits, tokens, _bias);
@@ -45,7 +46,7 @@ public sealed class VocabParallelLinear : ShardedLinear, IDisposable
     // all-reduce); padding logits were -infinity, so their gradient is zero and adds nothing.
     protected override LinearGradients BackwardCore(DTensor input, DTensor gradOutput)
     {
-        TensorParallelChecks.RequireLocalFeatures(this, input, InFeatures);
+        ShardSteps.RequireLocalFeatures(this, input, InFeatures);
         int tokens = input.Tokens, local = Vocabulary.Local;
         var dw = new float[(long)InFeatures * local];
         ShardKernels.WeightGradient(input.LocalSpan, gradOutput.LocalSpan, dw, tokens, InFeatures, local);
@@ -58,5 +59,9 @@ public sealed class VocabParallelLinear : ShardedLinear, IDisposable
 
     private static LinearShard RequireShard(LinearShard shard) => shard ?? throw new ArgumentNullException(nameof(shard));
 
-    public void Dispose() => _weight.Dispose();
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _weight.Dispose();
+        base.Dispose(disposing);
+    }
 }

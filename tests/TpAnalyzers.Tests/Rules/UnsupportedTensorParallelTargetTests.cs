@@ -71,6 +71,37 @@ public sealed class UnsupportedTensorParallelTargetTests
         }
         """);
 
+    // The generator shards a module class nested in a struct or a static class (it only re-opens them as partials; the
+    // NestedTypes snapshot shows the code): the rule asks the generator's own check and must stay silent here.
+    [Fact]
+    public Task Module_classes_inside_a_struct_or_a_static_class_are_not_flagged() => Verify.VerifyAsync(Usings + """
+        public static partial class Models
+        {
+            public partial struct Config
+            {
+                public partial class Mlp
+                {
+                    [TensorParallel(Split.Column)] public Linear Up { get; } = new(4, 8);
+                    [TensorParallel(Split.Row)] public Linear Down { get; } = new(8, 4);
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task Members_the_generator_cannot_read_are_flagged() => Verify.VerifyAsync(Usings + """
+        public partial class Mlp
+        {
+            private Linear _up = new(4, 8);
+            [TensorParallel(Split.Column)] public Linear {|#0:Up|} { set => _up = value; }
+            [TensorParallel((Split)7)] public Linear {|#1:Gate|} { get; } = new(4, 8);
+        }
+        """,
+        Verify.Diagnostic(Descriptors.UnsupportedTensorParallelTarget).WithLocation(0)
+            .WithArguments("Mlp.Up", "'Up' has no getter, and the generated code reads the layer through it"),
+        Verify.Diagnostic(Descriptors.UnsupportedTensorParallelTarget).WithLocation(1)
+            .WithArguments("Mlp.Gate", "its split (7) is not a value of TpCodegen.Split"));
+
     [Fact]
     public Task Fix_makes_the_module_partial() => Fix.VerifyCodeFixAsync(Usings + """
         public sealed class Mlp

@@ -45,10 +45,10 @@ namespace Demo
         {
             return new global::TpCodegen.Parallel.TensorParallelPlan("Demo.AttentionProjections", tp, tokens, new global::TpCodegen.Parallel.LayerPlan[]
             {
-                global::TpCodegen.Parallel.LayerPlan.Column("Q", 64, 64, global::TpCodegen.Parallel.LinearShard.Layer(this.Q, "Q").HasBias, gatherOutput: false, skipBiasAdd: false, tp, tokens),
-                global::TpCodegen.Parallel.LayerPlan.Column("K", 64, 64, global::TpCodegen.Parallel.LinearShard.Layer(this.K, "K").HasBias, gatherOutput: false, skipBiasAdd: false, tp, tokens),
-                global::TpCodegen.Parallel.LayerPlan.Column("V", 64, 64, global::TpCodegen.Parallel.LinearShard.Layer(this.V, "V").HasBias, gatherOutput: false, skipBiasAdd: false, tp, tokens),
-                global::TpCodegen.Parallel.LayerPlan.Row("O", 64, 64, global::TpCodegen.Parallel.LinearShard.Layer(this.O, "O").HasBias, inputIsParallel: true, reduceResults: true, skipBiasAdd: false, tp, tokens),
+                global::TpCodegen.Parallel.LayerPlan.Create("Q", new global::TpCodegen.TensorParallelAttribute(global::TpCodegen.Split.Column), 64, 64, global::TpCodegen.Parallel.LinearShard.Layer(this.Q, "Q").HasBias, tp, tokens),
+                global::TpCodegen.Parallel.LayerPlan.Create("K", new global::TpCodegen.TensorParallelAttribute(global::TpCodegen.Split.Column), 64, 64, global::TpCodegen.Parallel.LinearShard.Layer(this.K, "K").HasBias, tp, tokens),
+                global::TpCodegen.Parallel.LayerPlan.Create("V", new global::TpCodegen.TensorParallelAttribute(global::TpCodegen.Split.Column), 64, 64, global::TpCodegen.Parallel.LinearShard.Layer(this.V, "V").HasBias, tp, tokens),
+                global::TpCodegen.Parallel.LayerPlan.Create("O", new global::TpCodegen.TensorParallelAttribute(global::TpCodegen.Split.Row), 64, 64, global::TpCodegen.Parallel.LinearShard.Layer(this.O, "O").HasBias, tp, tokens),
             });
         }
     }

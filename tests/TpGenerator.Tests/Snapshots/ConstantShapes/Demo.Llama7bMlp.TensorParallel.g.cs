@@ -41,8 +41,8 @@ namespace Demo
         {
             return new global::TpCodegen.Parallel.TensorParallelPlan("Demo.Llama7bMlp", tp, tokens, new global::TpCodegen.Parallel.LayerPlan[]
             {
-                global::TpCodegen.Parallel.LayerPlan.Column("Gate", 4096, 11008, global::TpCodegen.Parallel.LinearShard.Layer(this.Gate, "Gate").HasBias, gatherOutput: false, skipBiasAdd: false, tp, tokens),
-                global::TpCodegen.Parallel.LayerPlan.Row("Down", 11008, 4096, global::TpCodegen.Parallel.LinearShard.Layer(this.Down, "Down").HasBias, inputIsParallel: true, reduceResults: true, skipBiasAdd: false, tp, tokens),
+                global::TpCodegen.Parallel.LayerPlan.Create("Gate", new global::TpCodegen.TensorParallelAttribute(global::TpCodegen.Split.Column), 4096, 11008, global::TpCodegen.Parallel.LinearShard.Layer(this.Gate, "Gate").HasBias, tp, tokens),
+                global::TpCodegen.Parallel.LayerPlan.Create("Down", new global::TpCodegen.TensorParallelAttribute(global::TpCodegen.Split.Row), 11008, 4096, global::TpCodegen.Parallel.LinearShard.Layer(this.Down, "Down").HasBias, tp, tokens),
             });
         }
     }

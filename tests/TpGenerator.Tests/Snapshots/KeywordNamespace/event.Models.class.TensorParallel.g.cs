@@ -41,8 +41,8 @@ namespace @event.Models
         {
             return new global::TpCodegen.Parallel.TensorParallelPlan("@event.Models.@class", tp, tokens, new global::TpCodegen.Parallel.LayerPlan[]
             {
-                global::TpCodegen.Parallel.LayerPlan.Column("Up", 8, 16, global::TpCodegen.Parallel.LinearShard.Layer(this.Up, "Up").HasBias, gatherOutput: false, skipBiasAdd: false, tp, tokens),
-                global::TpCodegen.Parallel.LayerPlan.Row("Down", 16, 8, global::TpCodegen.Parallel.LinearShard.Layer(this.Down, "Down").HasBias, inputIsParallel: true, reduceResults: true, skipBiasAdd: false, tp, tokens),
+                global::TpCodegen.Parallel.LayerPlan.Create("Up", new global::TpCodegen.TensorParallelAttribute(global::TpCodegen.Split.Column), 8, 16, global::TpCodegen.Parallel.LinearShard.Layer(this.Up, "Up").HasBias, tp, tokens),
+                global::TpCodegen.Parallel.LayerPlan.Create("Down", new global::TpCodegen.TensorParallelAttribute(global::TpCodegen.Split.Row), 16, 8, global::TpCodegen.Parallel.LinearShard.Layer(this.Down, "Down").HasBias, tp, tokens),
             });
         }
     }

@@ -45,8 +45,8 @@ namespace Models.Blocks
                 {
                     return new global::TpCodegen.Parallel.TensorParallelPlan("Models.Blocks.Transformer.Config.Mlp", tp, tokens, new global::TpCodegen.Parallel.LayerPlan[]
                     {
-                        global::TpCodegen.Parallel.LayerPlan.Column("in", 8, 24, global::TpCodegen.Parallel.LinearShard.Layer(this.@in, "in").HasBias, gatherOutput: false, skipBiasAdd: false, tp, tokens),
-                        global::TpCodegen.Parallel.LayerPlan.Row("out", 24, 8, global::TpCodegen.Parallel.LinearShard.Layer(this.@out, "out").HasBias, inputIsParallel: true, reduceResults: true, skipBiasAdd: false, tp, tokens),
+                        global::TpCodegen.Parallel.LayerPlan.Create("in", new global::TpCodegen.TensorParallelAttribute(global::TpCodegen.Split.Column), 8, 24, global::TpCodegen.Parallel.LinearShard.Layer(this.@in, "in").HasBias, tp, tokens),
+                        global::TpCodegen.Parallel.LayerPlan.Create("out", new global::TpCodegen.TensorParallelAttribute(global::TpCodegen.Split.Row), 24, 8, global::TpCodegen.Parallel.LinearShard.Layer(this.@out, "out").HasBias, tp, tokens),
                     });
                 }
             }

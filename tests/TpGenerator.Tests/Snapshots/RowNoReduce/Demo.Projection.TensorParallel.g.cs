@@ -39,7 +39,7 @@ namespace Demo
         {
             return new global::TpCodegen.Parallel.TensorParallelPlan("Demo.Projection", tp, tokens, new global::TpCodegen.Parallel.LayerPlan[]
             {
-                global::TpCodegen.Parallel.LayerPlan.Row("Proj", 36, 12, global::TpCodegen.Parallel.LinearShard.Layer(this.Proj, "Proj").HasBias, inputIsParallel: true, reduceResults: false, skipBiasAdd: false, tp, tokens),
+                global::TpCodegen.Parallel.LayerPlan.Create("Proj", new global::TpCodegen.TensorParallelAttribute(global::TpCodegen.Split.Row) { ReduceResults = false }, 36, 12, global::TpCodegen.Parallel.LinearShard.Layer(this.Proj, "Proj").HasBias, tp, tokens),
             });
         }
     }

@@ -7,14 +7,16 @@ namespace Demo
     {
         /// <summary>
         /// Rank-local shard of <c>Proj</c> [36 -> 12], split by rows (input features): holds
-        /// <c>W[r*in/tp : (r+1)*in/tp, :]</c> and the whole bias; takes Replicate (keeps its own slice), returns Replicate (all-reduced).
+        /// <c>W[r*in/tp : (r+1)*in/tp, :]</c> and the whole bias; takes Replicate, returns Replicate.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("TpCodegen.Generator", "1.0.0.0")]
         private sealed class ProjRowShard : global::TpCodegen.ShardedLinear
         {
             private readonly global::TpCodegen.Kernels.PackedWeight _weight;
             private readonly float[]? _bias;
+            // This rank's block of the weight is [_localIn, _localOut]: the GEMM's input and output widths.
             private readonly int _localIn;
+            private readonly int _localOut;
 
             public ProjRowShard(global::TpCodegen.Collectives.ProcessGroup group, global::TpCodegen.Parallel.LinearShard shard)
                 : base("Proj", global::TpCodegen.Split.Row, group, shard.InFeatures, shard.OutFeatures)
@@ -25,49 +27,55 @@ namespace Demo
                 _weight = shard.PackWeight();
                 _bias = shard.Bias;
                 _localIn = shard.LocalInFeatures;
+                _localOut = shard.LocalOutFeatures;
             }
 
             public override global::TpCodegen.PlacementKind InputPlacement => global::TpCodegen.PlacementKind.Replicate;
 
             public override global::TpCodegen.PlacementKind OutputPlacement => global::TpCodegen.PlacementKind.Replicate;
 
-            [global::TpCodegen.PlacementContract(global::TpCodegen.PlacementKind.Replicate, global::TpCodegen.PlacementKind.Replicate)]
+            // Forward: Replicate in, the local GEMM on Shard(-1) making Partial(Sum), Replicate out.
             protected override global::TpCodegen.DTensor ForwardCore(global::TpCodegen.DTensor x)
             {
-                // InputIsParallel = false: keep this rank's slice of the replicated input (a local copy, no collective).
-                var input = x.Redistribute(global::TpCodegen.Placement.Shard(-1));
-                global::TpCodegen.Parallel.TensorParallelChecks.RequireLocalFeatures(this, input, _localIn);
+                // Replicate -> Shard(-1): keep this rank's slice (a local copy, no collective).
+                var input = global::TpCodegen.Parallel.Generated.ShardSteps.Move(x, global::TpCodegen.PlacementKind.ShardLast);
+                global::TpCodegen.Parallel.Generated.ShardSteps.RequireLocalFeatures(this, input, _localIn);
                 int tokens = x.Tokens;
-                var y = new float[tokens * OutFeatures];
+                var y = new float[tokens * _localOut];
                 // No bias in the GEMM: added to every rank's partial sum, it would be counted tp times.
                 global::TpCodegen.Kernels.Gemm.Multiply(input.LocalSpan, _weight, y, tokens);
-                // The ranks' partial sums add up to x @ W.
-                Group.AllReduce(y);
-                // The bias, once, after the sum.
-                if (_bias is not null) global::TpCodegen.Parallel.ShardKernels.AddBias(y, _bias, tokens);
-                return global::TpCodegen.DTensor.FromArray(y, tokens, OutFeatures, global::TpCodegen.Placement.Replicate, Group);
+                // Partial(Sum) -> Replicate: all-reduce, so the ranks' partial sums add up to the whole.
+                var output = global::TpCodegen.Parallel.Generated.ShardSteps.Move(y, tokens, _localOut, global::TpCodegen.PlacementKind.PartialSum, OutputPlacement, Group);
+                // The bias, once, after the move.
+                if (_bias is not null) global::TpCodegen.Parallel.Generated.ShardKernels.AddBias(output.LocalSpan, _bias, tokens);
+                return output;
             }
 
-            // Backward, the conjugate of the forward: the output gradient is replicated, and each rank's rows of W see only
-            // its own input features, so the input gradient comes out already split by rank: no all-reduce.
+            // Backward, the conjugate moves: dY in as Replicate, the local GEMMs make dX as Shard(-1), dX out as Replicate; dW and db stay on their rank.
             protected override global::TpCodegen.LinearGradients BackwardCore(global::TpCodegen.DTensor input, global::TpCodegen.DTensor gradOutput)
             {
-                // InputIsParallel = false: the forward kept this rank's slice of the replicated input; take the same slice
-                // (a local copy, no collective).
-                var x = input.Redistribute(global::TpCodegen.Placement.Shard(-1));
-                global::TpCodegen.Parallel.TensorParallelChecks.RequireLocalFeatures(this, x, _localIn);
+                // Replicate -> Shard(-1): keep this rank's slice (a local copy, no collective).
+                var x = global::TpCodegen.Parallel.Generated.ShardSteps.Move(input, global::TpCodegen.PlacementKind.ShardLast);
+                global::TpCodegen.Parallel.Generated.ShardSteps.RequireLocalFeatures(this, x, _localIn);
                 int tokens = input.Tokens;
-                // dW = X_local^T @ dY: every rank holds the full dY, so its row block needs no data from the others.
-                var dw = new float[_localIn * OutFeatures];
-                global::TpCodegen.Parallel.ShardKernels.WeightGradient(x.LocalSpan, gradOutput.LocalSpan, dw, tokens, _localIn, OutFeatures);
-                // db: the bias was added once, after the reduce: its gradient is the column sums of dY, the same on every rank.
-                var db = _bias is null ? null : global::TpCodegen.Parallel.ShardKernels.BiasGradient(gradOutput.LocalSpan, tokens, OutFeatures);
-                // dX_local = dY @ W_local^T is exactly this rank's columns of dY @ W^T: nothing to sum, no all-reduce.
+                // dW = X^T @ dY on this rank's block: both operands are on this rank, no data from the others.
+                var dw = new float[_localIn * _localOut];
+                global::TpCodegen.Parallel.Generated.ShardKernels.WeightGradient(x.LocalSpan, gradOutput.LocalSpan, dw, tokens, _localIn, _localOut);
+                // db: the column sums of this rank's dY, the gradient of the bias it holds (added once to the output).
+                var db = _bias is null ? null : global::TpCodegen.Parallel.Generated.ShardKernels.BiasGradient(gradOutput.LocalSpan, tokens, _localOut);
+                // dX = dY @ W^T on this rank's block: Shard(-1).
                 var dx = new float[tokens * _localIn];
-                global::TpCodegen.Parallel.ShardKernels.InputGradient(gradOutput.LocalSpan, _weight, dx, tokens);
-                var shard = global::TpCodegen.DTensor.FromArray(dx, tokens, _localIn, global::TpCodegen.Placement.Shard(-1), Group);
-                // The input was replicated, so its gradient must be too: all-gather the slices, the backward's one collective.
-                return new global::TpCodegen.LinearGradients(shard.Redistribute(global::TpCodegen.Placement.Replicate), dw, db);
+                global::TpCodegen.Parallel.Generated.ShardKernels.InputGradient(gradOutput.LocalSpan, _weight, dx, tokens);
+                // Shard(-1) -> Replicate: all-gather the slices, so every rank holds the whole.
+                var dxMoved = global::TpCodegen.Parallel.Generated.ShardSteps.Move(dx, tokens, _localIn, global::TpCodegen.PlacementKind.ShardLast, global::TpCodegen.PlacementKind.Replicate, Group);
+                return new global::TpCodegen.LinearGradients(dxMoved, dw, db);
+            }
+
+            // The packed weight is native memory: released with the shard (and with the Linear it is attached to).
+            protected override void Dispose(bool disposing)
+            {
+                if (disposing) _weight.Dispose();
+                base.Dispose(disposing);
             }
         }
     }

@@ -43,8 +43,8 @@ namespace Demo
             {
                 return new global::TpCodegen.Parallel.TensorParallelPlan("Demo.Outer.Block", tp, tokens, new global::TpCodegen.Parallel.LayerPlan[]
                 {
-                    global::TpCodegen.Parallel.LayerPlan.Column("Up", global::TpCodegen.Parallel.LinearShard.Layer(this.Up, "Up").InFeatures, global::TpCodegen.Parallel.LinearShard.Layer(this.Up, "Up").OutFeatures, global::TpCodegen.Parallel.LinearShard.Layer(this.Up, "Up").HasBias, gatherOutput: false, skipBiasAdd: false, tp, tokens),
-                    global::TpCodegen.Parallel.LayerPlan.Row("Down", global::TpCodegen.Parallel.LinearShard.Layer(this.Down, "Down").InFeatures, 4, global::TpCodegen.Parallel.LinearShard.Layer(this.Down, "Down").HasBias, inputIsParallel: true, reduceResults: true, skipBiasAdd: false, tp, tokens),
+                    global::TpCodegen.Parallel.LayerPlan.Create("Up", new global::TpCodegen.TensorParallelAttribute(global::TpCodegen.Split.Column), global::TpCodegen.Parallel.LinearShard.Layer(this.Up, "Up").InFeatures, global::TpCodegen.Parallel.LinearShard.Layer(this.Up, "Up").OutFeatures, global::TpCodegen.Parallel.LinearShard.Layer(this.Up, "Up").HasBias, tp, tokens),
+                    global::TpCodegen.Parallel.LayerPlan.Create("Down", new global::TpCodegen.TensorParallelAttribute(global::TpCodegen.Split.Row), global::TpCodegen.Parallel.LinearShard.Layer(this.Down, "Down").InFeatures, 4, global::TpCodegen.Parallel.LinearShard.Layer(this.Down, "Down").HasBias, tp, tokens),
                 });
             }
         }

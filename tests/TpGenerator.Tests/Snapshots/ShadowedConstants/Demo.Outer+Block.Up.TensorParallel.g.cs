@@ -16,6 +16,8 @@ namespace Demo
             {
                 private readonly global::TpCodegen.Kernels.PackedWeight _weight;
                 private readonly float[]? _bias;
+                // This rank's block of the weight is [_localIn, _localOut]: the GEMM's input and output widths.
+                private readonly int _localIn;
                 private readonly int _localOut;
 
                 public UpColumnShard(global::TpCodegen.Collectives.ProcessGroup group, global::TpCodegen.Parallel.LinearShard shard)
@@ -26,6 +28,7 @@ namespace Demo
                     // recovers the transpose it needs from this copy, so the shard holds its weight once.
                     _weight = shard.PackWeight();
                     _bias = shard.Bias;
+                    _localIn = shard.LocalInFeatures;
                     _localOut = shard.LocalOutFeatures;
                 }
 
@@ -33,35 +36,43 @@ namespace Demo
 
                 public override global::TpCodegen.PlacementKind OutputPlacement => global::TpCodegen.PlacementKind.ShardLast;
 
-                [global::TpCodegen.PlacementContract(global::TpCodegen.PlacementKind.Replicate, global::TpCodegen.PlacementKind.ShardLast)]
+                // Forward: Replicate in, the local GEMM on Replicate making Shard(-1), Shard(-1) out.
                 protected override global::TpCodegen.DTensor ForwardCore(global::TpCodegen.DTensor x)
                 {
-                    global::TpCodegen.Parallel.TensorParallelChecks.RequireLocalFeatures(this, x, InFeatures);
+                    global::TpCodegen.Parallel.Generated.ShardSteps.RequireLocalFeatures(this, x, _localIn);
                     int tokens = x.Tokens;
                     var y = new float[tokens * _localOut];
-                    // Each rank computes its own block of output columns from the full input: no data moves.
-                    // The bias slice in the GEMM's epilogue; a layer without bias has a null _bias, an empty span here.
+                    // Each rank's output is its own block: the bias (cut the same way) in the GEMM's epilogue; a layer
+                    // without bias has a null _bias, an empty span here.
                     global::TpCodegen.Kernels.Gemm.Multiply(x.LocalSpan, _weight, y, tokens, _bias);
-                    return global::TpCodegen.DTensor.FromArray(y, tokens, _localOut, global::TpCodegen.Placement.Shard(-1), Group);
+                    // Shard(-1) -> Shard(-1): nothing moves.
+                    var output = global::TpCodegen.Parallel.Generated.ShardSteps.Move(y, tokens, _localOut, global::TpCodegen.PlacementKind.ShardLast, OutputPlacement, Group);
+                    return output;
                 }
 
-                // Backward, the conjugate of the forward: the replicated input fanned out to every rank's columns, so its
-                // gradient is a sum over the ranks (one all-reduce); the weight and bias gradients stay on their rank.
+                // Backward, the conjugate moves: dY in as Shard(-1), the local GEMMs make dX as Partial(Sum), dX out as Replicate; dW and db stay on their rank.
                 protected override global::TpCodegen.LinearGradients BackwardCore(global::TpCodegen.DTensor input, global::TpCodegen.DTensor gradOutput)
                 {
-                    global::TpCodegen.Parallel.TensorParallelChecks.RequireLocalFeatures(this, input, InFeatures);
+                    global::TpCodegen.Parallel.Generated.ShardSteps.RequireLocalFeatures(this, input, _localIn);
                     int tokens = input.Tokens;
-                    // dW = X^T @ dY_local: the input is replicated, so this rank's column block needs no data from the others.
-                    var dw = new float[InFeatures * _localOut];
-                    global::TpCodegen.Parallel.ShardKernels.WeightGradient(input.LocalSpan, gradOutput.LocalSpan, dw, tokens, InFeatures, _localOut);
-                    // db: the column sums of this rank's slice of dY, the gradient of its slice of the bias.
-                    var db = _bias is null ? null : global::TpCodegen.Parallel.ShardKernels.BiasGradient(gradOutput.LocalSpan, tokens, _localOut);
-                    // dX = dY_local @ W_local^T is only this rank's columns' share of dY @ W^T: a partial sum over the ranks.
-                    var dx = new float[tokens * InFeatures];
-                    global::TpCodegen.Parallel.ShardKernels.InputGradient(gradOutput.LocalSpan, _weight, dx, tokens);
-                    // The backward's one all-reduce: the shares add up to the full input gradient on every rank.
-                    Group.AllReduce(dx);
-                    return new global::TpCodegen.LinearGradients(global::TpCodegen.DTensor.FromArray(dx, tokens, InFeatures, global::TpCodegen.Placement.Replicate, Group), dw, db);
+                    // dW = X^T @ dY on this rank's block: both operands are on this rank, no data from the others.
+                    var dw = new float[_localIn * _localOut];
+                    global::TpCodegen.Parallel.Generated.ShardKernels.WeightGradient(input.LocalSpan, gradOutput.LocalSpan, dw, tokens, _localIn, _localOut);
+                    // db: the column sums of this rank's dY, the gradient of the bias it holds (added once to the output).
+                    var db = _bias is null ? null : global::TpCodegen.Parallel.Generated.ShardKernels.BiasGradient(gradOutput.LocalSpan, tokens, _localOut);
+                    // dX = dY @ W^T on this rank's block: Partial(Sum).
+                    var dx = new float[tokens * _localIn];
+                    global::TpCodegen.Parallel.Generated.ShardKernels.InputGradient(gradOutput.LocalSpan, _weight, dx, tokens);
+                    // Partial(Sum) -> Replicate: all-reduce, so the ranks' partial sums add up to the whole.
+                    var dxMoved = global::TpCodegen.Parallel.Generated.ShardSteps.Move(dx, tokens, _localIn, global::TpCodegen.PlacementKind.PartialSum, global::TpCodegen.PlacementKind.Replicate, Group);
+                    return new global::TpCodegen.LinearGradients(dxMoved, dw, db);
+                }
+
+                // The packed weight is native memory: released with the shard (and with the Linear it is attached to).
+                protected override void Dispose(bool disposing)
+                {
+                    if (disposing) _weight.Dispose();
+                    base.Dispose(disposing);
                 }
             }
         }

@@ -3,14 +3,13 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Globalization;
 using System.Linq;
-using System.Text;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 
-namespace TpCodegen.Analyzers.Rules.Parallelism;
+namespace TpCodegen.Analyzers.Toolkit;
 
 /// <summary>
 /// The tensor-parallel degrees a module will be split by, as far as the compilation states them, most specific first:
@@ -18,14 +17,14 @@ namespace TpCodegen.Analyzers.Rules.Parallelism;
 /// property <c>TpDegree</c> (made visible with <c>&lt;CompilerVisibleProperty Include="TpDegree" /&gt;</c>; a list
 /// such as <c>2,4</c> checks each (a comma, since .editorconfig reads a semicolon as a comment)); else every constant tp of a <c>DeviceMesh.Create(world, dp, tp)</c> in the compilation.
 /// </summary>
-internal sealed class Degrees
+internal sealed class StatedDegrees
 {
     private static readonly string[] DegreeConstants = { "TensorParallelDegree", "TpDegree" };
 
     private readonly ImmutableArray<int> _fromProperty;
     private readonly Lazy<ImmutableArray<int>> _fromMeshes;
 
-    public Degrees(Compilation compilation, AnalyzerOptions options)
+    public StatedDegrees(Compilation compilation, AnalyzerOptions options)
     {
         _fromProperty = ParseProperty(options);
         // Read only when a module has constant shapes and states no degree itself; a syntax scan, done once.
@@ -49,42 +48,14 @@ internal sealed class Degrees
         return _fromProperty.IsEmpty ? _fromMeshes.Value : _fromProperty;
     }
 
-    /// <summary>The first degree that does not divide <paramref name="size"/>, or null.</summary>
-    public static int? FirstNotDividing(ImmutableArray<int> degrees, long size)
+    /// <summary>The first of <paramref name="degrees"/> that <paramref name="allows"/> refuses, or null.</summary>
+    public static int? FirstRefused(ImmutableArray<int> degrees, Func<int, bool> allows)
     {
         foreach (var degree in degrees)
         {
-            if (size % degree != 0) return degree;
+            if (!allows(degree)) return degree;
         }
         return null;
-    }
-
-    /// <summary>"1, 2, 4, 8, 16, 32, 43, 64, ..." — the divisors of <paramref name="size"/>, the first eight of them.</summary>
-    public static string ValidDegrees(long size)
-    {
-        const int Shown = 8;
-        // Divisors come in pairs (d, size / d) with d <= sqrt(size): a square-root walk, even for sizes near int.MaxValue.
-        var divisors = new SortedSet<long>();
-        for (long d = 1; d * d <= size; d++)
-        {
-            if (size % d != 0) continue;
-            divisors.Add(d);
-            divisors.Add(size / d);
-        }
-        var text = new StringBuilder();
-        int count = 0;
-        foreach (var divisor in divisors)
-        {
-            if (count == Shown)
-            {
-                text.Append(", ...");
-                break;
-            }
-            if (count > 0) text.Append(", ");
-            text.Append(divisor.ToString(CultureInfo.InvariantCulture));
-            count++;
-        }
-        return text.ToString();
     }
 
     private static ImmutableArray<int> ParseProperty(AnalyzerOptions options)

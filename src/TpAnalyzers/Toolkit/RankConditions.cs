@@ -1,7 +1,7 @@
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
-namespace TpCodegen.Analyzers.Rules.Parallelism;
+namespace TpCodegen.Analyzers.Toolkit;
 
 /// <summary>Whether a condition depends on the rank: it reads a group's Rank, or a local, parameter or field named like one.</summary>
 internal static class RankConditions

@@ -3,68 +3,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 
-namespace TpCodegen.Analyzers.Rules.Parallelism;
-
-/// <summary>
-/// What one [TensorParallel] attribute says: the split, and which options the author wrote (and where). Options
-/// left out take the attribute's defaults, which never conflict, so only written options are kept.
-/// </summary>
-internal sealed class TensorParallelOptions
-{
-    private TensorParallelOptions(string split, AttributeData attribute)
-    {
-        Split = split;
-        Attribute = attribute;
-    }
-
-    /// <summary>"Column" or "Row".</summary>
-    public string Split { get; }
-
-    public AttributeData Attribute { get; }
-
-    public bool IsColumn => Split == "Column";
-
-    public bool IsRow => Split == "Row";
-
-    /// <summary>The value the author wrote for a bool option, or null when the option is left out.</summary>
-    public bool? Option(string name)
-    {
-        foreach (var argument in Attribute.NamedArguments)
-        {
-            if (argument.Key == name && argument.Value.Value is bool value) return value;
-        }
-        return null;
-    }
-
-    /// <summary>The attribute argument <c>Name = value</c> as written, for a location and for the code fix.</summary>
-    public AttributeArgumentSyntax? ArgumentSyntax(string name, System.Threading.CancellationToken cancellationToken)
-    {
-        if (Attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) is not AttributeSyntax { ArgumentList: { } list }) return null;
-        foreach (var argument in list.Arguments)
-        {
-            if (argument.NameEquals?.Name.Identifier.ValueText == name) return argument;
-        }
-        return null;
-    }
-
-    /// <summary>The options of a [TensorParallel] member, or null when it has none or its split does not bind.</summary>
-    public static TensorParallelOptions? Of(ISymbol member, INamedTypeSymbol attributeType)
-    {
-        foreach (var attribute in member.GetAttributes())
-        {
-            if (!SymbolEqualityComparer.Default.Equals(attribute.AttributeClass, attributeType)) continue;
-            if (attribute.ConstructorArguments.Length != 1) return null;
-            // Split.Column = 0, Split.Row = 1 (TpRuntime's enum); anything else is broken code.
-            return attribute.ConstructorArguments[0].Value switch
-            {
-                0 => new TensorParallelOptions("Column", attribute),
-                1 => new TensorParallelOptions("Row", attribute),
-                _ => null,
-            };
-        }
-        return null;
-    }
-}
+namespace TpCodegen.Analyzers.Toolkit;
 
 /// <summary>A <c>new Linear(in, out, bias)</c> assigned to a [TensorParallel] member, in its initializer or a constructor.</summary>
 internal readonly struct LinearCreation

@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
 
-namespace TpCodegen.Analyzers.Rules.Parallelism;
+namespace TpCodegen.Analyzers.Toolkit;
 
 /// <summary>
 /// Reads intent from identifiers: the heuristic rules recognise a tensor-parallel group or degree, a data-parallel

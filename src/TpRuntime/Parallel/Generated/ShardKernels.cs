@@ -1,8 +1,13 @@
+using System.ComponentModel;
 using System.Numerics.Tensors;
 
-namespace TpCodegen.Parallel;
+namespace TpCodegen.Parallel.Generated;
 
-/// <summary>Small local steps the generated forwards run around the GEMM.</summary>
+/// <summary>
+/// Small local steps the generated forwards and backwards run around the GEMM. Plumbing, not API: public only because
+/// generated code compiles into the author's assembly, and hidden from IntelliSense for the same reason.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class ShardKernels
 {
     /// <summary>Adds <paramref name="bias"/> (<c>[features]</c>) to every row of <paramref name="y"/> (<c>[tokens, features]</c>).</summary>

@@ -3,7 +3,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 
-namespace TpCodegen.Analyzers.Rules.Parallelism;
+namespace TpCodegen.Analyzers.Toolkit;
 
 /// <summary>
 /// Small, bounded data flow over IOperation: enough to see that <c>var y = Down.Forward(x); g.AllReduce(y.LocalSpan)</c>
@@ -14,6 +14,10 @@ internal static class Operations
     /// <summary>How many local initializers a walk follows: a few hops cover real code and keep the cost fixed.</summary>
     public const int MaxLocalDepth = 3;
 
+    /// <summary>
+    /// The expression itself, without the conversions and parentheses around it: the one unwrapping every rule and the
+    /// flow analysis use.
+    /// </summary>
     public static IOperation? Unwrap(IOperation? operation)
     {
         while (true)
@@ -126,8 +130,7 @@ internal static class Operations
     /// <summary>Source text for a message, shortened so that a long expression does not swamp it.</summary>
     public static string Text(SyntaxNode node)
     {
-        var text = node.ToString().Replace("\r", " ").Replace("\n", " ");
-        while (text.Contains("  ")) text = text.Replace("  ", " ");
+        var text = System.Text.RegularExpressions.Regex.Replace(node.ToString(), @"\s+", " ");
         return text.Length <= 60 ? text : text.Substring(0, 57) + "...";
     }
 }

@@ -1,0 +1,39 @@
+using System.ComponentModel;
+using TpCodegen.Collectives;
+
+namespace TpCodegen.Parallel.Generated;
+
+/// <summary>
+/// The steps a generated layer takes between its GEMMs: move a value to the placement the split contract names (through
+/// the contract's transition table, as <see cref="DTensor.Redistribute"/> does) and check an activation's width.
+/// Plumbing, not API: public only because generated code compiles into the author's assembly, and hidden from
+/// IntelliSense for the same reason.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class ShardSteps
+{
+    /// <summary>
+    /// Wraps a buffer the layer just filled (<paramref name="from"/>, <paramref name="localFeatures"/> per rank) and moves
+    /// it to <paramref name="to"/>. The buffer belongs to the layer, so an all-reduce sums in place, with no copy.
+    /// </summary>
+    public static DTensor Move(float[] local, int tokens, int localFeatures, PlacementKind from, PlacementKind to, ProcessGroup group) =>
+        DTensor.FromArray(local, tokens, localFeatures, Placement.FromKind(from), group).RedistributeOwned(Placement.FromKind(to));
+
+    /// <summary>Moves a value the caller holds (it is left as it was) to <paramref name="to"/>.</summary>
+    public static DTensor Move(DTensor value, PlacementKind to)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        return value.Redistribute(Placement.FromKind(to));
+    }
+
+    /// <summary>Checks that an activation reaching a shard has the local width the shard was built for.</summary>
+    public static void RequireLocalFeatures(ShardedLinear layer, DTensor x, int expected)
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        ArgumentNullException.ThrowIfNull(x);
+        if (x.LocalFeatures != expected)
+            throw new ArgumentException(
+                $"{layer.Split} layer '{layer.LayerName}' on {layer.Group} expects {expected} local input features " +
+                $"({layer.InFeatures} in all) but got {x}.", nameof(x));
+    }
+}
