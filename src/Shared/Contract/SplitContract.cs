@@ -22,7 +22,8 @@ internal sealed class SplitContract
         Func<LayerOptions, Layout> input,
         Func<LayerOptions, Layout> output,
         OptionConflict[] conflicts,
-        Func<long, int, bool>? allowsDegree = null)
+        Func<long, int, bool>? allowsDegree = null,
+        Func<long, int, long>? localSize = null)
     {
         Kind = kind;
         Divides = divides;
@@ -35,7 +36,10 @@ internal sealed class SplitContract
         _output = output;
         Conflicts = conflicts;
         _allowsDegree = allowsDegree ?? Degrees.Divides;
+        _localSize = localSize ?? ((size, tp) => size / tp);
     }
+
+    private readonly Func<long, int, long> _localSize;
 
     private readonly Func<long, int, bool> _allowsDegree;
 
@@ -85,6 +89,12 @@ internal sealed class SplitContract
     /// default when it divides it (Column, Row); a row may state another rule (whole heads, a padded vocabulary).
     /// </summary>
     public bool AllowsDegree(long size, int tp) => tp >= 1 && _allowsDegree(size, tp);
+
+    /// <summary>
+    /// What one rank of <paramref name="tp"/> holds of the divided dimension of size <paramref name="size"/> (an allowed
+    /// degree): its equal share, or a padded share for a vocabulary.
+    /// </summary>
+    public long LocalSize(long size, int tp) => _localSize(size, tp);
 
     /// <summary>The options with every option this split ignores set to its default.</summary>
     public LayerOptions Normalize(LayerOptions options)

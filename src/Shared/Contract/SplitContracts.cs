@@ -53,10 +53,45 @@ internal static class SplitContracts
                 "GatherOutput = true applies only to Column layers, and a Row layer's reduced output is already whole; remove it"),
         });
 
-    /// <summary>Every row, in <see cref="SplitKind"/> order (after the rows: static initializers run in text order).</summary>
-    public static IReadOnlyList<SplitContract> All { get; } = new[] { Column, Row };
+    /// <summary>
+    /// Vocab, on an LM head <c>[hidden -> vocabulary]</c>: a column split over the vocabulary padded up to a multiple of the
+    /// degree (any degree works), each rank's logits Shard(-1) over its ids with padding at -infinity. They feed
+    /// vocab-parallel argmax, sampling and loss, which reduce a few values per token: the logits are never gathered. (On an
+    /// embedding table the same split divides its rows: each rank looks up its ids and one all-reduce sums the ranks' rows.)
+    /// </summary>
+    public static SplitContract Vocab { get; } = new(
+        SplitKind.Vocab,
+        DividedDimension.OutFeatures,
+        holds: "the columns of its vocabulary ids <c>[r*V'/tp, (r+1)*V'/tp)</c> of the padded vocabulary V' (padding columns zero)",
+        gemmInput: Layout.Replicate,
+        gemmOutput: Layout.ShardLast,
+        gemmInputGradient: Layout.PartialSum,
+        options: new SplitOption[0],
+        input: static _ => Layout.Replicate,
+        output: static _ => Layout.ShardLast,
+        conflicts: new[]
+        {
+            new OptionConflict(SplitOption.GatherOutput, true, null, false,
+                "GatherOutput = true would gather the full logits, vocabulary x tokens floats per rank; a Vocab layer's logits feed vocab-parallel argmax, sampling and loss instead; remove it"),
+            new OptionConflict(SplitOption.InputIsParallel, false, null, false,
+                "InputIsParallel = false applies only to Row layers; a Vocab layer takes the replicated hidden state; remove it"),
+            new OptionConflict(SplitOption.ReduceResults, false, null, false,
+                "ReduceResults = false applies only to Row layers; a Vocab layer makes no partial sums; remove it"),
+            new OptionConflict(SplitOption.SkipBiasAdd, true, null, false,
+                "SkipBiasAdd = true does not apply to a Vocab layer, whose padding logits must be masked after the bias; remove it"),
+        },
+        allowsDegree: static (size, tp) => size >= 1,
+        localSize: static (size, tp) => (size + tp - 1) / tp);
 
-    public static SplitContract For(SplitKind kind) => kind == SplitKind.Row ? Row : Column;
+    /// <summary>Every row, in <see cref="SplitKind"/> order (after the rows: static initializers run in text order).</summary>
+    public static IReadOnlyList<SplitContract> All { get; } = new[] { Column, Row, Vocab };
+
+    public static SplitContract For(SplitKind kind) => kind switch
+    {
+        SplitKind.Row => Row,
+        SplitKind.Vocab => Vocab,
+        _ => Column,
+    };
 
     /// <summary>The row whose kind has the integer value an attribute's metadata holds; null for a value no row has.</summary>
     public static SplitContract? ForValue(int value)

@@ -12,7 +12,7 @@ internal static class TensorParallelChecks
         var contract = RuntimeContract.Of(split);
         if (tp < 1)
             throw new ArgumentOutOfRangeException(nameof(tp), tp, $"{split} layer '{layerName}': the tensor-parallel degree must be at least 1.");
-        if (contract.AllowsDegree(size, tp)) return size / tp;
+        if (contract.AllowsDegree(size, tp)) return (int)contract.LocalSize(size, tp);
         var valid = Contract.Degrees.Valid(size).Select(d => (int)d).ToArray();
         throw new TensorParallelDegreeException(layerName, split, contract.DividedName, size, tp, valid,
             Contract.Degrees.NotDivisibleMessage(contract, layerName, size, tp));
