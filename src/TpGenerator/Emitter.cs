@@ -40,9 +40,12 @@ internal static class Emitter
         var type = module.Module;
         OpenTypes(w, type, baseList: $" : {Parallel}.ITensorParallelModule");
         string layerList = string.Join(", ", module.Layers.Select(l => $"{l.MemberName}: {l.Split}"));
+        string inherited = type.BaseModule is null ? "" : " and, through the base module's ShardFrom, every layer the base marks";
+        // Unsealed modules can be derived from: a derived module's generated members override these and call them.
+        string modifier = type.BaseModule is not null ? "override " : type.IsSealed ? "" : "virtual ";
 
         w.WriteLine("/// <summary>");
-        w.WriteLine($"/// Attaches to each marked layer ({layerList}) rank <c>group.Rank</c>'s shard of the same layer of");
+        w.WriteLine($"/// Attaches to each marked layer ({layerList}){inherited} rank <c>group.Rank</c>'s shard of the same layer of");
         w.WriteLine("/// <paramref name=\"dense\"/>; this module's own Forward then runs sharded over <paramref name=\"group\"/>.");
         w.WriteLine("/// Build the module on every rank (its Linear weights are created lazily, so nothing dense is allocated) and");
         w.WriteLine("/// call this with the dense module; <paramref name=\"dense\"/> may be this module. Every layer is checked and cut");
@@ -54,50 +57,97 @@ internal static class Emitter
         w.WriteLine("global::System.ArgumentNullException.ThrowIfNull(dense);");
         w.WriteLine("global::System.ArgumentNullException.ThrowIfNull(group);");
         foreach (var layer in module.Layers)
-            w.WriteLine($"var {Local(layer)} = new {layer.ShardClassName}(group, {Parallel}.LinearShard.{layer.Split}(dense.{layer.MemberAccess}, {Literal(layer.MemberName)}, group.Rank, group.Size));");
+            w.WriteLine($"var {Local(layer)} = {CutFromDense(layer)};");
+        EmitBaseCall(w, type, "base.ShardFrom(dense, group);");
         EmitAttach(w, module);
         w.CloseBlock();
         w.WriteLine();
 
         w.WriteLine("/// <inheritdoc/>");
         w.WriteLine(GeneratedCode);
-        w.OpenBlock($"public void ShardFrom({Parallel}.ICheckpointShardSource source, {ProcessGroup} group, string prefix = \"\")");
+        w.OpenBlock($"public {modifier}void ShardFrom({Parallel}.ICheckpointShardSource source, {ProcessGroup} group, string prefix = \"\")");
         w.WriteLine("global::System.ArgumentNullException.ThrowIfNull(source);");
         w.WriteLine("global::System.ArgumentNullException.ThrowIfNull(group);");
         w.WriteLine("global::System.ArgumentNullException.ThrowIfNull(prefix);");
         foreach (var layer in module.Layers)
-            w.WriteLine($"var {Local(layer)} = new {layer.ShardClassName}(group, {Parallel}.LinearShard.{layer.Split}(source, prefix, this.{layer.MemberAccess}, {Literal(layer.MemberName)}, group.Rank, group.Size));");
+            w.WriteLine($"var {Local(layer)} = {CutFromCheckpoint(layer)};");
+        EmitBaseCall(w, type, "base.ShardFrom(source, group, prefix);");
         EmitAttach(w, module);
         w.CloseBlock();
         w.WriteLine();
 
         w.WriteLine("/// <inheritdoc/>");
         w.WriteLine(GeneratedCode);
-        w.OpenBlock($"public {Parallel}.TensorParallelPlan GetPlan(int tp, int tokens)");
-        w.WriteLine($"return new {Parallel}.TensorParallelPlan({Literal(type.DisplayName)}, tp, tokens, new {Parallel}.LayerPlan[]");
+        w.OpenBlock($"public {modifier}{Parallel}.TensorParallelPlan GetPlan(int tp, int tokens)");
+        w.WriteLine($"var layers = new {Parallel}.LayerPlan[]");
         w.OpenBlock();
-        foreach (var layer in module.Layers)
+        foreach (var layer in module.Layers) w.WriteLine(PlanRow(layer) + ",");
+        w.CloseBlock(";");
+        if (type.BaseModule is null)
         {
-            // Shapes fixed by constants in the initializer are baked in; the others are read from the layer at run time.
-            string shape = $"{Parallel}.LinearShard.Layer(this.{layer.MemberAccess}, {Literal(layer.MemberName)})";
-            string inFeatures = layer.InFeatures is int i ? Int(i) : shape + ".InFeatures";
-            string outFeatures = layer.OutFeatures is int o ? Int(o) : shape + ".OutFeatures";
-            // The bias is always read from the layer: the initializer's bias argument may not be the layer it holds.
-            string hasBias = shape + ".HasBias";
-            w.WriteLine($"{Parallel}.LayerPlan.Create({Literal(layer.MemberName)}, {Attribute(layer)}, {inFeatures}, {outFeatures}, {hasBias}, tp, tokens),");
+            w.WriteLine($"return new {Parallel}.TensorParallelPlan({Literal(type.DisplayName)}, tp, tokens, layers);");
         }
-        w.CloseBlock(");");
+        else
+        {
+            w.WriteLine("// The base module's layers first, as its Forward usually runs them first.");
+            w.WriteLine($"var inherited = base.GetPlan(tp, tokens).Layers;");
+            w.WriteLine($"return new {Parallel}.TensorParallelPlan({Literal(type.DisplayName)}, tp, tokens, " +
+                        "global::System.Linq.Enumerable.ToArray(global::System.Linq.Enumerable.Concat(inherited, layers)));");
+        }
         w.CloseBlock();
 
         CloseTypes(w, type);
         return w.ToString();
     }
 
+    // After this module's shards are cut and before they are attached, so a failure in this module's layers leaves the base's
+    // as they were, and a failure in the base's leaves this module's unattached.
+    private static void EmitBaseCall(SourceWriter w, TypeHierarchy type, string call)
+    {
+        if (type.BaseModule is null) return;
+        w.WriteLine($"// The base module ({type.BaseModule}) shards the layers it marks; this module, its own.");
+        w.WriteLine(call);
+    }
+
+    private static string CutFromDense(LayerSpec layer) => layer.Target == LayerTarget.Embedding
+        ? $"{Runtime}.EmbeddingShard.From({Generated}.ShardSteps.Table(dense.{layer.MemberAccess}, {Literal(layer.MemberName)}), {Literal(layer.MemberName)}, group)"
+        : $"new {LinearShardClass(layer)}(group, {Parallel}.LinearShard.{layer.Split}(dense.{layer.MemberAccess}, {Literal(layer.MemberName)}, group.Rank, group.Size))";
+
+    private static string CutFromCheckpoint(LayerSpec layer) => layer.Target == LayerTarget.Embedding
+        ? $"{Runtime}.EmbeddingShard.From(source, prefix, {Generated}.ShardSteps.Table(this.{layer.MemberAccess}, {Literal(layer.MemberName)}), {Literal(layer.MemberName)}, group)"
+        : $"new {LinearShardClass(layer)}(group, {Parallel}.LinearShard.{layer.Split}(source, prefix, this.{layer.MemberAccess}, {Literal(layer.MemberName)}, group.Rank, group.Size))";
+
+    // The generated nested class, or the runtime class the split's contract row names.
+    private static string LinearShardClass(LayerSpec layer) =>
+        layer.EmitsShardClass ? layer.ShardClassName : $"{Runtime}.{SplitContracts.For(layer.Split).RuntimeShard}";
+
+    private static string PlanRow(LayerSpec layer)
+    {
+        if (layer.Target == LayerTarget.Embedding)
+            return $"{Parallel}.LayerPlan.Create({Literal(layer.MemberName)}, {Attribute(layer)}, {Generated}.ShardSteps.Table(this.{layer.MemberAccess}, {Literal(layer.MemberName)}), tp, tokens)";
+        // Shapes fixed by constants in the initializer are baked in; the others are read from the layer at run time, as
+        // are its head and segment layouts (which decide what each rank holds) and its bias (the initializer's bias
+        // argument may not be the layer the member holds).
+        string shape = $"{Parallel}.LinearShard.Layer(this.{layer.MemberAccess}, {Literal(layer.MemberName)})";
+        string inFeatures = layer.InFeatures is int i ? Int(i) : shape + ".InFeatures";
+        string outFeatures = layer.OutFeatures is int o ? Int(o) : shape + ".OutFeatures";
+        return $"{Parallel}.LayerPlan.Create({Literal(layer.MemberName)}, {Attribute(layer)}, {inFeatures}, {outFeatures}, {shape}, tp, tokens)";
+    }
+
     private static void EmitAttach(SourceWriter w, ModuleSpec module)
     {
-        // One call: every layer's shape is checked before any shard is attached, so a mismatch leaves none half-sharded.
-        string pairs = string.Join(", ", module.Layers.Select(layer => $"(this.{layer.MemberAccess}, {Local(layer)})"));
-        w.WriteLine($"{Parallel}.LinearShard.AttachAll({pairs});");
+        var tables = module.Layers.Where(layer => layer.Target == LayerTarget.Embedding).ToArray();
+        var linears = module.Layers.Where(layer => layer.Target == LayerTarget.Linear).ToArray();
+        // Every layer's shape is checked before any shard is attached, so a mismatch leaves none half-sharded.
+        foreach (var table in tables)
+            w.WriteLine($"{Generated}.ShardSteps.RequireFits(this.{table.MemberAccess}, {Local(table)});");
+        if (linears.Length > 0)
+        {
+            string pairs = string.Join(", ", linears.Select(layer => $"(this.{layer.MemberAccess}, {Local(layer)})"));
+            w.WriteLine($"{Parallel}.LinearShard.AttachAll({pairs});");
+        }
+        foreach (var table in tables)
+            w.WriteLine($"this.{table.MemberAccess}!.UseShard({Local(table)});");
     }
 
     private static void OpenTypes(SourceWriter w, TypeHierarchy type, string baseList)

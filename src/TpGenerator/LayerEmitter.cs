@@ -83,7 +83,8 @@ internal static class LayerEmitter
                     $"{Transitions.Display(split.GemmOutput)}, {Transitions.Display(contract.Output)} out.");
         w.OpenBlock($"protected override {DTensor} ForwardCore({DTensor} x)");
         string input = EmitGemmInput(w, contract, "x", "input");
-        w.WriteLine("var y = new float[tokens * _localOut];");
+        w.WriteLine("// The output buffer is pooled inside a StepBuffers scope (a decode or training step reuses it), new outside one.");
+        w.WriteLine($"var y = {Steps}.Output(tokens, _localOut);");
         switch (contract.Bias)
         {
             case BiasStage.Epilogue:

@@ -19,6 +19,8 @@ namespace TpCodegen.Generator;
 internal static class Parser
 {
     private const string LinearName = "Linear";
+    private const string ModuleInterfaceName = "ITensorParallelModule";
+    private const string ModuleInterfaceNamespace = "TpCodegen.Parallel";
 
     /// <summary>The transform of <c>ForAttributeWithMetadataName</c>: a property or a field declarator with the attribute.</summary>
     public static LayerSpec? ParseLayer(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
@@ -28,7 +30,7 @@ internal static class Parser
         var attribute = TensorParallelAttributeReader.Read(context.Attributes[0]);
         if (attribute.Split is not { } split) return null;
         var module = context.TargetSymbol.ContainingType;
-        var hierarchy = ParseHierarchy(module);
+        var hierarchy = ParseHierarchy(module, cancellationToken);
         if (hierarchy is null) return null;
 
         var initializer = context.TargetNode switch
@@ -37,9 +39,15 @@ internal static class Parser
             VariableDeclaratorSyntax variable => variable.Initializer?.Value,
             _ => null,
         };
-        var (inFeatures, outFeatures, hasBias) = ParseConstantShape(module, initializer, cancellationToken);
         string name = context.TargetSymbol.Name;
-        return new LayerSpec(hierarchy, name, Escape(name), split.Kind, split.Normalize(attribute.Options), inFeatures, outFeatures, hasBias);
+        var memberType = context.TargetSymbol is IPropertySymbol marked ? marked.Type : ((IFieldSymbol)context.TargetSymbol).Type;
+        if (ShardableMember.IsEmbedding(memberType))
+        {
+            // A table's shape is always read from the member at run time: the plan needs its vocabulary and width.
+            return new LayerSpec(hierarchy, name, Escape(name), LayerTarget.Embedding, split.Kind, split.Normalize(attribute.Options), null, null, false);
+        }
+        var (inFeatures, outFeatures, hasBias) = ParseConstantShape(module, initializer, cancellationToken);
+        return new LayerSpec(hierarchy, name, Escape(name), LayerTarget.Linear, split.Kind, split.Normalize(attribute.Options), inFeatures, outFeatures, hasBias);
     }
 
     /// <summary>Groups the layers by module (source order within a module, modules by metadata name, ordinal).</summary>
@@ -59,7 +67,7 @@ internal static class Parser
     }
 
     /// <summary>The module and its containing types, outermost first (ShardableMember has checked they can be re-opened as partials).</summary>
-    private static TypeHierarchy? ParseHierarchy(INamedTypeSymbol module)
+    private static TypeHierarchy? ParseHierarchy(INamedTypeSymbol module, CancellationToken cancellationToken)
     {
         var types = new List<ContainingType>();
         var metadataNames = new List<string>();
@@ -88,7 +96,32 @@ internal static class Parser
         string metadataName = string.Join(".", segments.Append(string.Join("+", metadataNames)));
         string fullyQualified = module.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
         string display = module.ToDisplayString(SymbolDisplayFormat.CSharpErrorMessageFormat);
-        return new TypeHierarchy(ns, metadataName, fullyQualified, display, new EquatableArray<ContainingType>(types));
+        string? baseModule = BaseModule(module, cancellationToken)?.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+        return new TypeHierarchy(ns, metadataName, fullyQualified, display, new EquatableArray<ContainingType>(types), module.IsSealed, baseModule);
+    }
+
+    /// <summary>
+    /// The nearest base class that is a module too: one of this compilation with a [TensorParallel] member (its generated
+    /// members are virtual, as this generator emits them for an unsealed class), or a referenced class that implements
+    /// ITensorParallelModule. The derived module's generated members then override the base's and shard both classes'
+    /// layers: left alone, they would hide the base's members and leave its layers dense.
+    /// </summary>
+    private static INamedTypeSymbol? BaseModule(INamedTypeSymbol module, CancellationToken cancellationToken)
+    {
+        for (var type = module.BaseType; type is not null && type.SpecialType != SpecialType.System_Object; type = type.BaseType)
+        {
+            if (type.DeclaringSyntaxReferences.IsEmpty)
+            {
+                if (type.AllInterfaces.Any(i => i.Name == ModuleInterfaceName && i.ContainingNamespace?.ToDisplayString() == ModuleInterfaceNamespace))
+                    return type;
+                continue;
+            }
+            // A base the generator cannot extend (generic, not partial) gets no generated members to override: TP0017 flags it.
+            if (type.GetMembers().Any(member => member.GetAttributes().Any(a => TensorParallelAttributeReader.IsTensorParallel(a.AttributeClass))) &&
+                !type.IsGenericType && ShardableMember.IsPartialEverywhere(type, cancellationToken))
+                return type;
+        }
+        return null;
     }
 
     /// <summary>

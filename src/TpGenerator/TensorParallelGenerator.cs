@@ -29,7 +29,8 @@ public sealed class TensorParallelGenerator : IIncrementalGenerator
             .Select(static (layer, _) => layer!)
             .WithTrackingName(TrackingNames.Layers);
 
-        context.RegisterSourceOutput(layers, static (output, layer) =>
+        // Embedding tables and vocabulary heads run shards the runtime provides: no class to emit for them.
+        context.RegisterSourceOutput(layers.Where(static layer => layer.EmitsShardClass), static (output, layer) =>
             output.AddSource(Emitter.LayerHintName(layer), Emitter.EmitLayer(layer)));
 
         var modules = layers

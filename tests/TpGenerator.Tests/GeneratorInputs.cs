@@ -150,6 +150,66 @@ internal static class GeneratorInputs
                 [TensorParallel(Split.Row)] public Linear Down { get; }
             }
             """,
+        // Attention as models write it: heads and key/value heads declared on the layers' layouts, sizes from a config.
+        ["HeadAttention"] = Usings + """
+            namespace Demo;
+
+            public sealed record AttentionConfig(int Hidden, int Heads, int KvHeads, int HeadDim);
+
+            public sealed partial class GroupedQueryAttention(AttentionConfig c)
+            {
+                [TensorParallel(Split.Column)]
+                public Linear Q { get; } = new(c.Hidden, c.Heads * c.HeadDim, bias: false) { OutputLayout = FeatureLayout.Heads(c.Heads, c.HeadDim, "q") };
+
+                [TensorParallel(Split.Column)]
+                public Linear K { get; } = new(c.Hidden, c.KvHeads * c.HeadDim, bias: false) { OutputLayout = FeatureLayout.KeyValueHeads(c.KvHeads, c.HeadDim, "k") };
+
+                [TensorParallel(Split.Column)]
+                public Linear V { get; } = new(c.Hidden, c.KvHeads * c.HeadDim, bias: false) { OutputLayout = FeatureLayout.KeyValueHeads(c.KvHeads, c.HeadDim, "v") };
+
+                [TensorParallel(Split.Row)]
+                public Linear O { get; } = new(c.Heads * c.HeadDim, c.Hidden, bias: false) { InputLayout = FeatureLayout.Heads(c.Heads, c.HeadDim, "o") };
+            }
+            """,
+        // GPT-2's c_attn: q, k and v side by side in one weight, cut per segment; c_proj by rows.
+        ["FusedQkv"] = Usings + """
+            namespace Demo;
+
+            public partial class FusedAttention(int hidden, int heads)
+            {
+                [TensorParallel(Split.Column)]
+                public Linear CAttn { get; } = new(hidden, 3 * hidden) { OutputLayout = FeatureLayout.Qkv(heads, heads, hidden / heads) };
+
+                [TensorParallel(Split.Row)]
+                public Linear CProj { get; } = new(hidden, hidden) { InputLayout = FeatureLayout.Heads(heads, hidden / heads) };
+            }
+            """,
+        // A vocabulary-parallel embedding and LM head: runtime shards (lookup; GEMM and padding mask), generated wiring.
+        ["VocabParallel"] = Usings + """
+            namespace Demo;
+
+            public partial class TokenIo
+            {
+                [TensorParallel(Split.Vocab)] public Embedding Embed { get; } = new(50257, 768);
+
+                [TensorParallel(Split.Vocab)] public Linear Head { get; } = new(768, 50257, bias: false);
+            }
+            """,
+        // A module derived from a module: its generated members override the base's, and shard the base's layers too.
+        ["Inheritance"] = Usings + """
+            namespace Demo;
+
+            public partial class MlpBase
+            {
+                [TensorParallel(Split.Column)] public Linear Up { get; } = new(8, 32);
+                [TensorParallel(Split.Row)] public Linear Down { get; } = new(32, 8);
+            }
+
+            public sealed partial class GatedMlp : MlpBase
+            {
+                [TensorParallel(Split.Column)] public Linear Gate { get; } = new(8, 32);
+            }
+            """,
         // A namespace segment that is a keyword must be written back with its @.
         ["KeywordNamespace"] = Usings + """
             namespace @event.Models;
@@ -196,6 +256,7 @@ internal static class GeneratorInputs
         ["StructModule"] = Usings + "public partial struct M { [TensorParallel(Split.Column)] public Linear A { get; } }",
         ["InterfaceModule"] = Usings + "public partial interface M { [TensorParallel(Split.Column)] Linear A { get; } }",
         ["SetOnlyProperty"] = Usings + "public partial class M { private Linear _a = new(4, 8); [TensorParallel(Split.Column)] public Linear A { set => _a = value; } }",
+        ["EmbeddingByColumns"] = Usings + "public partial class M { [TensorParallel(Split.Column)] public Embedding E { get; } = new(10, 4); }",
         ["UnknownSplit"] = Usings + "public partial class M { [TensorParallel((Split)7)] public Linear A { get; } = new(4, 8); }",
     };
 }

@@ -23,7 +23,9 @@ internal sealed class SplitContract
         Func<LayerOptions, Layout> output,
         OptionConflict[] conflicts,
         Func<long, int, bool>? allowsDegree = null,
-        Func<long, int, long>? localSize = null)
+        Func<long, int, long>? localSize = null,
+        string? runtimeShard = null,
+        bool splitsEmbeddings = false)
     {
         Kind = kind;
         Divides = divides;
@@ -37,7 +39,18 @@ internal sealed class SplitContract
         Conflicts = conflicts;
         _allowsDegree = allowsDegree ?? Degrees.Divides;
         _localSize = localSize ?? ((size, tp) => size / tp);
+        RuntimeShard = runtimeShard;
+        SplitsEmbeddings = splitsEmbeddings;
     }
+
+    /// <summary>
+    /// The runtime class (in namespace TpCodegen) that is this split's Linear shard, when one exists: generated code then
+    /// constructs it rather than emitting a shard class of its own. Null: the generator emits the shard from this row.
+    /// </summary>
+    public string? RuntimeShard { get; }
+
+    /// <summary>Whether an Embedding table (not only a Linear) may carry this split: its rows are divided by vocabulary id.</summary>
+    public bool SplitsEmbeddings { get; }
 
     private readonly Func<long, int, long> _localSize;
 

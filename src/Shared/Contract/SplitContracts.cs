@@ -81,7 +81,10 @@ internal static class SplitContracts
                 "SkipBiasAdd = true does not apply to a Vocab layer, whose padding logits must be masked after the bias; remove it"),
         },
         allowsDegree: static (size, tp) => size >= 1,
-        localSize: static (size, tp) => (size + tp - 1) / tp);
+        localSize: static (size, tp) => (size + tp - 1) / tp,
+        // GEMM, bias, then the padding masked to -infinity: written once in the runtime, which generated modules wire up.
+        runtimeShard: "VocabParallelLinear",
+        splitsEmbeddings: true);
 
     /// <summary>Every row, in <see cref="SplitKind"/> order (after the rows: static initializers run in text order).</summary>
     public static IReadOnlyList<SplitContract> All { get; } = new[] { Column, Row, Vocab };

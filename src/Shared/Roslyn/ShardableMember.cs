@@ -16,7 +16,8 @@ internal sealed record Refusal(string Reason, bool AddPartial = false, bool Comp
 /// "Can the generator shard this member?", asked once: the generator emits code exactly for the members this accepts,
 /// and TP0017 reports exactly the members it refuses (except broken code the compiler reports), so the two cannot
 /// disagree. A member qualifies when it is an instance property with a getter or an instance field, of type
-/// TpCodegen.Linear, with one [TensorParallel] of a known split, in a non-static class (the module) that can be
+/// TpCodegen.Linear (or TpCodegen.Embedding, under a split that divides a table by vocabulary id), with one
+/// [TensorParallel] of a known split, in a non-static class (the module) that can be
 /// re-opened as a partial declaration: it and every type around it partial and non-generic. Types around the module
 /// may be of any kind (a struct, a static class): generated code only re-opens them.
 /// </summary>
@@ -34,7 +35,8 @@ internal static class ShardableMember
         if (type is null) return new Refusal("it is not a property or a field");
         // An unresolved type is half-typed code: the compiler already says so.
         if (type.TypeKind == TypeKind.Error) return new Refusal("its type does not resolve", CompilerReports: true);
-        if (!IsLinear(type)) return new Refusal($"its type is '{type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)}', not TpCodegen.Linear");
+        bool embedding = IsEmbedding(type);
+        if (!IsLinear(type) && !embedding) return new Refusal($"its type is '{type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)}', not TpCodegen.Linear or TpCodegen.Embedding");
         if (member.IsStatic) return new Refusal($"'{member.Name}' is static, and the generator shards a module instance's layers");
         switch (member)
         {
@@ -60,6 +62,8 @@ internal static class ShardableMember
             bool broken = info.Attribute.ConstructorArguments.Length != 1 || info.Attribute.ConstructorArguments[0].Value is not int;
             return new Refusal(broken ? "its split does not bind" : $"its split ({info.Attribute.ConstructorArguments[0].Value}) is not a value of TpCodegen.Split", CompilerReports: broken);
         }
+        if (embedding && !info.Split.SplitsEmbeddings)
+            return new Refusal($"an Embedding is split by vocabulary id, not by {info.Split.Name.ToLowerInvariant()}s; mark it [TensorParallel(Split.Vocab)]");
 
         var module = member.ContainingType;
         if (module is null) return new Refusal("it has no containing type");
@@ -80,9 +84,14 @@ internal static class ShardableMember
     }
 
     /// <summary>Whether <paramref name="type"/> is TpCodegen.Linear.</summary>
-    public static bool IsLinear(ITypeSymbol type) =>
-        type is INamedTypeSymbol { Name: "Linear", IsGenericType: false, ContainingType: null } named &&
+    public static bool IsLinear(ITypeSymbol type) => IsRuntimeType(type, "Linear");
+
+    private static bool IsRuntimeType(ITypeSymbol type, string name) =>
+        type is INamedTypeSymbol { IsGenericType: false, ContainingType: null } named && named.Name == name &&
         named.ContainingNamespace is { Name: "TpCodegen", ContainingNamespace.IsGlobalNamespace: true };
+
+    /// <summary>Whether <paramref name="type"/> is TpCodegen.Embedding.</summary>
+    public static bool IsEmbedding(ITypeSymbol type) => IsRuntimeType(type, "Embedding");
 
     /// <summary>True when every declaration of <paramref name="type"/> is in source and says partial.</summary>
     public static bool IsPartialEverywhere(INamedTypeSymbol type, CancellationToken cancellationToken)

@@ -11,12 +11,14 @@ namespace TpCodegen.Generator.Model;
 /// <param name="MemberAccess">The name as C# code must write it (keywords escaped with @).</param>
 /// <param name="InFeatures">The input features when the initializer passes a compile-time constant, else null.</param>
 /// <param name="OutFeatures">The output features when the initializer passes a compile-time constant, else null.</param>
+/// <param name="Target">What the member holds: a Linear, or an Embedding table (split by vocabulary id).</param>
 /// <param name="HasBias">Whether the initializer's layer has a bias, when it says so with a constant, else null. Only a hint
 /// for doc comments: the member may hold another Linear at run time, so generated code never drops the bias on it.</param>
 internal sealed record LayerSpec(
     TypeHierarchy Module,
     string MemberName,
     string MemberAccess,
+    LayerTarget Target,
     SplitKind Split,
     LayerOptions Options,
     int? InFeatures,
@@ -26,6 +28,19 @@ internal sealed record LayerSpec(
     /// <summary>The generated nested class that holds this layer's shard.</summary>
     public string ShardClassName => MemberName + Split + "Shard";
 
+    /// <summary>
+    /// Whether the generator emits this layer's shard class: a Linear whose split has no runtime shard class. An embedding's
+    /// shard is the runtime's EmbeddingShard (a lookup, not a GEMM); a vocabulary head's is VocabParallelLinear.
+    /// </summary>
+    public bool EmitsShardClass => Target == LayerTarget.Linear && SplitContracts.For(Split).RuntimeShard is null;
+
     /// <summary>What the layer takes, returns and moves: the split contract resolved for the options.</summary>
     public LayerContract Contract => SplitContracts.For(Split).Resolve(Options);
+}
+
+/// <summary>The kind of member a layer is.</summary>
+internal enum LayerTarget
+{
+    Linear,
+    Embedding,
 }

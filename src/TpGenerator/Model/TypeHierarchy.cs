@@ -8,9 +8,14 @@ namespace TpCodegen.Generator.Model;
 /// <param name="FullyQualifiedName">The C# name with <c>global::</c> ("global::Demo.Outer.LlamaMlp").</param>
 /// <param name="DisplayName">For plans and messages ("Demo.Outer.LlamaMlp").</param>
 /// <param name="Types">Outermost first; the last one is the module itself.</param>
+/// <param name="IsSealed">A sealed module's generated members cannot be virtual.</param>
+/// <param name="BaseModule">The nearest base class that is itself a module ("global::Demo.Block"), or null: the generated
+/// members then override the base's and shard its layers too.</param>
 internal sealed record TypeHierarchy(
     string Namespace,
     string MetadataName,
     string FullyQualifiedName,
     string DisplayName,
-    EquatableArray<ContainingType> Types);
+    EquatableArray<ContainingType> Types,
+    bool IsSealed,
+    string? BaseModule);

@@ -28,6 +28,12 @@ public sealed record LayerPlan(
     public long WeightBytesPerRank => ((long)LocalInFeatures * LocalOutFeatures + (HasBias ? LocalOutFeatures : 0)) * sizeof(float);
 
     /// <summary>
+    /// How the divided dimension is cut beyond an equal share: heads and fused segments per rank, replicated key/value
+    /// heads, vocabulary padding. Empty for a plain split.
+    /// </summary>
+    public string Layout { get; init; } = "";
+
+    /// <summary>
     /// The plan of layer <paramref name="layerName"/>, marked <paramref name="layer"/>, at degree <paramref name="tp"/> for
     /// <paramref name="tokens"/> tokens, from the split contract: the placements it takes and returns and the collectives
     /// of its forward. Throws a <see cref="TensorParallelDegreeException"/> when <paramref name="tp"/> does not divide the
@@ -37,9 +43,55 @@ public sealed record LayerPlan(
     {
         ArgumentNullException.ThrowIfNull(layerName);
         var contract = RuntimeContract.Of(layer);
-        var split = contract.Split;
-        int local = TensorParallelChecks.LocalSize(layerName, layer.Split, (int)split.DividedSize(inFeatures, outFeatures), tp);
-        bool dividesIn = split.Divides == Contract.DividedDimension.InFeatures;
+        int local = TensorParallelChecks.LocalSize(layerName, layer.Split, (int)contract.Split.DividedSize(inFeatures, outFeatures), tp);
+        var plan = Build(layerName, layer, inFeatures, outFeatures, hasBias, local, tokens, tp);
+        return contract.Split.Kind == Contract.SplitKind.Vocab ? plan with { Layout = VocabularySplit.Of(outFeatures, tp, 0).ToString() } : plan;
+    }
+
+    /// <summary>
+    /// The plan of a layer as generated modules build it: <paramref name="inFeatures"/> and <paramref name="outFeatures"/> (baked
+    /// in where the initializer fixes them), the bias and the head/segment layout of the divided dimension read from
+    /// <paramref name="linear"/>, so a rank's heads, its replicated key/value heads and each fused segment's share show.
+    /// </summary>
+    public static LayerPlan Create(string layerName, TensorParallelAttribute layer, int inFeatures, int outFeatures, Linear linear, int tp, int tokens)
+    {
+        ArgumentNullException.ThrowIfNull(layerName);
+        ArgumentNullException.ThrowIfNull(linear);
+        var contract = RuntimeContract.Of(layer);
+        bool dividesIn = contract.Split.Divides == Contract.DividedDimension.InFeatures;
+        var layout = dividesIn ? linear.InputLayout : linear.OutputLayout;
+        if (layout.IsPlain || contract.Split.Kind == Contract.SplitKind.Vocab)
+            return Create(layerName, layer, inFeatures, outFeatures, linear.HasBias, tp, tokens);
+        // A row split never replicates: a replicated input slice would be summed twice by the reduce.
+        int local = layout.LocalFeatures(layerName, layer.Split, tp, allowReplication: !dividesIn);
+        return Build(layerName, layer, inFeatures, outFeatures, linear.HasBias, local, tokens, tp) with
+        {
+            Layout = DescribeLayout(layout, layerName, layer.Split, tp, allowReplication: !dividesIn),
+        };
+    }
+
+    /// <summary>
+    /// The plan of an embedding table split by vocabulary id: each rank holds the rows of its ids (padded so the degree
+    /// divides the vocabulary) and one all-reduce of the looked-up rows completes every token's embedding.
+    /// </summary>
+    public static LayerPlan Create(string layerName, TensorParallelAttribute layer, Embedding table, int tp, int tokens)
+    {
+        ArgumentNullException.ThrowIfNull(layerName);
+        ArgumentNullException.ThrowIfNull(layer);
+        ArgumentNullException.ThrowIfNull(table);
+        if (layer.Split != Split.Vocab)
+            throw new ArgumentException($"Embedding '{layerName}' is split by vocabulary id: mark it [TensorParallel(Split.Vocab)], not Split.{layer.Split}.", nameof(layer));
+        var split = VocabularySplit.Of(table.Vocabulary, tp, 0);
+        var allReduce = new PlannedCollective(CollectiveKind.AllReduce,
+            Contract.Transitions.BytesPerRank(Contract.Move.AllReduce, tokens, table.Features, tp));
+        return new LayerPlan(layerName, Split.Vocab, "embedding rows by id", table.Vocabulary, table.Features, split.Local, table.Features,
+            HasBias: false, PlacementKind.Replicate, PlacementKind.Replicate, [allReduce]) { Layout = split.ToString() };
+    }
+
+    private static LayerPlan Build(string layerName, TensorParallelAttribute layer, int inFeatures, int outFeatures, bool hasBias, int local, int tokens, int tp)
+    {
+        var contract = RuntimeContract.Of(layer);
+        bool dividesIn = contract.Split.Divides == Contract.DividedDimension.InFeatures;
         // Before the GEMM the layer's input moves, after it the output: each move's bytes are counted on that value.
         var moves = new[] { (Move: contract.ForwardInput, Features: inFeatures), (Move: contract.ForwardOutput, Features: outFeatures) };
         var collectives = moves
@@ -49,6 +101,20 @@ public sealed record LayerPlan(
         return new LayerPlan(layerName, layer.Split, contract.Describe(), inFeatures, outFeatures,
             dividesIn ? local : inFeatures, dividesIn ? outFeatures : local, hasBias,
             RuntimeContract.ToKind(contract.Input), RuntimeContract.ToKind(contract.Output), collectives);
+    }
+
+    // "q: 32 heads x 64 -> 16/rank | k: 4 heads x 64 -> 1/rank (each on 2 ranks)"
+    private static string DescribeLayout(FeatureLayout layout, string layerName, Split split, int tp, bool allowReplication)
+    {
+        var blocks = layout.LocalBlocks(layerName, split, 0, tp, allowReplication);
+        return string.Join(" | ", blocks.Select(block =>
+        {
+            var segment = block.Segment;
+            int units = block.Length / segment.UnitSize;
+            string unit = segment.IsHeads ? $"heads x {segment.UnitSize}" : "features";
+            string shared = units * tp > segment.Units ? $" (each on {units * tp / segment.Units} ranks)" : "";
+            return string.Create(CultureInfo.InvariantCulture, $"{segment.Name}: {segment.Units} {unit} -> {units}/rank{shared}");
+        }));
     }
 }
 
@@ -73,6 +139,7 @@ public sealed record TensorParallelPlan(string ModuleName, int Degree, int Token
 
     public override string ToString()
     {
+        bool layouts = Layers.Any(l => l.Layout.Length > 0);
         string[] header = ["layer", "split", "options", "global [in, out]", "local [in, out]", "placement", "weights/rank", "collectives (per rank)"];
         var rows = Layers.Select(l => new[]
         {
@@ -85,6 +152,12 @@ public sealed record TensorParallelPlan(string ModuleName, int Degree, int Token
             CollectiveCounters.FormatBytes(l.WeightBytesPerRank),
             l.Collectives.Count == 0 ? "none" : string.Join(", ", l.Collectives),
         }).ToList();
+        // Heads, fused segments and vocabulary padding, only when some layer has them: a plain module's table stays as it was.
+        if (layouts)
+        {
+            header = [.. header, "layout"];
+            rows = rows.Select((row, i) => (string[])[.. row, Layers[i].Layout]).ToList();
+        }
         var widths = header.Select((h, i) => rows.Select(r => r[i].Length).Append(h.Length).Max()).ToArray();
 
         var text = new StringBuilder();

@@ -128,9 +128,17 @@ public sealed class DTensor
 
     private DTensor AllReduced(ReduceOp op, bool owned)
     {
-        var sum = owned ? _local : (float[])_local.Clone();
+        var sum = owned ? _local : CopyOfLocal();
         Group.AllReduce(sum, op);
         return new DTensor(sum, Tokens, LocalFeatures, Placement.Replicate, Group);
+    }
+
+    // Moves run inside decode and training steps: their buffers come from the step's pool (new outside a scope).
+    private float[] CopyOfLocal()
+    {
+        var copy = StepBuffers.Rent(_local.Length, zeroed: false);
+        _local.CopyTo(copy, 0);
+        return copy;
     }
 
     private DTensor ReduceScattered(ReduceOp op)
@@ -138,9 +146,9 @@ public sealed class DTensor
         int tp = Group.Size;
         int slice = RequireDivisible(LocalFeatures, "reduce-scatter");
         // The collective scatters contiguous blocks, so lay the value out slice-major first: [tp, tokens, slice].
-        var blocks = new float[_local.Length];
+        var blocks = StepBuffers.Rent(_local.Length, zeroed: false);
         ColumnBlocks.Split(_local, blocks, Tokens, LocalFeatures, tp);
-        var mine = new float[Tokens * slice];
+        var mine = StepBuffers.Rent((long)Tokens * slice, zeroed: false);
         Group.ReduceScatter(blocks, mine, op);
         return new DTensor(mine, Tokens, slice, Placement.Shard(-1), Group);
     }
@@ -148,9 +156,9 @@ public sealed class DTensor
     private DTensor Gathered()
     {
         int tp = Group.Size;
-        var blocks = new float[_local.Length * tp];
+        var blocks = StepBuffers.Rent((long)_local.Length * tp, zeroed: false);
         Group.AllGather(_local, blocks);
-        var full = new float[blocks.Length];
+        var full = StepBuffers.Rent(blocks.Length, zeroed: false);
         ColumnBlocks.Join(blocks, full, Tokens, LocalFeatures, tp);
         return new DTensor(full, Tokens, LocalFeatures * tp, Placement.Replicate, Group);
     }
@@ -158,7 +166,7 @@ public sealed class DTensor
     private DTensor LocalSlice()
     {
         int slice = RequireDivisible(LocalFeatures, "shard");
-        var mine = new float[Tokens * slice];
+        var mine = StepBuffers.Rent((long)Tokens * slice, zeroed: false);
         for (int t = 0; t < Tokens; t++)
             _local.AsSpan(t * LocalFeatures + Group.Rank * slice, slice).CopyTo(mine.AsSpan(t * slice, slice));
         return new DTensor(mine, Tokens, slice, Placement.Shard(-1), Group);

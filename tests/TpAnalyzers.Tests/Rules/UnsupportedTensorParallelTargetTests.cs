@@ -16,7 +16,7 @@ public sealed class UnsupportedTensorParallelTargetTests
         }
         """,
         Verify.Diagnostic(Descriptors.UnsupportedTensorParallelTarget).WithLocation(0)
-            .WithArguments("Mlp.Gate", "its type is 'float[]', not TpCodegen.Linear"));
+            .WithArguments("Mlp.Gate", "its type is 'float[]', not TpCodegen.Linear or TpCodegen.Embedding"));
 
     [Fact]
     public Task Generic_struct_interface_and_static_targets_are_flagged() => Verify.VerifyAsync(Usings + """

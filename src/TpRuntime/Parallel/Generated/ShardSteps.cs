@@ -36,4 +36,29 @@ public static class ShardSteps
                 $"{layer.Split} layer '{layer.LayerName}' on {layer.Group} expects {expected} local input features " +
                 $"({layer.InFeatures} in all) but got {x}.", nameof(x));
     }
+
+    /// <summary>
+    /// The output buffer of a shard's GEMM, <paramref name="tokens"/> x <paramref name="features"/>, not cleared (the GEMM
+    /// writes every element): from the thread's step pool inside a <see cref="StepBuffers"/> scope, so a steady decode or
+    /// training step allocates nothing, and new outside one.
+    /// </summary>
+    public static float[] Output(int tokens, int features) => StepBuffers.Rent((long)tokens * features, zeroed: false);
+
+    /// <summary>The embedding table a module member holds; a clear error naming the member, not a NullReferenceException.</summary>
+    public static Embedding Table(Embedding? table, string layerName) =>
+        table ?? throw new InvalidOperationException($"Embedding '{layerName}' is null: build the module's layers before sharding it.");
+
+    /// <summary>
+    /// Checks, before a generated ShardFrom attaches anything, that <paramref name="shard"/> was cut from a table of
+    /// <paramref name="table"/>'s shape, so a mismatch leaves every layer of the module as it was.
+    /// </summary>
+    public static void RequireFits(Embedding? table, EmbeddingShard shard)
+    {
+        ArgumentNullException.ThrowIfNull(shard);
+        var target = Table(table, shard.LayerName);
+        if (shard.Vocabulary != target.Vocabulary || shard.Features != target.Features)
+            throw new ArgumentException(
+                $"Embedding '{shard.LayerName}' is [{target.Vocabulary}, {target.Features}] but its shard was cut from a " +
+                $"[{shard.Vocabulary}, {shard.Features}] table; no layer of the module was sharded.", nameof(shard));
+    }
 }

@@ -27,7 +27,7 @@ namespace Demo
 
         /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("TpCodegen.Generator", "1.0.0.0")]
-        public void ShardFrom(global::TpCodegen.Parallel.ICheckpointShardSource source, global::TpCodegen.Collectives.ProcessGroup group, string prefix = "")
+        public virtual void ShardFrom(global::TpCodegen.Parallel.ICheckpointShardSource source, global::TpCodegen.Collectives.ProcessGroup group, string prefix = "")
         {
             global::System.ArgumentNullException.ThrowIfNull(source);
             global::System.ArgumentNullException.ThrowIfNull(group);
@@ -41,15 +41,16 @@ namespace Demo
 
         /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("TpCodegen.Generator", "1.0.0.0")]
-        public global::TpCodegen.Parallel.TensorParallelPlan GetPlan(int tp, int tokens)
+        public virtual global::TpCodegen.Parallel.TensorParallelPlan GetPlan(int tp, int tokens)
         {
-            return new global::TpCodegen.Parallel.TensorParallelPlan("Demo.AttentionProjections", tp, tokens, new global::TpCodegen.Parallel.LayerPlan[]
+            var layers = new global::TpCodegen.Parallel.LayerPlan[]
             {
-                global::TpCodegen.Parallel.LayerPlan.Create("Q", new global::TpCodegen.TensorParallelAttribute(global::TpCodegen.Split.Column), 64, 64, global::TpCodegen.Parallel.LinearShard.Layer(this.Q, "Q").HasBias, tp, tokens),
-                global::TpCodegen.Parallel.LayerPlan.Create("K", new global::TpCodegen.TensorParallelAttribute(global::TpCodegen.Split.Column), 64, 64, global::TpCodegen.Parallel.LinearShard.Layer(this.K, "K").HasBias, tp, tokens),
-                global::TpCodegen.Parallel.LayerPlan.Create("V", new global::TpCodegen.TensorParallelAttribute(global::TpCodegen.Split.Column), 64, 64, global::TpCodegen.Parallel.LinearShard.Layer(this.V, "V").HasBias, tp, tokens),
-                global::TpCodegen.Parallel.LayerPlan.Create("O", new global::TpCodegen.TensorParallelAttribute(global::TpCodegen.Split.Row), 64, 64, global::TpCodegen.Parallel.LinearShard.Layer(this.O, "O").HasBias, tp, tokens),
-            });
+                global::TpCodegen.Parallel.LayerPlan.Create("Q", new global::TpCodegen.TensorParallelAttribute(global::TpCodegen.Split.Column), 64, 64, global::TpCodegen.Parallel.LinearShard.Layer(this.Q, "Q"), tp, tokens),
+                global::TpCodegen.Parallel.LayerPlan.Create("K", new global::TpCodegen.TensorParallelAttribute(global::TpCodegen.Split.Column), 64, 64, global::TpCodegen.Parallel.LinearShard.Layer(this.K, "K"), tp, tokens),
+                global::TpCodegen.Parallel.LayerPlan.Create("V", new global::TpCodegen.TensorParallelAttribute(global::TpCodegen.Split.Column), 64, 64, global::TpCodegen.Parallel.LinearShard.Layer(this.V, "V"), tp, tokens),
+                global::TpCodegen.Parallel.LayerPlan.Create("O", new global::TpCodegen.TensorParallelAttribute(global::TpCodegen.Split.Row), 64, 64, global::TpCodegen.Parallel.LinearShard.Layer(this.O, "O"), tp, tokens),
+            };
+            return new global::TpCodegen.Parallel.TensorParallelPlan("Demo.AttentionProjections", tp, tokens, layers);
         }
     }
 }

@@ -42,7 +42,8 @@ namespace Demo
             {
                 global::TpCodegen.Parallel.Generated.ShardSteps.RequireLocalFeatures(this, x, _localIn);
                 int tokens = x.Tokens;
-                var y = new float[tokens * _localOut];
+                // The output buffer is pooled inside a StepBuffers scope (a decode or training step reuses it), new outside one.
+                var y = global::TpCodegen.Parallel.Generated.ShardSteps.Output(tokens, _localOut);
                 // SkipBiasAdd: no bias here; SkippedBias hands it to the caller.
                 global::TpCodegen.Kernels.Gemm.Multiply(x.LocalSpan, _weight, y, tokens);
                 // Shard(-1) -> Shard(-1): nothing moves.

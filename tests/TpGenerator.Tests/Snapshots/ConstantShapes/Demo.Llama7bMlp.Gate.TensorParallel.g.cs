@@ -39,7 +39,8 @@ namespace Demo
             {
                 global::TpCodegen.Parallel.Generated.ShardSteps.RequireLocalFeatures(this, x, _localIn);
                 int tokens = x.Tokens;
-                var y = new float[tokens * _localOut];
+                // The output buffer is pooled inside a StepBuffers scope (a decode or training step reuses it), new outside one.
+                var y = global::TpCodegen.Parallel.Generated.ShardSteps.Output(tokens, _localOut);
                 // Each rank's output is its own block: the bias (cut the same way) in the GEMM's epilogue; a layer
                 // without bias has a null _bias, an empty span here.
                 global::TpCodegen.Kernels.Gemm.Multiply(x.LocalSpan, _weight, y, tokens, _bias);

@@ -39,7 +39,8 @@ namespace @event.Models
             {
                 global::TpCodegen.Parallel.Generated.ShardSteps.RequireLocalFeatures(this, x, _localIn);
                 int tokens = x.Tokens;
-                var y = new float[tokens * _localOut];
+                // The output buffer is pooled inside a StepBuffers scope (a decode or training step reuses it), new outside one.
+                var y = global::TpCodegen.Parallel.Generated.ShardSteps.Output(tokens, _localOut);
                 // No bias in the GEMM: added to every rank's partial sum, it would be counted tp times.
                 global::TpCodegen.Kernels.Gemm.Multiply(x.LocalSpan, _weight, y, tokens);
                 // Partial(Sum) -> Replicate: all-reduce, so the ranks' partial sums add up to the whole.

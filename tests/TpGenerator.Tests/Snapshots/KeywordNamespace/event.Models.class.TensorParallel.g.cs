@@ -25,7 +25,7 @@ namespace @event.Models
 
         /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("TpCodegen.Generator", "1.0.0.0")]
-        public void ShardFrom(global::TpCodegen.Parallel.ICheckpointShardSource source, global::TpCodegen.Collectives.ProcessGroup group, string prefix = "")
+        public virtual void ShardFrom(global::TpCodegen.Parallel.ICheckpointShardSource source, global::TpCodegen.Collectives.ProcessGroup group, string prefix = "")
         {
             global::System.ArgumentNullException.ThrowIfNull(source);
             global::System.ArgumentNullException.ThrowIfNull(group);
@@ -37,13 +37,14 @@ namespace @event.Models
 
         /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("TpCodegen.Generator", "1.0.0.0")]
-        public global::TpCodegen.Parallel.TensorParallelPlan GetPlan(int tp, int tokens)
+        public virtual global::TpCodegen.Parallel.TensorParallelPlan GetPlan(int tp, int tokens)
         {
-            return new global::TpCodegen.Parallel.TensorParallelPlan("@event.Models.@class", tp, tokens, new global::TpCodegen.Parallel.LayerPlan[]
+            var layers = new global::TpCodegen.Parallel.LayerPlan[]
             {
-                global::TpCodegen.Parallel.LayerPlan.Create("Up", new global::TpCodegen.TensorParallelAttribute(global::TpCodegen.Split.Column), 8, 16, global::TpCodegen.Parallel.LinearShard.Layer(this.Up, "Up").HasBias, tp, tokens),
-                global::TpCodegen.Parallel.LayerPlan.Create("Down", new global::TpCodegen.TensorParallelAttribute(global::TpCodegen.Split.Row), 16, 8, global::TpCodegen.Parallel.LinearShard.Layer(this.Down, "Down").HasBias, tp, tokens),
-            });
+                global::TpCodegen.Parallel.LayerPlan.Create("Up", new global::TpCodegen.TensorParallelAttribute(global::TpCodegen.Split.Column), 8, 16, global::TpCodegen.Parallel.LinearShard.Layer(this.Up, "Up"), tp, tokens),
+                global::TpCodegen.Parallel.LayerPlan.Create("Down", new global::TpCodegen.TensorParallelAttribute(global::TpCodegen.Split.Row), 16, 8, global::TpCodegen.Parallel.LinearShard.Layer(this.Down, "Down"), tp, tokens),
+            };
+            return new global::TpCodegen.Parallel.TensorParallelPlan("@event.Models.@class", tp, tokens, layers);
         }
     }
 }

@@ -26,7 +26,7 @@ namespace Demo
 
         /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("TpCodegen.Generator", "1.0.0.0")]
-        public void ShardFrom(global::TpCodegen.Parallel.ICheckpointShardSource source, global::TpCodegen.Collectives.ProcessGroup group, string prefix = "")
+        public virtual void ShardFrom(global::TpCodegen.Parallel.ICheckpointShardSource source, global::TpCodegen.Collectives.ProcessGroup group, string prefix = "")
         {
             global::System.ArgumentNullException.ThrowIfNull(source);
             global::System.ArgumentNullException.ThrowIfNull(group);
@@ -39,14 +39,15 @@ namespace Demo
 
         /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("TpCodegen.Generator", "1.0.0.0")]
-        public global::TpCodegen.Parallel.TensorParallelPlan GetPlan(int tp, int tokens)
+        public virtual global::TpCodegen.Parallel.TensorParallelPlan GetPlan(int tp, int tokens)
         {
-            return new global::TpCodegen.Parallel.TensorParallelPlan("Demo.LlamaMlp", tp, tokens, new global::TpCodegen.Parallel.LayerPlan[]
+            var layers = new global::TpCodegen.Parallel.LayerPlan[]
             {
-                global::TpCodegen.Parallel.LayerPlan.Create("Gate", new global::TpCodegen.TensorParallelAttribute(global::TpCodegen.Split.Column), global::TpCodegen.Parallel.LinearShard.Layer(this.Gate, "Gate").InFeatures, global::TpCodegen.Parallel.LinearShard.Layer(this.Gate, "Gate").OutFeatures, global::TpCodegen.Parallel.LinearShard.Layer(this.Gate, "Gate").HasBias, tp, tokens),
-                global::TpCodegen.Parallel.LayerPlan.Create("Up", new global::TpCodegen.TensorParallelAttribute(global::TpCodegen.Split.Column), global::TpCodegen.Parallel.LinearShard.Layer(this.Up, "Up").InFeatures, global::TpCodegen.Parallel.LinearShard.Layer(this.Up, "Up").OutFeatures, global::TpCodegen.Parallel.LinearShard.Layer(this.Up, "Up").HasBias, tp, tokens),
-                global::TpCodegen.Parallel.LayerPlan.Create("Down", new global::TpCodegen.TensorParallelAttribute(global::TpCodegen.Split.Row), global::TpCodegen.Parallel.LinearShard.Layer(this.Down, "Down").InFeatures, global::TpCodegen.Parallel.LinearShard.Layer(this.Down, "Down").OutFeatures, global::TpCodegen.Parallel.LinearShard.Layer(this.Down, "Down").HasBias, tp, tokens),
-            });
+                global::TpCodegen.Parallel.LayerPlan.Create("Gate", new global::TpCodegen.TensorParallelAttribute(global::TpCodegen.Split.Column), global::TpCodegen.Parallel.LinearShard.Layer(this.Gate, "Gate").InFeatures, global::TpCodegen.Parallel.LinearShard.Layer(this.Gate, "Gate").OutFeatures, global::TpCodegen.Parallel.LinearShard.Layer(this.Gate, "Gate"), tp, tokens),
+                global::TpCodegen.Parallel.LayerPlan.Create("Up", new global::TpCodegen.TensorParallelAttribute(global::TpCodegen.Split.Column), global::TpCodegen.Parallel.LinearShard.Layer(this.Up, "Up").InFeatures, global::TpCodegen.Parallel.LinearShard.Layer(this.Up, "Up").OutFeatures, global::TpCodegen.Parallel.LinearShard.Layer(this.Up, "Up"), tp, tokens),
+                global::TpCodegen.Parallel.LayerPlan.Create("Down", new global::TpCodegen.TensorParallelAttribute(global::TpCodegen.Split.Row), global::TpCodegen.Parallel.LinearShard.Layer(this.Down, "Down").InFeatures, global::TpCodegen.Parallel.LinearShard.Layer(this.Down, "Down").OutFeatures, global::TpCodegen.Parallel.LinearShard.Layer(this.Down, "Down"), tp, tokens),
+            };
+            return new global::TpCodegen.Parallel.TensorParallelPlan("Demo.LlamaMlp", tp, tokens, layers);
         }
     }
 }

@@ -43,11 +43,12 @@ namespace Models.Blocks
                 [global::System.CodeDom.Compiler.GeneratedCode("TpCodegen.Generator", "1.0.0.0")]
                 public global::TpCodegen.Parallel.TensorParallelPlan GetPlan(int tp, int tokens)
                 {
-                    return new global::TpCodegen.Parallel.TensorParallelPlan("Models.Blocks.Transformer.Config.Mlp", tp, tokens, new global::TpCodegen.Parallel.LayerPlan[]
+                    var layers = new global::TpCodegen.Parallel.LayerPlan[]
                     {
-                        global::TpCodegen.Parallel.LayerPlan.Create("in", new global::TpCodegen.TensorParallelAttribute(global::TpCodegen.Split.Column), 8, 24, global::TpCodegen.Parallel.LinearShard.Layer(this.@in, "in").HasBias, tp, tokens),
-                        global::TpCodegen.Parallel.LayerPlan.Create("out", new global::TpCodegen.TensorParallelAttribute(global::TpCodegen.Split.Row), 24, 8, global::TpCodegen.Parallel.LinearShard.Layer(this.@out, "out").HasBias, tp, tokens),
-                    });
+                        global::TpCodegen.Parallel.LayerPlan.Create("in", new global::TpCodegen.TensorParallelAttribute(global::TpCodegen.Split.Column), 8, 24, global::TpCodegen.Parallel.LinearShard.Layer(this.@in, "in"), tp, tokens),
+                        global::TpCodegen.Parallel.LayerPlan.Create("out", new global::TpCodegen.TensorParallelAttribute(global::TpCodegen.Split.Row), 24, 8, global::TpCodegen.Parallel.LinearShard.Layer(this.@out, "out"), tp, tokens),
+                    };
+                    return new global::TpCodegen.Parallel.TensorParallelPlan("Models.Blocks.Transformer.Config.Mlp", tp, tokens, layers);
                 }
             }
         }

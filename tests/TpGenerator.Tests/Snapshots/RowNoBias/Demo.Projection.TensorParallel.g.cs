@@ -24,7 +24,7 @@ namespace Demo
 
         /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("TpCodegen.Generator", "1.0.0.0")]
-        public void ShardFrom(global::TpCodegen.Parallel.ICheckpointShardSource source, global::TpCodegen.Collectives.ProcessGroup group, string prefix = "")
+        public virtual void ShardFrom(global::TpCodegen.Parallel.ICheckpointShardSource source, global::TpCodegen.Collectives.ProcessGroup group, string prefix = "")
         {
             global::System.ArgumentNullException.ThrowIfNull(source);
             global::System.ArgumentNullException.ThrowIfNull(group);
@@ -35,12 +35,13 @@ namespace Demo
 
         /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCode("TpCodegen.Generator", "1.0.0.0")]
-        public global::TpCodegen.Parallel.TensorParallelPlan GetPlan(int tp, int tokens)
+        public virtual global::TpCodegen.Parallel.TensorParallelPlan GetPlan(int tp, int tokens)
         {
-            return new global::TpCodegen.Parallel.TensorParallelPlan("Demo.Projection", tp, tokens, new global::TpCodegen.Parallel.LayerPlan[]
+            var layers = new global::TpCodegen.Parallel.LayerPlan[]
             {
-                global::TpCodegen.Parallel.LayerPlan.Create("Proj", new global::TpCodegen.TensorParallelAttribute(global::TpCodegen.Split.Row), 36, 12, global::TpCodegen.Parallel.LinearShard.Layer(this.Proj, "Proj").HasBias, tp, tokens),
-            });
+                global::TpCodegen.Parallel.LayerPlan.Create("Proj", new global::TpCodegen.TensorParallelAttribute(global::TpCodegen.Split.Row), 36, 12, global::TpCodegen.Parallel.LinearShard.Layer(this.Proj, "Proj"), tp, tokens),
+            };
+            return new global::TpCodegen.Parallel.TensorParallelPlan("Demo.Projection", tp, tokens, layers);
         }
     }
 }

@@ -39,7 +39,8 @@ namespace Demo
             {
                 global::TpCodegen.Parallel.Generated.ShardSteps.RequireLocalFeatures(this, x, _localIn);
                 int tokens = x.Tokens;
-                var y = new float[tokens * _localOut];
+                // The output buffer is pooled inside a StepBuffers scope (a decode or training step reuses it), new outside one.
+                var y = global::TpCodegen.Parallel.Generated.ShardSteps.Output(tokens, _localOut);
                 // The output stays a partial sum: only rank 0's addend carries the bias, so the later reduce adds it once.
                 global::TpCodegen.Kernels.Gemm.Multiply(x.LocalSpan, _weight, y, tokens);
                 if (_bias is not null && Group.Rank == 0) global::TpCodegen.Parallel.Generated.ShardKernels.AddBias(y, _bias, tokens);

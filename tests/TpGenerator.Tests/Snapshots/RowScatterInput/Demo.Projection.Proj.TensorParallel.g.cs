@@ -41,7 +41,8 @@ namespace Demo
                 var input = global::TpCodegen.Parallel.Generated.ShardSteps.Move(x, global::TpCodegen.PlacementKind.ShardLast);
                 global::TpCodegen.Parallel.Generated.ShardSteps.RequireLocalFeatures(this, input, _localIn);
                 int tokens = x.Tokens;
-                var y = new float[tokens * _localOut];
+                // The output buffer is pooled inside a StepBuffers scope (a decode or training step reuses it), new outside one.
+                var y = global::TpCodegen.Parallel.Generated.ShardSteps.Output(tokens, _localOut);
                 // No bias in the GEMM: added to every rank's partial sum, it would be counted tp times.
                 global::TpCodegen.Kernels.Gemm.Multiply(input.LocalSpan, _weight, y, tokens);
                 // Partial(Sum) -> Replicate: all-reduce, so the ranks' partial sums add up to the whole.
