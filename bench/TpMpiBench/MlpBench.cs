@@ -14,7 +14,10 @@ public partial class MpiBenchMlp(int hidden, int intermediate)
 
 /// <summary>
 /// One sharded forward of the MLP block per round, timed on the slowest rank, on the shapes of TpBench's
-/// MlpBlockBenchmarks. The backend is the one that launched the process, so the same binary measures both.
+/// MlpBlockBenchmarks. The backend is the one that launched the process, so the same binary measures both. Each round
+/// runs the forward twice, in alternating order: once allocating its activations (outside any scope) and once inside a
+/// StepBuffers scope that reuses them, as a decode or training loop does, so the cost of per-forward allocation (large
+/// object heap, and a GC per process under MPI) shows side by side.
 /// </summary>
 internal static class MlpBench
 {
@@ -26,8 +29,9 @@ internal static class MlpBench
         if (world.Rank == 0)
         {
             Console.WriteLine($"# MLP block at tp={world.Size} on {Launcher.BackendName} ranks, median and best of {Rounds} forwards (slowest rank)");
-            Console.WriteLine("| backend | tokens x hidden x intermediate | median (ms) | best (ms) |");
-            Console.WriteLine("|---|---|---:|---:|");
+            Console.WriteLine($"# GC: {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")}, {Environment.ProcessorCount} cores visible");
+            Console.WriteLine("| backend | tokens x hidden x intermediate | allocating: median (ms) | best | pooled: median (ms) | best | gen2 GCs (allocating / pooled) |");
+            Console.WriteLine("|---|---|---:|---:|---:|---:|---:|");
         }
         foreach (var (tokens, hidden, intermediate) in Shapes)
         {
@@ -41,19 +45,42 @@ internal static class MlpBench
             var x = DTensor.FromArray(input, tokens, hidden, Placement.Replicate, world);
 
             mlp.Forward(x); // warm-up: JIT, first touch of the shard's memory
-            var times = new double[Rounds];
+            using (StepBuffers.Enter()) mlp.Forward(x);
+            var allocating = new double[Rounds];
+            var pooled = new double[Rounds];
+            var gen2 = new int[2];
             for (int round = 0; round < Rounds; round++)
             {
-                world.Barrier();
-                long start = Stopwatch.GetTimestamp();
-                mlp.Forward(x);
-                float[] elapsed = [(float)Stopwatch.GetElapsedTime(start).TotalMilliseconds];
-                world.AllReduce(elapsed, ReduceOp.Max);
-                times[round] = elapsed[0];
+                // Which of the two goes first alternates, so neither always inherits the other's cache state.
+                for (int turn = 0; turn < 2; turn++)
+                {
+                    bool usePool = (turn + round) % 2 == 1;
+                    int before = GC.CollectionCount(2);
+                    double time = TimeForward(world, () =>
+                    {
+                        if (!usePool) { mlp.Forward(x); return; }
+                        using (StepBuffers.Enter()) mlp.Forward(x);
+                    });
+                    gen2[usePool ? 1 : 0] += GC.CollectionCount(2) - before;
+                    (usePool ? pooled : allocating)[round] = time;
+                }
             }
-            Array.Sort(times);
+            Array.Sort(allocating);
+            Array.Sort(pooled);
             if (world.Rank == 0)
-                Console.WriteLine($"| {Launcher.BackendName} | {tokens}x{hidden}x{intermediate} | {times[Rounds / 2]:0.0} | {times[0]:0.0} |");
+                Console.WriteLine($"| {Launcher.BackendName} | {tokens}x{hidden}x{intermediate} | {allocating[Rounds / 2]:0.0} | {allocating[0]:0.0} | " +
+                                  $"{pooled[Rounds / 2]:0.0} | {pooled[0]:0.0} | {gen2[0]} / {gen2[1]} |");
         }
+    }
+
+    // The slowest rank's time: every rank starts together and the forward ends when the last one does.
+    private static double TimeForward(ProcessGroup world, Action forward)
+    {
+        world.Barrier();
+        long start = Stopwatch.GetTimestamp();
+        forward();
+        float[] elapsed = [(float)Stopwatch.GetElapsedTime(start).TotalMilliseconds];
+        world.AllReduce(elapsed, ReduceOp.Max);
+        return elapsed[0];
     }
 }

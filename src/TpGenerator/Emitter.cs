@@ -57,7 +57,7 @@ internal static class Emitter
         w.WriteLine("global::System.ArgumentNullException.ThrowIfNull(dense);");
         w.WriteLine("global::System.ArgumentNullException.ThrowIfNull(group);");
         foreach (var layer in module.Layers)
-            w.WriteLine($"var {Local(layer)} = {CutFromDense(layer)};");
+            w.WriteLine($"var {Local(layer)} = {WhenPresent(layer, CutFromDense(layer))};");
         EmitBaseCall(w, type, "base.ShardFrom(dense, group);");
         EmitAttach(w, module);
         w.CloseBlock();
@@ -70,7 +70,7 @@ internal static class Emitter
         w.WriteLine("global::System.ArgumentNullException.ThrowIfNull(group);");
         w.WriteLine("global::System.ArgumentNullException.ThrowIfNull(prefix);");
         foreach (var layer in module.Layers)
-            w.WriteLine($"var {Local(layer)} = {CutFromCheckpoint(layer)};");
+            w.WriteLine($"var {Local(layer)} = {WhenPresent(layer, CutFromCheckpoint(layer))};");
         EmitBaseCall(w, type, "base.ShardFrom(source, group, prefix);");
         EmitAttach(w, module);
         w.CloseBlock();
@@ -79,20 +79,27 @@ internal static class Emitter
         w.WriteLine("/// <inheritdoc/>");
         w.WriteLine(GeneratedCode);
         w.OpenBlock($"public {modifier}{Parallel}.TensorParallelPlan GetPlan(int tp, int tokens)");
-        w.WriteLine($"var layers = new {Parallel}.LayerPlan[]");
+        bool optional = module.Layers.Any(layer => layer.Optional);
+        w.WriteLine($"var layers = new {Parallel}.LayerPlan{(optional ? "?" : "")}[]");
         w.OpenBlock();
-        foreach (var layer in module.Layers) w.WriteLine(PlanRow(layer) + ",");
+        foreach (var layer in module.Layers) w.WriteLine(WhenPresent(layer, PlanRow(layer)) + ",");
         w.CloseBlock(";");
+        if (optional)
+        {
+            w.WriteLine("// Optional layers this module does not hold have no row.");
+            w.WriteLine($"var present = global::System.Linq.Enumerable.ToArray(global::System.Linq.Enumerable.OfType<{Parallel}.LayerPlan>(layers));");
+        }
+        string rows = optional ? "present" : "layers";
         if (type.BaseModule is null)
         {
-            w.WriteLine($"return new {Parallel}.TensorParallelPlan({Literal(type.DisplayName)}, tp, tokens, layers);");
+            w.WriteLine($"return new {Parallel}.TensorParallelPlan({Literal(type.DisplayName)}, tp, tokens, {rows});");
         }
         else
         {
             w.WriteLine("// The base module's layers first, as its Forward usually runs them first.");
             w.WriteLine($"var inherited = base.GetPlan(tp, tokens).Layers;");
             w.WriteLine($"return new {Parallel}.TensorParallelPlan({Literal(type.DisplayName)}, tp, tokens, " +
-                        "global::System.Linq.Enumerable.ToArray(global::System.Linq.Enumerable.Concat(inherited, layers)));");
+                        $"global::System.Linq.Enumerable.ToArray(global::System.Linq.Enumerable.Concat(inherited, {rows})));");
         }
         w.CloseBlock();
 
@@ -108,6 +115,10 @@ internal static class Emitter
         w.WriteLine($"// The base module ({type.BaseModule}) shards the layers it marks; this module, its own.");
         w.WriteLine(call);
     }
+
+    // An optional (nullable) member this module does not hold gets no shard and no plan row.
+    private static string WhenPresent(LayerSpec layer, string expression) =>
+        layer.Optional ? $"this.{layer.MemberAccess} is null ? null : {expression}" : expression;
 
     private static string CutFromDense(LayerSpec layer) => layer.Target == LayerTarget.Embedding
         ? $"{Runtime}.EmbeddingShard.From({Generated}.ShardSteps.Table(dense.{layer.MemberAccess}, {Literal(layer.MemberName)}), {Literal(layer.MemberName)}, group)"
@@ -134,20 +145,23 @@ internal static class Emitter
         return $"{Parallel}.LayerPlan.Create({Literal(layer.MemberName)}, {Attribute(layer)}, {inFeatures}, {outFeatures}, {shape}, tp, tokens)";
     }
 
+    private static string WhenCut(LayerSpec layer, string statement) =>
+        layer.Optional ? $"if ({Local(layer)} is not null) {statement}" : statement;
+
     private static void EmitAttach(SourceWriter w, ModuleSpec module)
     {
         var tables = module.Layers.Where(layer => layer.Target == LayerTarget.Embedding).ToArray();
         var linears = module.Layers.Where(layer => layer.Target == LayerTarget.Linear).ToArray();
         // Every layer's shape is checked before any shard is attached, so a mismatch leaves none half-sharded.
         foreach (var table in tables)
-            w.WriteLine($"{Generated}.ShardSteps.RequireFits(this.{table.MemberAccess}, {Local(table)});");
+            w.WriteLine(WhenCut(table, $"{Generated}.ShardSteps.RequireFits(this.{table.MemberAccess}, {Local(table)});"));
         if (linears.Length > 0)
         {
             string pairs = string.Join(", ", linears.Select(layer => $"(this.{layer.MemberAccess}, {Local(layer)})"));
             w.WriteLine($"{Parallel}.LinearShard.AttachAll({pairs});");
         }
         foreach (var table in tables)
-            w.WriteLine($"this.{table.MemberAccess}!.UseShard({Local(table)});");
+            w.WriteLine(WhenCut(table, $"this.{table.MemberAccess}!.UseShard({Local(table)});"));
     }
 
     private static void OpenTypes(SourceWriter w, TypeHierarchy type, string baseList)

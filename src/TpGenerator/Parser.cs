@@ -41,13 +41,14 @@ internal static class Parser
         };
         string name = context.TargetSymbol.Name;
         var memberType = context.TargetSymbol is IPropertySymbol marked ? marked.Type : ((IFieldSymbol)context.TargetSymbol).Type;
+        bool optional = memberType.NullableAnnotation == NullableAnnotation.Annotated;
         if (ShardableMember.IsEmbedding(memberType))
         {
             // A table's shape is always read from the member at run time: the plan needs its vocabulary and width.
-            return new LayerSpec(hierarchy, name, Escape(name), LayerTarget.Embedding, split.Kind, split.Normalize(attribute.Options), null, null, false);
+            return new LayerSpec(hierarchy, name, Escape(name), LayerTarget.Embedding, split.Kind, split.Normalize(attribute.Options), null, null, false, optional);
         }
         var (inFeatures, outFeatures, hasBias) = ParseConstantShape(module, initializer, cancellationToken);
-        return new LayerSpec(hierarchy, name, Escape(name), LayerTarget.Linear, split.Kind, split.Normalize(attribute.Options), inFeatures, outFeatures, hasBias);
+        return new LayerSpec(hierarchy, name, Escape(name), LayerTarget.Linear, split.Kind, split.Normalize(attribute.Options), inFeatures, outFeatures, hasBias, optional);
     }
 
     /// <summary>Groups the layers by module (source order within a module, modules by metadata name, ordinal).</summary>

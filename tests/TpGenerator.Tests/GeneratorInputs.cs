@@ -195,6 +195,18 @@ internal static class GeneratorInputs
                 [TensorParallel(Split.Vocab)] public Linear Head { get; } = new(768, 50257, bias: false);
             }
             """,
+        // An optional (nullable) head: null when tied to the embedding, and then neither sharded nor planned.
+        ["OptionalHead"] = Usings + """
+            #nullable enable
+            namespace Demo;
+
+            public partial class CausalLmIo(int vocabulary, int hidden, bool tied)
+            {
+                [TensorParallel(Split.Vocab)] public Embedding Embed { get; } = new(vocabulary, hidden);
+
+                [TensorParallel(Split.Vocab)] public Linear? Head { get; } = tied ? null : new(hidden, vocabulary, bias: false);
+            }
+            """,
         // A module derived from a module: its generated members override the base's, and shard the base's layers too.
         ["Inheritance"] = Usings + """
             namespace Demo;

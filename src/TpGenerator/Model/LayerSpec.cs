@@ -12,6 +12,8 @@ namespace TpCodegen.Generator.Model;
 /// <param name="InFeatures">The input features when the initializer passes a compile-time constant, else null.</param>
 /// <param name="OutFeatures">The output features when the initializer passes a compile-time constant, else null.</param>
 /// <param name="Target">What the member holds: a Linear, or an Embedding table (split by vocabulary id).</param>
+/// <param name="Optional">Declared nullable (<c>Linear?</c>): the module may hold no layer there (a head tied to the
+/// embedding, an optional projection), and generated code skips it when this module's member is null.</param>
 /// <param name="HasBias">Whether the initializer's layer has a bias, when it says so with a constant, else null. Only a hint
 /// for doc comments: the member may hold another Linear at run time, so generated code never drops the bias on it.</param>
 internal sealed record LayerSpec(
@@ -23,7 +25,8 @@ internal sealed record LayerSpec(
     LayerOptions Options,
     int? InFeatures,
     int? OutFeatures,
-    bool? HasBias)
+    bool? HasBias,
+    bool Optional = false)
 {
     /// <summary>The generated nested class that holds this layer's shard.</summary>
     public string ShardClassName => MemberName + Split + "Shard";

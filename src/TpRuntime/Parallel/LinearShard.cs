@@ -246,13 +246,15 @@ public sealed class LinearShard
     /// they attached, so a mismatch on one layer leaves every layer of the module as it was. Generated ShardFrom calls it
     /// once every shard is cut.
     /// </summary>
-    /// <exception cref="InvalidOperationException">A layer is null.</exception>
+    /// <exception cref="InvalidOperationException">A layer that has a shard is null.</exception>
     /// <exception cref="ArgumentException">A shard's shape differs from its layer's; the message names the layer.</exception>
-    public static void AttachAll(params (Linear? Layer, ShardedLinear Shard)[] layers)
+    public static void AttachAll(params (Linear? Layer, ShardedLinear? Shard)[] layers)
     {
         ArgumentNullException.ThrowIfNull(layers);
         foreach (var (layer, shard) in layers)
         {
+            // An optional layer the module does not hold (a nullable member that is null) has no shard: nothing to attach.
+            if (layer is null && shard is null) continue;
             ArgumentNullException.ThrowIfNull(shard, nameof(layers));
             var target = Layer(layer, shard.LayerName);
             if (shard.InFeatures != target.InFeatures || shard.OutFeatures != target.OutFeatures)
@@ -260,7 +262,10 @@ public sealed class LinearShard
                     $"Layer '{shard.LayerName}' is [{target.InFeatures} -> {target.OutFeatures}] but its shard was cut from a " +
                     $"[{shard.InFeatures} -> {shard.OutFeatures}] layer; no layer of the module was sharded.", nameof(layers));
         }
-        foreach (var (layer, shard) in layers) layer!.UseShard(shard);
+        foreach (var (layer, shard) in layers)
+        {
+            if (shard is not null) layer!.UseShard(shard);
+        }
     }
 
     public override string ToString() =>

@@ -17,6 +17,22 @@ public partial class TokenInLogitsOut(int vocabulary, int hidden, int seed)
     public DTensor Forward(ReadOnlySpan<int> ids) => Head.Forward(Embed.Forward(ids));
 }
 
+/// <summary>A language model's ends with the head optional: null when tied to the embedding (tie_word_embeddings).</summary>
+public partial class MaybeTiedEnds(int vocabulary, int hidden, bool tied, int seed)
+{
+    [TensorParallel(Split.Vocab)]
+    public Embedding Embed { get; } = new(vocabulary, hidden, seed);
+
+    [TensorParallel(Split.Vocab)]
+    public Linear? Head { get; } = tied ? null : new(hidden, vocabulary, bias: false, seed: seed + 1);
+
+    public DTensor Forward(ReadOnlySpan<int> ids)
+    {
+        var h = Embed.Forward(ids);
+        return Head is null ? Embed.Logits(h) : Head.Forward(h);
+    }
+}
+
 /// <summary>
 /// Generated <c>[TensorParallel(Split.Vocab)]</c> members (an Embedding table and an LM head) against a dense
 /// double-precision answer, with a vocabulary of 37 that no degree above 1 divides, from a dense module and from a
@@ -87,6 +103,33 @@ public class GeneratedVocabularyTests
         {
             Directory.Delete(directory, recursive: true);
         }
+    }
+
+    [Theory]
+    [InlineData(1, true)]
+    [InlineData(2, true)]
+    [InlineData(3, true)]
+    [InlineData(4, true)]
+    [InlineData(3, false)]
+    public void Optional_head_is_skipped_when_tied_and_the_tied_logits_match_dense(int tp, bool tied)
+    {
+        var dense = new MaybeTiedEnds(Vocabulary, Hidden, tied, seed: 8);
+        var e = dense.Embed.Weight;
+        var w = tied ? null : dense.Head!.Weight;
+        var expected = new double[Ids.Length * Vocabulary];
+        for (int t = 0; t < Ids.Length; t++)
+            for (int v = 0; v < Vocabulary; v++)
+                for (int h = 0; h < Hidden; h++)
+                    expected[t * Vocabulary + v] += (double)e[Ids[t] * Hidden + h] * (tied ? e[v * Hidden + h] : w![h * Vocabulary + v]);
+        var gathered = new float[tp][];
+        InProcessWorld.Run(tp, group =>
+        {
+            var module = new MaybeTiedEnds(Vocabulary, Hidden, tied, seed: 99);
+            module.ShardFrom(dense, group);
+            gathered[group.Rank] = module.Forward(Ids).FullTensor().ToArray();
+        });
+        foreach (var full in gathered) AssertLogits(expected, full, VocabularySplit.Of(Vocabulary, tp, 0).Padded);
+        Assert.Equal(tied ? ["Embed"] : ["Embed", "Head"], dense.GetPlan(tp, 4).Layers.Select(l => l.LayerName));
     }
 
     [Fact]
