@@ -13,7 +13,7 @@ public sealed class Gpt2Model : ICausalLanguageModel
     public Gpt2Model(Gpt2Config config)
     {
         Config = config.Validate();
-        Tokens = new Embedding(config.Vocabulary, config.Hidden);
+        EmbeddingAndHead = new EmbeddingAndHead(config.Vocabulary, config.Hidden, tied: true);
         Positions = new Embedding(config.Positions, config.Hidden);
         Layers = Enumerable.Range(0, config.Layers).Select(_ => new Gpt2Block(config)).ToArray();
         FinalNorm = new LayerNorm(config.Hidden, config.LayerNormEps);
@@ -21,8 +21,11 @@ public sealed class Gpt2Model : ICausalLanguageModel
 
     public Gpt2Config Config { get; }
 
+    /// <summary>The token embedding with its tied head, a generated module: split by vocabulary id.</summary>
+    public EmbeddingAndHead EmbeddingAndHead { get; }
+
     /// <summary><c>wte</c>: split by vocabulary when sharded; also the tied head.</summary>
-    public Embedding Tokens { get; }
+    public Embedding Tokens => EmbeddingAndHead.Embed;
 
     /// <summary><c>wpe</c>: learned positions, replicated.</summary>
     public Embedding Positions { get; }
@@ -63,7 +66,7 @@ public sealed class Gpt2Model : ICausalLanguageModel
     {
         ArgumentNullException.ThrowIfNull(dense);
         ArgumentNullException.ThrowIfNull(group);
-        Tokens.UseShard(EmbeddingShard.From(dense.Tokens, "Tokens", group));
+        EmbeddingAndHead.ShardFrom(dense.EmbeddingAndHead, group);
         Positions.SetWeights(dense.Positions.Weight);
         for (int i = 0; i < Layers.Count; i++)
         {
@@ -84,7 +87,7 @@ public sealed class Gpt2Model : ICausalLanguageModel
         ArgumentNullException.ThrowIfNull(group);
         var names = Gpt2Names.For(checkpoint);
         var view = names.View(checkpoint);
-        Tokens.UseShard(EmbeddingShard.From(checkpoint, names.Root, Tokens, "wte", group));
+        EmbeddingAndHead.Load(checkpoint, group, names.Root + "wte.weight", head: null);
         var positions = new float[(long)Config.Positions * Config.Hidden];
         checkpoint.ReadBlock(names.Root + "wpe.weight", Config.Positions, Config.Hidden, 0, Config.Positions, 0, Config.Hidden, positions);
         Positions.SetWeights(positions);

@@ -18,10 +18,9 @@ public sealed class LlamaModel : ICausalLanguageModel
     {
         Config = config.Validate();
         Fused = fuseProjections;
-        Embed = new Embedding(config.Vocabulary, config.Hidden);
+        EmbeddingAndHead = new EmbeddingAndHead(config.Vocabulary, config.Hidden, tied: config.TieEmbeddings);
         Layers = Enumerable.Range(0, config.Layers).Select(_ => new LlamaBlock(config, fuseProjections)).ToArray();
         Norm = new RmsNorm(config.Hidden, config.RmsNormEps);
-        Head = config.TieEmbeddings ? null : new Linear(config.Hidden, config.Vocabulary, bias: false);
         _rope = new RotaryEmbedding(config.HeadDim, config.RopeTheta, config.RopeScaling);
     }
 
@@ -30,14 +29,17 @@ public sealed class LlamaModel : ICausalLanguageModel
     /// <summary>Whether q/k/v and gate/up are fused.</summary>
     public bool Fused { get; }
 
-    public Embedding Embed { get; }
+    /// <summary>The token embedding and the LM head, a generated module: both split by vocabulary id.</summary>
+    public EmbeddingAndHead EmbeddingAndHead { get; }
+
+    public Embedding Embed => EmbeddingAndHead.Embed;
 
     public IReadOnlyList<LlamaBlock> Layers { get; }
 
     public RmsNorm Norm { get; }
 
     /// <summary>The LM head, or null when it is tied to <see cref="Embed"/>.</summary>
-    public Linear? Head { get; }
+    public Linear? Head => EmbeddingAndHead.Head;
 
     public string Architecture => Config.Architecture;
 
@@ -63,7 +65,7 @@ public sealed class LlamaModel : ICausalLanguageModel
         for (int i = 0; i < Layers.Count; i++)
             x = Layers[i].Forward(x, new AttentionContext(batch, cache?.Layers[i], _rope));
         var h = Norm.Forward(LogitRowSelection.Select(x, batch, rows));
-        return Head is null ? Embed.Logits(h) : Head.Forward(h);
+        return EmbeddingAndHead.Logits(h);
     }
 
     public DecoderCache CreateCache(int slots, int capacity) =>
@@ -75,7 +77,7 @@ public sealed class LlamaModel : ICausalLanguageModel
         ArgumentNullException.ThrowIfNull(dense);
         ArgumentNullException.ThrowIfNull(group);
         RequireSameShape(dense.Config, dense.Fused);
-        Embed.UseShard(EmbeddingShard.From(dense.Embed, "Embed", group));
+        EmbeddingAndHead.ShardFrom(dense.EmbeddingAndHead, group);
         for (int i = 0; i < Layers.Count; i++)
         {
             var (mine, theirs) = (Layers[i], dense.Layers[i]);
@@ -85,7 +87,6 @@ public sealed class LlamaModel : ICausalLanguageModel
             theirs.PostAttentionNorm.Weight.CopyTo(mine.PostAttentionNorm.Weight, 0);
         }
         dense.Norm.Weight.CopyTo(Norm.Weight, 0);
-        if (Head is not null) Head.UseShard(new VocabParallelLinear(group, LinearShard.Vocab(dense.Head, "Head", group.Rank, group.Size)));
         Group = group;
     }
 
@@ -98,7 +99,7 @@ public sealed class LlamaModel : ICausalLanguageModel
         ArgumentNullException.ThrowIfNull(checkpoint);
         ArgumentNullException.ThrowIfNull(group);
         var view = LlamaNames.View(checkpoint);
-        Embed.UseShard(EmbeddingShard.From(checkpoint, LlamaNames.EmbeddingPrefix, Embed, LlamaNames.Embedding, group));
+        EmbeddingAndHead.Load(checkpoint, group, LlamaNames.Embedding, LlamaNames.Head);
         for (int i = 0; i < Layers.Count; i++)
         {
             var layer = Layers[i];
@@ -108,7 +109,6 @@ public sealed class LlamaModel : ICausalLanguageModel
             layer.PostAttentionNorm.Load(checkpoint, LlamaNames.Layer(i) + "post_attention_layernorm.");
         }
         Norm.Load(checkpoint, LlamaNames.FinalNorm);
-        if (Head is not null) Head.UseShard(new VocabParallelLinear(group, LinearShard.Vocab(view, "", Head, "Head", group.Rank, group.Size)));
         Group = group;
     }
 

@@ -13,13 +13,12 @@ internal static class LlamaNames
     {
         ["Q"] = "q_proj", ["K"] = "k_proj", ["V"] = "v_proj", ["O"] = "o_proj",
         ["Gate"] = "gate_proj", ["Up"] = "up_proj", ["Down"] = "down_proj",
-        ["Head"] = "lm_head",
         ["Qkv.q"] = "q_proj", ["Qkv.k"] = "k_proj", ["Qkv.v"] = "v_proj",
         ["GateUp.gate"] = "gate_proj", ["GateUp.up"] = "up_proj",
     };
 
-    public const string EmbeddingPrefix = "model.";
-    public const string Embedding = "embed_tokens";
+    public const string Embedding = "model.embed_tokens.weight";
+    public const string Head = "lm_head.weight";
     public const string FinalNorm = "model.norm.";
 
     public static string Layer(int index) => $"model.layers.{index}.";
