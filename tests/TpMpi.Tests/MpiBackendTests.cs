@@ -9,10 +9,16 @@ public sealed class MpiBackendTests
     [InlineData(2, true)]
     [InlineData(4, true)]
     [InlineData(2, false)]
-    public void Every_collective_and_generated_layer_matches_the_sequential_reference(int ranks, bool debugChecks)
+    [InlineData(2, false, "spin")]
+    public void Every_collective_and_generated_layer_matches_the_sequential_reference(int ranks, bool debugChecks, string wait = "yield")
     {
-        // With the debug checks (as every MPI test runs) and once without, as production jobs run.
-        var environment = new Dictionary<string, string>(MpiJob.DefaultEnvironment) { ["TP_DISTRIBUTED_DEBUG"] = debugChecks ? "1" : "0" };
+        // With the debug checks (as every MPI test runs) and once without, as production jobs run; waiting by polling and
+        // yielding (the default) and once in MPI's blocking calls.
+        var environment = new Dictionary<string, string>(MpiJob.DefaultEnvironment)
+        {
+            ["TP_DISTRIBUTED_DEBUG"] = debugChecks ? "1" : "0",
+            ["TP_MPI_WAIT"] = wait,
+        };
         var job = MpiJob.RunIn(environment, ranks, "checks", "--ranks", ranks.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
         Assert.False(job.TimedOut, job.ToString());

@@ -83,6 +83,7 @@ public sealed class MpiFaultTests
     [MpiTheory]
     [InlineData("TP_COLLECTIVE_TIMEOUT", "ten", "TP_COLLECTIVE_TIMEOUT=ten is not a timeout: give a positive number of seconds")]
     [InlineData("TP_DISTRIBUTED_DEBUG", "maybe", "TP_DISTRIBUTED_DEBUG=maybe is not a setting: use 1 to turn the debug checks on")]
+    [InlineData("TP_MPI_WAIT", "nap", "TP_MPI_WAIT=nap is not a wait mode: use yield (poll and yield the core, the default) or spin (MPI's blocking calls)")]
     public void A_bad_setting_stops_every_rank_at_start_with_what_to_write(string variable, string value, string message)
     {
         var environment = new Dictionary<string, string>(MpiJob.DefaultEnvironment) { [variable] = value };

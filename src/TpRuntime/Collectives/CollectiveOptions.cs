@@ -16,6 +16,9 @@ public static class CollectiveOptions
     /// <summary>Environment variable: <c>1</c> turns on the debug checks (<see cref="DebugChecks"/>), <c>0</c> or unset leaves them off.</summary>
     public const string DebugVariable = "TP_DISTRIBUTED_DEBUG";
 
+    /// <summary>Environment variable: <c>yield</c> (the default) or <c>spin</c>, how an MPI rank waits in a collective (<see cref="YieldWhileWaiting"/>).</summary>
+    public const string WaitVariable = "TP_MPI_WAIT";
+
     /// <summary>The timeout when <see cref="TimeoutVariable"/> is unset: ten minutes, as PyTorch's default for NCCL.</summary>
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromMinutes(10);
 
@@ -23,6 +26,7 @@ public static class CollectiveOptions
     // as itself instead of as a TypeInitializationException. 0 means "not read yet".
     private static long s_timeoutTicks;
     private static int s_debugChecks; // 0 not read yet, 1 off, 2 on
+    private static int s_yieldWhileWaiting; // 0 not read yet, 1 spin, 2 yield
 
     /// <summary>
     /// How long one rank may wait in one collective under MPI (including the end-of-run barrier that every rank enters
@@ -59,17 +63,46 @@ public static class CollectiveOptions
     /// </summary>
     public static bool DebugChecks
     {
-        get
-        {
-            int state = Volatile.Read(ref s_debugChecks);
-            if (state == 0)
-            {
-                Interlocked.CompareExchange(ref s_debugChecks, ReadDebug() ? 2 : 1, 0);
-                state = Volatile.Read(ref s_debugChecks);
-            }
-            return state == 2;
-        }
+        get => ReadLazily(ref s_debugChecks, ReadDebug);
         set => Volatile.Write(ref s_debugChecks, value ? 2 : 1);
+    }
+
+    /// <summary>
+    /// How an MPI rank waits for a collective to complete. True (the default): the collective starts nonblocking and the
+    /// rank polls it, spinning briefly and then yielding its core between polls. False: MPI's blocking call, which
+    /// busy-polls without ever yielding. Spinning is right when every rank owns a core and nothing else runs; where cores
+    /// are shared (more ranks than cores, a laptop, a CI VM, or .NET's GC and JIT threads beside single-threaded ranks), a
+    /// rank that arrived early holds a core the rank it waits for needs, and every collective costs the slowest rank's
+    /// lost time slices (docs/mpi.md has the measurements).
+    /// </summary>
+    public static bool YieldWhileWaiting
+    {
+        get => ReadLazily(ref s_yieldWhileWaiting, ReadWait);
+        set => Volatile.Write(ref s_yieldWhileWaiting, value ? 2 : 1);
+    }
+
+    // A switch is 0 until first read (then the environment decides), 1 for false, 2 for true; a setter wins over the
+    // environment, and a race between two first reads settles on whichever stored first.
+    private static bool ReadLazily(ref int state, Func<bool> fromEnvironment)
+    {
+        int current = Volatile.Read(ref state);
+        if (current == 0)
+        {
+            Interlocked.CompareExchange(ref state, fromEnvironment() ? 2 : 1, 0);
+            current = Volatile.Read(ref state);
+        }
+        return current == 2;
+    }
+
+    private static bool ReadWait()
+    {
+        string? text = Environment.GetEnvironmentVariable(WaitVariable);
+        return text?.Trim().ToUpperInvariant() switch
+        {
+            null or "" or "YIELD" => true,
+            "SPIN" => false,
+            _ => throw new InvalidOperationException($"{WaitVariable}={text} is not a wait mode: use yield (poll and yield the core, the default) or spin (MPI's blocking calls)."),
+        };
     }
 
     private static TimeSpan ReadTimeout()

@@ -43,9 +43,10 @@ public static class Launcher
                 throw new InvalidOperationException(
                     $"The program asks for {ranks} ranks but the MPI world has {world.Size}: launch it with `mpiexec -n {ranks} ...`." +
                     (world.Size == 1 ? $" A world of 1 can also mean that the loaded MPI library ({MpiLibrary.LoadedPath}) does not match the mpiexec that started the job." : ""));
-            // Read the options now, so that a bad TP_COLLECTIVE_TIMEOUT or TP_DISTRIBUTED_DEBUG stops every rank at once.
+            // Read the options now, so that a bad TP_COLLECTIVE_TIMEOUT, TP_DISTRIBUTED_DEBUG or TP_MPI_WAIT stops every rank at once.
             _ = CollectiveOptions.Timeout;
             _ = CollectiveOptions.DebugChecks;
+            _ = CollectiveOptions.YieldWhileWaiting;
             body(world);
             MpiWorld.EndRun();
         }

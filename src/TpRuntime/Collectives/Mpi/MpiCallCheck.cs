@@ -69,7 +69,9 @@ internal sealed unsafe class MpiCallCheck(MpiProcessGroup group, nint control)
         for (int i = 0; i < Fields; i++) values[Fields + i] = -values[i];
 
         MpiWatchdog.Enter(group, kind, count, checking: beforeCall);
-        int rc = MpiNative.Allreduce((void*)MpiNative.InPlace, values, 2 * Fields, MpiNative.Int, MpiNative.OpMax, _control);
+        int rc = MpiRequest.Yielding
+            ? MpiRequest.Complete(MpiNative.Iallreduce((void*)MpiNative.InPlace, values, 2 * Fields, MpiNative.Int, MpiNative.OpMax, _control, out nint request), request)
+            : MpiNative.Allreduce((void*)MpiNative.InPlace, values, 2 * Fields, MpiNative.Int, MpiNative.OpMax, _control);
         MpiWatchdog.Exit();
         if (rc != MpiNative.Success)
             throw MpiException.FromCode(rc, "MPI_Allreduce", $"the consistency check before {Describe(kind, count, op, root)} on {group}");

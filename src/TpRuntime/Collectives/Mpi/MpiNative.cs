@@ -79,6 +79,11 @@ internal static unsafe class MpiNative
     private static delegate* unmanaged<void*, void*, int, int, int, int, int> s_reduceScatterBlockI;
     private static delegate* unmanaged<void*, int, int, int, int, int> s_bcastI;
     private static delegate* unmanaged<int, int> s_barrierI;
+    private static delegate* unmanaged<void*, void*, int, int, int, int, int*, int> s_iallreduceI;
+    private static delegate* unmanaged<void*, int, int, void*, int, int, int, int*, int> s_iallgatherI;
+    private static delegate* unmanaged<void*, void*, int, int, int, int, int*, int> s_ireduceScatterBlockI;
+    private static delegate* unmanaged<void*, int, int, int, int, int*, int> s_ibcastI;
+    private static delegate* unmanaged<int*, int*, void*, int> s_testI;
 
     // Open MPI ABI: handles are pointers.
     private static delegate* unmanaged<nint, int, int> s_abortP;
@@ -93,6 +98,14 @@ internal static unsafe class MpiNative
     private static delegate* unmanaged<void*, void*, int, nint, nint, nint, int> s_reduceScatterBlockP;
     private static delegate* unmanaged<void*, int, nint, int, nint, int> s_bcastP;
     private static delegate* unmanaged<nint, int> s_barrierP;
+    private static delegate* unmanaged<void*, void*, int, nint, nint, nint, nint*, int> s_iallreduceP;
+    private static delegate* unmanaged<void*, int, nint, void*, int, nint, nint, nint*, int> s_iallgatherP;
+    private static delegate* unmanaged<void*, void*, int, nint, nint, nint, nint*, int> s_ireduceScatterBlockP;
+    private static delegate* unmanaged<void*, int, nint, int, nint, nint*, int> s_ibcastP;
+    private static delegate* unmanaged<nint*, int*, void*, int> s_testP;
+
+    // MPI_STATUS_IGNORE: (MPI_Status*)1 in MPICH's mpi.h, a null pointer in Open MPI's.
+    private static void* s_statusIgnore;
 
     /// <summary>Binds every entry point and predefined handle from <paramref name="library"/>. Called once.</summary>
     internal static void Bind(nint library, MpiAbi abi)
@@ -111,7 +124,10 @@ internal static unsafe class MpiNative
             split = Export(library, "MPI_Comm_split"), free = Export(library, "MPI_Comm_free"), dup = Export(library, "MPI_Comm_dup"),
             allreduce = Export(library, "MPI_Allreduce"), allgather = Export(library, "MPI_Allgather"),
             reduceScatter = Export(library, "MPI_Reduce_scatter_block"), bcast = Export(library, "MPI_Bcast"),
-            barrier = Export(library, "MPI_Barrier");
+            barrier = Export(library, "MPI_Barrier"),
+            iallreduce = Export(library, "MPI_Iallreduce"), iallgather = Export(library, "MPI_Iallgather"),
+            ireduceScatter = Export(library, "MPI_Ireduce_scatter_block"), ibcast = Export(library, "MPI_Ibcast"),
+            test = Export(library, "MPI_Test");
 
         if (s_pointerHandles)
         {
@@ -127,6 +143,12 @@ internal static unsafe class MpiNative
             s_reduceScatterBlockP = (delegate* unmanaged<void*, void*, int, nint, nint, nint, int>)reduceScatter;
             s_bcastP = (delegate* unmanaged<void*, int, nint, int, nint, int>)bcast;
             s_barrierP = (delegate* unmanaged<nint, int>)barrier;
+            s_iallreduceP = (delegate* unmanaged<void*, void*, int, nint, nint, nint, nint*, int>)iallreduce;
+            s_iallgatherP = (delegate* unmanaged<void*, int, nint, void*, int, nint, nint, nint*, int>)iallgather;
+            s_ireduceScatterBlockP = (delegate* unmanaged<void*, void*, int, nint, nint, nint, nint*, int>)ireduceScatter;
+            s_ibcastP = (delegate* unmanaged<void*, int, nint, int, nint, nint*, int>)ibcast;
+            s_testP = (delegate* unmanaged<nint*, int*, void*, int>)test;
+            s_statusIgnore = null;
 
             CommWorld = Export(library, OpenMpi.CommWorld);
             CommNull = Export(library, OpenMpi.CommNull);
@@ -152,6 +174,12 @@ internal static unsafe class MpiNative
             s_reduceScatterBlockI = (delegate* unmanaged<void*, void*, int, int, int, int, int>)reduceScatter;
             s_bcastI = (delegate* unmanaged<void*, int, int, int, int, int>)bcast;
             s_barrierI = (delegate* unmanaged<int, int>)barrier;
+            s_iallreduceI = (delegate* unmanaged<void*, void*, int, int, int, int, int*, int>)iallreduce;
+            s_iallgatherI = (delegate* unmanaged<void*, int, int, void*, int, int, int, int*, int>)iallgather;
+            s_ireduceScatterBlockI = (delegate* unmanaged<void*, void*, int, int, int, int, int*, int>)ireduceScatter;
+            s_ibcastI = (delegate* unmanaged<void*, int, int, int, int, int*, int>)ibcast;
+            s_testI = (delegate* unmanaged<int*, int*, void*, int>)test;
+            s_statusIgnore = (void*)1;
 
             CommWorld = Mpich.CommWorld;
             CommNull = Mpich.CommNull;
@@ -265,6 +293,72 @@ internal static unsafe class MpiNative
 
     internal static int Barrier(nint comm) =>
         s_pointerHandles ? s_barrierP(comm) : s_barrierI((int)comm);
+
+    // The nonblocking forms, completed by MpiRequest.Wait: a request is an int in the MPICH ABI, a pointer in Open MPI's.
+    internal static int Iallreduce(void* send, void* receive, int count, nint type, nint op, nint comm, out nint request)
+    {
+        nint created = 0;
+        int handle = 0;
+        int rc = s_pointerHandles
+            ? s_iallreduceP(send, receive, count, type, op, comm, &created)
+            : s_iallreduceI(send, receive, count, (int)type, (int)op, (int)comm, &handle);
+        request = s_pointerHandles ? created : handle;
+        return rc;
+    }
+
+    internal static int Iallgather(void* send, int sendCount, nint sendType, void* receive, int receiveCount, nint receiveType, nint comm, out nint request)
+    {
+        nint created = 0;
+        int handle = 0;
+        int rc = s_pointerHandles
+            ? s_iallgatherP(send, sendCount, sendType, receive, receiveCount, receiveType, comm, &created)
+            : s_iallgatherI(send, sendCount, (int)sendType, receive, receiveCount, (int)receiveType, (int)comm, &handle);
+        request = s_pointerHandles ? created : handle;
+        return rc;
+    }
+
+    internal static int IreduceScatterBlock(void* send, void* receive, int receiveCount, nint type, nint op, nint comm, out nint request)
+    {
+        nint created = 0;
+        int handle = 0;
+        int rc = s_pointerHandles
+            ? s_ireduceScatterBlockP(send, receive, receiveCount, type, op, comm, &created)
+            : s_ireduceScatterBlockI(send, receive, receiveCount, (int)type, (int)op, (int)comm, &handle);
+        request = s_pointerHandles ? created : handle;
+        return rc;
+    }
+
+    internal static int Ibcast(void* buffer, int count, nint type, int root, nint comm, out nint request)
+    {
+        nint created = 0;
+        int handle = 0;
+        int rc = s_pointerHandles
+            ? s_ibcastP(buffer, count, type, root, comm, &created)
+            : s_ibcastI(buffer, count, (int)type, root, (int)comm, &handle);
+        request = s_pointerHandles ? created : handle;
+        return rc;
+    }
+
+    /// <summary>MPI_Test: sets <paramref name="done"/> once the request has completed (MPI then frees it).</summary>
+    internal static int Test(ref nint request, out bool done)
+    {
+        int flag = 0;
+        int rc;
+        if (s_pointerHandles)
+        {
+            nint handle = request;
+            rc = s_testP(&handle, &flag, s_statusIgnore);
+            request = handle;
+        }
+        else
+        {
+            int handle = (int)request;
+            rc = s_testI(&handle, &flag, s_statusIgnore);
+            request = handle;
+        }
+        done = flag != 0;
+        return rc;
+    }
 }
 
 /// <summary>Which binary interface the loaded libmpi follows.</summary>

@@ -50,7 +50,9 @@ internal sealed unsafe class MpiProcessGroup : ProcessGroup
         Begin(CollectiveKind.AllReduce, buffer.Length, op, 0);
         fixed (float* data = buffer)
         {
-            int rc = MpiNative.Allreduce((void*)MpiNative.InPlace, data, buffer.Length, MpiNative.Float, mpiOp, _communicator);
+            int rc = MpiRequest.Yielding
+                ? MpiRequest.Complete(MpiNative.Iallreduce((void*)MpiNative.InPlace, data, buffer.Length, MpiNative.Float, mpiOp, _communicator, out nint request), request)
+                : MpiNative.Allreduce((void*)MpiNative.InPlace, data, buffer.Length, MpiNative.Float, mpiOp, _communicator);
             MpiWatchdog.Exit();
             if (rc != MpiNative.Success)
                 throw Failure(rc, "MPI_Allreduce", CollectiveKind.AllReduce, buffer.Length);
@@ -70,7 +72,9 @@ internal sealed unsafe class MpiProcessGroup : ProcessGroup
             // MPI forbids aliased buffers; a send that is this rank's block of receive (the only overlap the base
             // class lets through) is MPI's in-place case.
             void* sendArg = ((ReadOnlySpan<float>)receive).Overlaps(send) ? (void*)MpiNative.InPlace : source;
-            int rc = MpiNative.Allgather(sendArg, count, MpiNative.Float, target, count, MpiNative.Float, _communicator);
+            int rc = MpiRequest.Yielding
+                ? MpiRequest.Complete(MpiNative.Iallgather(sendArg, count, MpiNative.Float, target, count, MpiNative.Float, _communicator, out nint request), request)
+                : MpiNative.Allgather(sendArg, count, MpiNative.Float, target, count, MpiNative.Float, _communicator);
             MpiWatchdog.Exit();
             if (rc != MpiNative.Success)
                 throw Failure(rc, "MPI_Allgather", CollectiveKind.AllGather, count);
@@ -84,7 +88,9 @@ internal sealed unsafe class MpiProcessGroup : ProcessGroup
         fixed (float* source = send)
         fixed (float* target = receive)
         {
-            int rc = MpiNative.ReduceScatterBlock(source, target, receive.Length, MpiNative.Float, mpiOp, _communicator);
+            int rc = MpiRequest.Yielding
+                ? MpiRequest.Complete(MpiNative.IreduceScatterBlock(source, target, receive.Length, MpiNative.Float, mpiOp, _communicator, out nint request), request)
+                : MpiNative.ReduceScatterBlock(source, target, receive.Length, MpiNative.Float, mpiOp, _communicator);
             MpiWatchdog.Exit();
             if (rc != MpiNative.Success)
                 throw Failure(rc, "MPI_Reduce_scatter_block", CollectiveKind.ReduceScatter, send.Length);
@@ -98,7 +104,9 @@ internal sealed unsafe class MpiProcessGroup : ProcessGroup
         Begin(CollectiveKind.Broadcast, buffer.Length, ReduceOp.Sum, root);
         fixed (float* data = buffer)
         {
-            int rc = MpiNative.Bcast(data, buffer.Length, MpiNative.Float, root, _communicator);
+            int rc = MpiRequest.Yielding
+                ? MpiRequest.Complete(MpiNative.Ibcast(data, buffer.Length, MpiNative.Float, root, _communicator, out nint request), request)
+                : MpiNative.Bcast(data, buffer.Length, MpiNative.Float, root, _communicator);
             MpiWatchdog.Exit();
             if (rc != MpiNative.Success)
                 throw Failure(rc, "MPI_Bcast", CollectiveKind.Broadcast, buffer.Length, $" from root {root}");
