@@ -61,11 +61,7 @@ public sealed class EmbeddingShard : IDisposable
     {
         // [features, local]: the transpose of this rank's rows, padding ids as zero columns.
         var transposed = new float[(long)features * split.Local];
-        for (int id = 0; id < split.LocalReal; id++)
-        {
-            var row = rows.Slice(id * features, features);
-            for (int f = 0; f < features; f++) transposed[(long)f * split.Local + id] = row[f];
-        }
+        Gemm.Transpose(rows, split.LocalReal, features, transposed, split.Local);
         return new EmbeddingShard(layerName, group, split, features, Gemm.Pack(transposed, features, split.Local));
     }
 
