@@ -88,6 +88,7 @@ public sealed class MpiBackendTests
                 continue;
             string mesh = $"mesh {ranks / tp}x{tp}";
             yield return $"PASS {mesh} split ranks";
+            yield return $"PASS {mesh} hosts";
             yield return $"PASS {mesh} tp allreduce sum len=1000";
             yield return $"PASS {mesh} dp allreduce average len=1000";
             yield return $"PASS {mesh} tp allgather len=7";
