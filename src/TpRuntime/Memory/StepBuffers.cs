@@ -43,10 +43,28 @@ public readonly struct StepBuffers : IDisposable
         return zeroed ? new float[length] : GC.AllocateUninitializedArray<float>((int)length);
     }
 
+    /// <summary>A value object for an op's output over a rented buffer: pooled inside a scope, null outside (make a new one).</summary>
+    internal static DTensor? RentValue(Func<DTensor> create)
+    {
+        var pool = t_pool;
+        return pool is { Active: true } ? pool.RentValue(create) : null;
+    }
+
+    /// <summary>An array for <paramref name="count"/> values an op returns together (the segments of a fused output): pooled inside a scope, new outside.</summary>
+    internal static DTensor[] RentValues(int count)
+    {
+        var pool = t_pool;
+        return pool is { Active: true } ? pool.RentValues(count) : new DTensor[count];
+    }
+
     private sealed class BufferPool
     {
+        private readonly Dictionary<int, Stack<DTensor[]>> _freeArrays = [];
+        private readonly List<DTensor[]> _rentedArrays = [];
         private readonly Dictionary<int, Stack<float[]>> _free = [];
         private readonly List<float[]> _rented = [];
+        private readonly Stack<DTensor> _freeValues = new();
+        private readonly List<DTensor> _rentedValues = [];
         private int _depth;
 
         public bool Active => _depth > 0;
@@ -65,6 +83,28 @@ public readonly struct StepBuffers : IDisposable
                 stack.Push(buffer);
             }
             _rented.Clear();
+            foreach (var value in _rentedValues) _freeValues.Push(value);
+            _rentedValues.Clear();
+            foreach (var array in _rentedArrays)
+            {
+                if (!_freeArrays.TryGetValue(array.Length, out var stack)) _freeArrays.Add(array.Length, stack = new Stack<DTensor[]>());
+                stack.Push(array);
+            }
+            _rentedArrays.Clear();
+        }
+
+        public DTensor[] RentValues(int count)
+        {
+            var array = _freeArrays.TryGetValue(count, out var stack) && stack.Count > 0 ? stack.Pop() : new DTensor[count];
+            _rentedArrays.Add(array);
+            return array;
+        }
+
+        public DTensor RentValue(Func<DTensor> create)
+        {
+            var value = _freeValues.Count > 0 ? _freeValues.Pop() : create();
+            _rentedValues.Add(value);
+            return value;
         }
 
         public float[] Rent(int length, bool zeroed)

@@ -36,7 +36,7 @@ public sealed class LayerNorm(int features, float eps = 1e-5f)
             TensorPrimitives.Multiply(target, 1f / MathF.Sqrt(variance + Epsilon), target);
             TensorPrimitives.FusedMultiplyAdd(target, Weight, Bias, target);
         }
-        return DTensor.FromArray(output, x.Tokens, Features, x.Placement, x.Group);
+        return DTensor.OverStepBuffer(output, x.Tokens, Features, x.Placement, x.Group);
     }
 
     /// <summary>Reads <c>prefix + "weight"</c> and <c>prefix + "bias"</c> (<c>[features]</c> each); every rank reads all of them.</summary>

@@ -32,7 +32,7 @@ public sealed class RmsNorm(int features, float eps = 1e-6f)
             TensorPrimitives.Multiply(row, scale, target);
             TensorPrimitives.Multiply(target, Weight, target);
         }
-        return DTensor.FromArray(output, x.Tokens, Features, x.Placement, x.Group);
+        return DTensor.OverStepBuffer(output, x.Tokens, Features, x.Placement, x.Group);
     }
 
     /// <summary>Reads tensor <c>prefix + "weight"</c> (<c>[features]</c>); every rank reads all of it.</summary>

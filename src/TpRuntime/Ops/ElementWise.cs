@@ -44,7 +44,7 @@ internal static class ElementWise
     {
         var result = StepBuffers.Rent(left.LocalSpan.Length, zeroed: false);
         kernel(left.LocalSpan, right.LocalSpan, result);
-        return DTensor.FromArray(result, left.Tokens, left.LocalFeatures, left.Placement, left.Group);
+        return DTensor.OverStepBuffer(result, left.Tokens, left.LocalFeatures, left.Placement, left.Group);
     }
 
     private static void CheckSameLayout(DTensor left, DTensor right, string verb)

@@ -57,7 +57,7 @@ public static class Ops
                 throw new ArgumentOutOfRangeException(nameof(rows), rows[i], $"SelectRows: row {rows[i]} of a value with {x.Tokens} rows.");
             source.Slice(rows[i] * width, width).CopyTo(result.AsSpan(i * width, width));
         }
-        return DTensor.FromArray(result, rows.Length, width, x.Placement, x.Group);
+        return DTensor.OverStepBuffer(result, rows.Length, width, x.Placement, x.Group);
     }
 
     private delegate void UnaryKernel(ReadOnlySpan<float> source, Span<float> destination);
@@ -71,6 +71,6 @@ public static class Ops
         var result = StepBuffers.Rent(x.LocalSpan.Length, zeroed: false);
         // An empty batch is legal; some TensorPrimitives kernels refuse empty spans.
         if (result.Length > 0) kernel(x.LocalSpan, result);
-        return DTensor.FromArray(result, x.Tokens, x.LocalFeatures, x.Placement, x.Group);
+        return DTensor.OverStepBuffer(result, x.Tokens, x.LocalFeatures, x.Placement, x.Group);
     }
 }

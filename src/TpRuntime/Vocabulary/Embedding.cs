@@ -78,7 +78,7 @@ public sealed class Embedding
             if ((uint)id >= (uint)Vocabulary) throw EmbeddingShard.IdOutOfRange("embedding", id, t, Vocabulary);
             table.AsSpan(id * Features, Features).CopyTo(output.AsSpan(t * Features, Features));
         }
-        return DTensor.FromArray(output, ids.Length, Features, Placement.Replicate, group ?? SingleRankGroup.Instance);
+        return DTensor.OverStepBuffer(output, ids.Length, Features, Placement.Replicate, group ?? SingleRankGroup.Instance);
     }
 
     /// <summary>

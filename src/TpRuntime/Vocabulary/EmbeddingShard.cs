@@ -80,7 +80,7 @@ public sealed class EmbeddingShard : IDisposable
         }
         // The ranks' rows are a partial sum: each id is found on exactly one rank, zeros elsewhere.
         Group.AllReduce(output);
-        return DTensor.FromArray(output, ids.Length, Features, Placement.Replicate, Group);
+        return DTensor.OverStepBuffer(output, ids.Length, Features, Placement.Replicate, Group);
     }
 
     /// <summary>The tied head over this rank's ids: Shard(-1) logits <c>[tokens, Split.Local]</c>, padding at -infinity.</summary>
@@ -97,7 +97,7 @@ public sealed class EmbeddingShard : IDisposable
         var logits = StepBuffers.Rent((long)hidden.Tokens * Split.Local, zeroed: false);
         Gemm.Multiply(hidden.LocalSpan, _table, logits, hidden.Tokens);
         VocabParallel.MaskPadding(logits, hidden.Tokens, Split);
-        return DTensor.FromArray(logits, hidden.Tokens, Split.Local, Placement.Shard(-1), Group);
+        return DTensor.OverStepBuffer(logits, hidden.Tokens, Split.Local, Placement.Shard(-1), Group);
     }
 
     internal static ArgumentOutOfRangeException IdOutOfRange(string layerName, int id, int position, int vocabulary) =>

@@ -39,7 +39,7 @@ public sealed class VocabParallelLinear : ShardedLinear
         var logits = StepBuffers.Rent((long)tokens * local, zeroed: false);
         Gemm.Multiply(x.LocalSpan, _weight, logits, tokens, _bias);
         VocabParallel.MaskPadding(logits, tokens, Vocabulary);
-        return DTensor.FromArray(logits, tokens, local, Placement.Shard(-1), Group);
+        return DTensor.OverStepBuffer(logits, tokens, local, Placement.Shard(-1), Group);
     }
 
     // As a column split: each rank's ids see the whole input, so the input gradient is a sum over ranks (one
