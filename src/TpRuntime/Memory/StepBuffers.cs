@@ -6,8 +6,9 @@ namespace TpCodegen;
 /// comes from this thread's pool, and leaving the scope hands them all back for the next step.
 /// </summary>
 /// <remarks>
-/// Everything an op returned inside the scope is invalid once the scope is left: read what you need (the chosen token
-/// ids, a loss) before. Per thread, so each in-process rank (a thread) has its own pool; scopes nest, and buffers go back
+/// Everything an op returned inside the scope is invalid once the scope is left, the <see cref="DTensor"/> objects as well
+/// as their buffers (the next step's ops reuse both): read what you need (the chosen token ids, a loss) before, and keep no
+/// op output in a field across steps. Values made over your own arrays (<see cref="DTensor.FromArray"/>) stay yours. Per thread, so each in-process rank (a thread) has its own pool; scopes nest, and buffers go back
 /// when the outermost one ends. Outside a scope ops allocate as usual.
 /// </remarks>
 public readonly struct StepBuffers : IDisposable
