@@ -126,6 +126,16 @@ internal static class Descriptors
         description: "Treating tensor parallelism as data parallelism overstates the global batch by the TP degree, which skews learning rates, schedules and throughput figures.",
         helpLinkUri: HelpLink(RuleIds.BatchScaledByTensorParallelDegree));
 
+    public static readonly DiagnosticDescriptor HeadsNotSplittable = new(
+        id: RuleIds.HeadsNotSplittable,
+        title: "Head count the tensor-parallel degree cannot split",
+        messageFormat: "{0}: {1} {2} heads cannot be split by tp={3}, since a head is never cut{4}; valid tp: {5}",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "A layer whose OutputLayout or InputLayout is made of attention heads (FeatureLayout.Heads, KeyValueHeads, Qkv) gives each rank whole heads: the degree must divide the query heads, and divide the key/value heads or (on a column layer) be a multiple of them, which replicates each KV head. With constant counts and a constant degree the mismatch is known at compile time.",
+        helpLinkUri: HelpLink(RuleIds.HeadsNotSplittable));
+
     public static readonly DiagnosticDescriptor ShapeNotDivisibleByDegree = new(
         id: RuleIds.ShapeNotDivisibleByDegree,
         title: "Shape not divisible by the tensor-parallel degree",

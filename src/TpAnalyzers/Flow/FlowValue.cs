@@ -9,14 +9,29 @@ namespace TpCodegen.Analyzers.Flow;
 internal readonly struct FlowValue
 {
     public FlowValue(Layout layout, string origin, string? gatheredBy = null, long? features = null)
+        : this(layout, origin, gatheredBy, features, 0)
     {
-        Layout = layout;
-        Origin = origin;
-        GatheredBy = gatheredBy;
-        Features = features;
     }
 
+    private FlowValue(Layout layout, string? origin, string? gatheredBy, long? features, int parameterTag)
+    {
+        Layout = layout;
+        Origin = origin!;
+        GatheredBy = gatheredBy;
+        Features = features;
+        _parameterTag = parameterTag;
+    }
+
+    // Ordinal + 1, so that default(FlowValue) carries no parameter.
+    private readonly int _parameterTag;
+
     public static FlowValue Unknown => default;
+
+    /// <summary>
+    /// "Whatever the caller passes as parameter <paramref name="ordinal"/>": what a method summary follows through a
+    /// helper's body (<see cref="MethodSummaries"/>). Its layout is Unknown, so no rule reports on it.
+    /// </summary>
+    public static FlowValue OfParameter(int ordinal) => new(Layout.Unknown, null, null, null, ordinal + 1);
 
     public Layout Layout { get; }
 
@@ -28,10 +43,40 @@ internal readonly struct FlowValue
     /// <summary>The full feature count when it is a compile-time constant (for TP0005's cost).</summary>
     public long? Features { get; }
 
+    /// <summary>The parameter this value is, unchanged (or through an element-wise op), in a summary's walk; else -1.</summary>
+    public int Parameter => _parameterTag - 1;
+
     public bool IsKnown => Origin is not null && Layout != Layout.Unknown;
 
     public bool IsPartial => IsKnown && Layout == Layout.PartialSum;
 
     /// <summary>The same value with another layout, e.g. after an element-wise op that keeps it.</summary>
-    public FlowValue With(Layout layout) => new(layout, Origin, GatheredBy, Features);
+    public FlowValue With(Layout layout) => new(layout, Origin, GatheredBy, Features, _parameterTag);
+
+    /// <summary>The same value, its origin told as reached through <paramref name="suffix"/> (", returned by 'Mlp'").</summary>
+    public FlowValue WithOriginSuffix(string suffix) => IsKnown ? new(Layout, Origin + suffix, GatheredBy, Features, 0) : this;
+
+    /// <summary>
+    /// The value where two paths meet. Partial on any path is partial (the reduce is missing on that path); otherwise
+    /// the layout both paths agree on, or Unknown.
+    /// </summary>
+    public static FlowValue Join(FlowValue a, FlowValue b)
+    {
+        if (a.IsPartial) return a;
+        if (b.IsPartial) return b;
+        int tag = a._parameterTag == b._parameterTag ? a._parameterTag : 0;
+        if (!a.IsKnown || !b.IsKnown || a.Layout != b.Layout) return tag == 0 ? Unknown : new FlowValue(Layout.Unknown, null, null, null, tag);
+        return new FlowValue(
+            a.Layout,
+            a.Origin,
+            a.GatheredBy == b.GatheredBy ? a.GatheredBy : null,
+            a.Features == b.Features ? a.Features : null,
+            tag);
+    }
+
+    /// <summary>The join where <paramref name="single"/> is reached only with one rank, where a partial sum is whole.</summary>
+    public static FlowValue JoinOverSingleRank(FlowValue multi, FlowValue single) => single.IsPartial ? multi : Join(multi, single);
+
+    public bool SameAs(FlowValue other) =>
+        Layout == other.Layout && Origin == other.Origin && GatheredBy == other.GatheredBy && Features == other.Features && _parameterTag == other._parameterTag;
 }
