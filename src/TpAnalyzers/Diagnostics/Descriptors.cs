@@ -136,6 +136,16 @@ internal static class Descriptors
         description: "A layer whose OutputLayout or InputLayout is made of attention heads (FeatureLayout.Heads, KeyValueHeads, Qkv) gives each rank whole heads: the degree must divide the query heads, and divide the key/value heads or (on a column layer) be a multiple of them, which replicates each KV head. With constant counts and a constant degree the mismatch is known at compile time.",
         helpLinkUri: HelpLink(RuleIds.HeadsNotSplittable));
 
+    public static readonly DiagnosticDescriptor GlobalHeadsOnShard = new(
+        id: RuleIds.GlobalHeadsOnShard,
+        title: "Global head count used on a rank's shard",
+        messageFormat: "'{0}' reshapes '{1}', this rank's shard of {2} (heads / tp of its {3} heads), into '{4}' heads, the global count: use the rank's count, {1}.LocalFeatures / the head dimension",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "A column layer whose output is made of heads hands each rank heads / tp of them. Reshaping its local tensor into the global number of heads fails on the shape or, with an inferred dimension, silently mixes tokens and heads.",
+        helpLinkUri: HelpLink(RuleIds.GlobalHeadsOnShard));
+
     public static readonly DiagnosticDescriptor ShapeNotDivisibleByDegree = new(
         id: RuleIds.ShapeNotDivisibleByDegree,
         title: "Shape not divisible by the tensor-parallel degree",

@@ -35,3 +35,7 @@ internal sealed record EscapeEvent(IOperation Value, FlowValue FlowValue, string
 /// <param name="Added">The operand it is added to, as written in the callee or at the call, and its origin.</param>
 /// <param name="AddedValue">That operand's value (a parameter of the method being summarised, when it is one).</param>
 internal sealed record CalleeAddEvent(IOperation Argument, FlowValue Value, string Callee, string Added, string AddedOrigin, FlowValue AddedValue) : FlowEvent;
+
+/// <summary><c>Tensor.Reshape(q.Local, ..., heads, ...)</c> where q is a shard of a layer with <paramref name="Heads"/> heads in all.</summary>
+/// <param name="Length">The length that is the global head count.</param>
+internal sealed record ReshapeEvent(IInvocationOperation Invocation, IOperation Source, FlowValue SourceValue, IOperation Length, HeadCount Heads) : FlowEvent;

@@ -13,17 +13,28 @@ internal readonly struct FlowValue
     {
     }
 
-    private FlowValue(Layout layout, string? origin, string? gatheredBy, long? features, int parameterTag)
+    private FlowValue(Layout layout, string? origin, string? gatheredBy, long? features, int parameterTag, HeadCount? heads = null, bool localView = false)
     {
         Layout = layout;
         Origin = origin!;
         GatheredBy = gatheredBy;
         Features = features;
         _parameterTag = parameterTag;
+        Heads = heads;
+        IsLocalView = localView;
     }
 
     // Ordinal + 1, so that default(FlowValue) carries no parameter.
     private readonly int _parameterTag;
+
+    /// <summary>The global head count of the column layer whose shard this is, when its OutputLayout names heads (for TP0020).</summary>
+    public HeadCount? Heads { get; }
+
+    /// <summary>
+    /// True for <c>x.Local</c>, the rank's own tensor under a DTensor: it keeps the DTensor's placement for the rules that
+    /// ask about the shard's shape (TP0020), and is not a DTensor value to the others (<see cref="IsKnown"/> is false).
+    /// </summary>
+    public bool IsLocalView { get; }
 
     public static FlowValue Unknown => default;
 
@@ -46,12 +57,18 @@ internal readonly struct FlowValue
     /// <summary>The parameter this value is, unchanged (or through an element-wise op), in a summary's walk; else -1.</summary>
     public int Parameter => _parameterTag - 1;
 
-    public bool IsKnown => Origin is not null && Layout != Layout.Unknown;
+    public bool IsKnown => Origin is not null && Layout != Layout.Unknown && !IsLocalView;
 
     public bool IsPartial => IsKnown && Layout == Layout.PartialSum;
 
     /// <summary>The same value with another layout, e.g. after an element-wise op that keeps it.</summary>
-    public FlowValue With(Layout layout) => new(layout, Origin, GatheredBy, Features, _parameterTag);
+    public FlowValue With(Layout layout) => new(layout, Origin, GatheredBy, Features, _parameterTag, Heads, IsLocalView);
+
+    /// <summary>The same value, a shard of a layer whose output is made of <paramref name="heads"/>.</summary>
+    public FlowValue WithHeads(HeadCount? heads) => new(Layout, Origin, GatheredBy, Features, _parameterTag, heads, IsLocalView);
+
+    /// <summary>The rank's local tensor under this DTensor (<c>x.Local</c>).</summary>
+    public FlowValue AsLocalView() => Origin is null ? Unknown : new(Layout, Origin, GatheredBy, Features, 0, Heads, localView: true);
 
     /// <summary>The same value, its origin told as reached through <paramref name="suffix"/> (", returned by 'Mlp'").</summary>
     public FlowValue WithOriginSuffix(string suffix) => IsKnown ? new(Layout, Origin + suffix, GatheredBy, Features, 0) : this;
@@ -71,12 +88,17 @@ internal readonly struct FlowValue
             a.Origin,
             a.GatheredBy == b.GatheredBy ? a.GatheredBy : null,
             a.Features == b.Features ? a.Features : null,
-            tag);
+            tag,
+            Equals(a.Heads, b.Heads) ? a.Heads : null);
     }
 
     /// <summary>The join where <paramref name="single"/> is reached only with one rank, where a partial sum is whole.</summary>
     public static FlowValue JoinOverSingleRank(FlowValue multi, FlowValue single) => single.IsPartial ? multi : Join(multi, single);
 
     public bool SameAs(FlowValue other) =>
-        Layout == other.Layout && Origin == other.Origin && GatheredBy == other.GatheredBy && Features == other.Features && _parameterTag == other._parameterTag;
+        Layout == other.Layout && Origin == other.Origin && GatheredBy == other.GatheredBy && Features == other.Features && _parameterTag == other._parameterTag &&
+        Equals(Heads, other.Heads) && IsLocalView == other.IsLocalView;
 }
+
+/// <summary>A layer's global head count as its OutputLayout gives it: the expression as written, and its value when constant.</summary>
+internal sealed record HeadCount(string Text, int? Value);

@@ -271,7 +271,7 @@ internal sealed partial class MethodFlow
             var layer = LayerInfo.From(member, invocation.SemanticModel);
             Record(new ConsumeEvent(activationOperation, activationValue, new Consumer(ConsumerKind.Layer, layer.Display, layer.Input, layer)));
             var gatheredBy = layer.GathersOutput ? layer.Display + " (GatherOutput = true)" : null;
-            return new FlowValue(layer.Output, layer.OutputOrigin, gatheredBy, layer.OutFeatures);
+            return new FlowValue(layer.Output, layer.OutputOrigin, gatheredBy, layer.OutFeatures).WithHeads(layer.Output == Layout.ShardLast ? layer.OutputHeads : null);
         }
 
         // 2. A method that declares its placements, in source or in metadata.
@@ -333,6 +333,13 @@ internal sealed partial class MethodFlow
             return FlowValue.Unknown;
         }
 
+        // 4c. Tensor.Reshape(x.Local, ...): the shape a rank's shard is read in.
+        if (method.Name == "Reshape" && method.IsStatic && arguments.Length == 2 && arguments[0].IsLocalView)
+        {
+            Reshaped(invocation, arguments[0]);
+            return FlowValue.Unknown;
+        }
+
         // 5. Extension methods that read a DTensor's values out (ToArray and the like).
         if (method.IsExtensionMethod && activation == 0 && PlacementApis.IsValueRead(method.Name) && activationOperation is not null)
             Escape(activationOperation, activationValue, "'." + method.Name + "()'");
@@ -357,6 +364,35 @@ internal sealed partial class MethodFlow
                 Escape(Unwrap(invocation.Arguments[i].Value), arguments[i], method.ContainingType.Name + "." + method.Name);
         }
         return FlowValue.Unknown;
+    }
+
+    /// <summary>
+    /// A shard of a layer whose output is made of heads, reshaped with the global head count among its lengths: the
+    /// rank holds heads / tp of them (TP0020 reads the event).
+    /// </summary>
+    private void Reshaped(IInvocationOperation invocation, FlowValue shard)
+    {
+        if (shard.Layout != Layout.ShardLast || shard.Heads is not { } heads) return;
+        foreach (var length in Lengths(invocation.Arguments[1].Value))
+        {
+            bool global = (length.ConstantValue is { HasValue: true, Value: int value } && value == heads.Value)
+                || (length is ILocalReferenceOperation or IFieldReferenceOperation or IPropertyReferenceOperation && Operations.Text(length.Syntax) == heads.Text);
+            if (!global) continue;
+            Record(new ReshapeEvent(invocation, Unwrap(invocation.Arguments[0].Value), shard, length, heads));
+            return;
+        }
+    }
+
+    /// <summary>The lengths a params span or array is given: <c>Reshape(t, a, b)</c>, <c>[a, b]</c>, <c>new nint[] { a, b }</c>.</summary>
+    private static IEnumerable<IOperation> Lengths(IOperation argument)
+    {
+        var elements = Unwrap(argument) switch
+        {
+            IArrayCreationOperation { Initializer: { } initializer } => initializer.ElementValues,
+            ICollectionExpressionOperation collection => collection.Elements,
+            var single => ImmutableArray.Create(single),
+        };
+        foreach (var element in elements) yield return Unwrap(element);
     }
 
     /// <summary>The events a called method's summary implies at this call, and the value it returns here.</summary>
@@ -400,7 +436,10 @@ internal sealed partial class MethodFlow
         var instance = Eval(property.Instance);
         foreach (var argument in property.Arguments) Eval(argument.Value);
         if (property.Instance is { } receiver && _types.IsDTensor(property.Property.ContainingType) && property.Property.Name is "Local" or "LocalSpan")
+        {
             Escape(Unwrap(receiver), instance, "'." + property.Property.Name + "'");
+            if (property.Property.Name == "Local") return instance.AsLocalView();
+        }
         return FlowValue.Unknown;
     }
 
