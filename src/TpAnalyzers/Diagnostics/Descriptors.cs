@@ -146,6 +146,16 @@ internal static class Descriptors
         description: "A column layer whose output is made of heads hands each rank heads / tp of them. Reshaping its local tensor into the global number of heads fails on the shape or, with an inferred dimension, silently mixes tokens and heads.",
         helpLinkUri: HelpLink(RuleIds.GlobalHeadsOnShard));
 
+    public static readonly DiagnosticDescriptor VocabularyLogitsGathered = new(
+        id: RuleIds.VocabularyLogitsGathered,
+        title: "Vocabulary-parallel logits gathered in full",
+        messageFormat: "'{0}' gathers the logits of {1} in full on every rank{2}: pick tokens with VocabParallel.Argmax or VocabParallel.Sample, which exchange one value and id per token, or reduce a vocab-parallel loss over the shards",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Warning,
+        isEnabledByDefault: true,
+        description: "A Split.Vocab layer leaves its logits split over the vocabulary (Shard(-1), padded). Gathering them moves vocabulary x tokens floats to every rank where the argmax, sampling or loss needs one (value, id) pair or one scalar per token.",
+        helpLinkUri: HelpLink(RuleIds.VocabularyLogitsGathered));
+
     public static readonly DiagnosticDescriptor ShapeNotDivisibleByDegree = new(
         id: RuleIds.ShapeNotDivisibleByDegree,
         title: "Shape not divisible by the tensor-parallel degree",

@@ -37,4 +37,5 @@ internal static class RuleIds
     // Model rules.
     public const string HeadsNotSplittable = "TP0019";
     public const string GlobalHeadsOnShard = "TP0020";
+    public const string VocabularyLogitsGathered = "TP0021";
 }

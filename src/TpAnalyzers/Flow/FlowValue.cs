@@ -13,8 +13,9 @@ internal readonly struct FlowValue
     {
     }
 
-    private FlowValue(Layout layout, string? origin, string? gatheredBy, long? features, int parameterTag, HeadCount? heads = null, bool localView = false)
+    private FlowValue(Layout layout, string? origin, string? gatheredBy, long? features, int parameterTag, HeadCount? heads = null, bool localView = false, string? vocabulary = null)
     {
+        VocabularyOf = vocabulary;
         Layout = layout;
         Origin = origin!;
         GatheredBy = gatheredBy;
@@ -35,6 +36,9 @@ internal readonly struct FlowValue
     /// ask about the shard's shape (TP0020), and is not a DTensor value to the others (<see cref="IsKnown"/> is false).
     /// </summary>
     public bool IsLocalView { get; }
+
+    /// <summary>The vocabulary-parallel layer whose logits this shard is ("vocab layer 'Head'"), for TP0021.</summary>
+    public string? VocabularyOf { get; }
 
     public static FlowValue Unknown => default;
 
@@ -62,16 +66,19 @@ internal readonly struct FlowValue
     public bool IsPartial => IsKnown && Layout == Layout.PartialSum;
 
     /// <summary>The same value with another layout, e.g. after an element-wise op that keeps it.</summary>
-    public FlowValue With(Layout layout) => new(layout, Origin, GatheredBy, Features, _parameterTag, Heads, IsLocalView);
+    public FlowValue With(Layout layout) => new(layout, Origin, GatheredBy, Features, _parameterTag, Heads, IsLocalView, VocabularyOf);
 
     /// <summary>The same value, a shard of a layer whose output is made of <paramref name="heads"/>.</summary>
-    public FlowValue WithHeads(HeadCount? heads) => new(Layout, Origin, GatheredBy, Features, _parameterTag, heads, IsLocalView);
+    public FlowValue WithHeads(HeadCount? heads) => new(Layout, Origin, GatheredBy, Features, _parameterTag, heads, IsLocalView, VocabularyOf);
+
+    /// <summary>The same value, the logits of the vocabulary-parallel layer <paramref name="layer"/>.</summary>
+    public FlowValue WithVocabulary(string? layer) => new(Layout, Origin, GatheredBy, Features, _parameterTag, Heads, IsLocalView, layer);
 
     /// <summary>The rank's local tensor under this DTensor (<c>x.Local</c>).</summary>
-    public FlowValue AsLocalView() => Origin is null ? Unknown : new(Layout, Origin, GatheredBy, Features, 0, Heads, localView: true);
+    public FlowValue AsLocalView() => Origin is null ? Unknown : new(Layout, Origin, GatheredBy, Features, 0, Heads, localView: true, VocabularyOf);
 
     /// <summary>The same value, its origin told as reached through <paramref name="suffix"/> (", returned by 'Mlp'").</summary>
-    public FlowValue WithOriginSuffix(string suffix) => IsKnown ? new(Layout, Origin + suffix, GatheredBy, Features, 0) : this;
+    public FlowValue WithOriginSuffix(string suffix) => IsKnown ? new(Layout, Origin + suffix, GatheredBy, Features, 0, Heads, IsLocalView, VocabularyOf) : this;
 
     /// <summary>
     /// The value where two paths meet. Partial on any path is partial (the reduce is missing on that path); otherwise
@@ -89,7 +96,8 @@ internal readonly struct FlowValue
             a.GatheredBy == b.GatheredBy ? a.GatheredBy : null,
             a.Features == b.Features ? a.Features : null,
             tag,
-            Equals(a.Heads, b.Heads) ? a.Heads : null);
+            Equals(a.Heads, b.Heads) ? a.Heads : null,
+            vocabulary: a.VocabularyOf == b.VocabularyOf ? a.VocabularyOf : null);
     }
 
     /// <summary>The join where <paramref name="single"/> is reached only with one rank, where a partial sum is whole.</summary>
@@ -97,7 +105,7 @@ internal readonly struct FlowValue
 
     public bool SameAs(FlowValue other) =>
         Layout == other.Layout && Origin == other.Origin && GatheredBy == other.GatheredBy && Features == other.Features && _parameterTag == other._parameterTag &&
-        Equals(Heads, other.Heads) && IsLocalView == other.IsLocalView;
+        Equals(Heads, other.Heads) && IsLocalView == other.IsLocalView && VocabularyOf == other.VocabularyOf;
 }
 
 /// <summary>A layer's global head count as its OutputLayout gives it: the expression as written, and its value when constant.</summary>

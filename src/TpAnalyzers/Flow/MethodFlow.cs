@@ -271,7 +271,9 @@ internal sealed partial class MethodFlow
             var layer = LayerInfo.From(member, invocation.SemanticModel);
             Record(new ConsumeEvent(activationOperation, activationValue, new Consumer(ConsumerKind.Layer, layer.Display, layer.Input, layer)));
             var gatheredBy = layer.GathersOutput ? layer.Display + " (GatherOutput = true)" : null;
-            return new FlowValue(layer.Output, layer.OutputOrigin, gatheredBy, layer.OutFeatures).WithHeads(layer.Output == Layout.ShardLast ? layer.OutputHeads : null);
+            return new FlowValue(layer.Output, layer.OutputOrigin, gatheredBy, layer.OutFeatures)
+                .WithHeads(layer.Output == Layout.ShardLast ? layer.OutputHeads : null)
+                .WithVocabulary(layer.Contract?.Split.Kind == SplitKind.Vocab ? layer.Display : null);
         }
 
         // 2. A method that declares its placements, in source or in metadata.
@@ -315,6 +317,8 @@ internal sealed partial class MethodFlow
                 };
                 return new FlowValue(target, origin, gatheredBy, instance.Features);
             }
+            // FullTensor is Redistribute(Placement.Replicate) read out.
+            if (method.Name == "FullTensor" && invocation.Arguments.Length == 0) Record(new RedistributeEvent(invocation, Unwrap(receiver), instance, Layout.Replicate));
             if (PlacementApis.IsValueRead(method.Name)) Escape(Unwrap(receiver), instance, "'." + method.Name + "()'");
             return FlowValue.Unknown;
         }
