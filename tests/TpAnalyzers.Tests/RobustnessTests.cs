@@ -44,6 +44,25 @@ public class RobustnessTests(ITestOutputHelper output)
             }
 
             private static DTensor RmsNorm(DTensor x) => x;
+
+            // Paths, loops, jumps and recursion, read through the summary of a helper.
+            private DTensor Helper(DTensor h, int n)
+            {
+                switch (n)
+                {
+                    case 0: return Gate.Forward(h);
+                    default:
+                        while (true) { if (n-- < 0) break; h = Ops.AllReduce(h); }
+                        goto done;
+                }
+            done:
+                try { h = Ops.AllReduce(h); } catch (InvalidOperationException) { h.Group.Barrier(); }
+                return n > 3 ? Helper(h, n - 1) : h ?? Down.Forward(h);
+            }
+
+            private bool IsMain => Gate.Shard!.Group.Rank == 0;
+
+            public DTensor Step(DTensor x) => IsMain ? Helper(x, 2) : Forward(x);
         }
         """;
 

@@ -126,6 +126,36 @@ internal static class Descriptors
         description: "Treating tensor parallelism as data parallelism overstates the global batch by the TP degree, which skews learning rates, schedules and throughput figures.",
         helpLinkUri: HelpLink(RuleIds.BatchScaledByTensorParallelDegree));
 
+    public static readonly DiagnosticDescriptor HeadsNotSplittable = new(
+        id: RuleIds.HeadsNotSplittable,
+        title: "Head count the tensor-parallel degree cannot split",
+        messageFormat: "{0}: {1} {2} heads cannot be split by tp={3}, since a head is never cut{4}; valid tp: {5}",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "A layer whose OutputLayout or InputLayout is made of attention heads (FeatureLayout.Heads, KeyValueHeads, Qkv) gives each rank whole heads: the degree must divide the query heads, and divide the key/value heads or (on a column layer) be a multiple of them, which replicates each KV head. With constant counts and a constant degree the mismatch is known at compile time.",
+        helpLinkUri: HelpLink(RuleIds.HeadsNotSplittable));
+
+    public static readonly DiagnosticDescriptor GlobalHeadsOnShard = new(
+        id: RuleIds.GlobalHeadsOnShard,
+        title: "Global head count used on a rank's shard",
+        messageFormat: "'{0}' reshapes '{1}', this rank's shard of {2} (heads / tp of its {3} heads), into '{4}' heads, the global count: use the rank's count, {1}.LocalFeatures / the head dimension",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "A column layer whose output is made of heads hands each rank heads / tp of them. Reshaping its local tensor into the global number of heads fails on the shape or, with an inferred dimension, silently mixes tokens and heads.",
+        helpLinkUri: HelpLink(RuleIds.GlobalHeadsOnShard));
+
+    public static readonly DiagnosticDescriptor VocabularyLogitsGathered = new(
+        id: RuleIds.VocabularyLogitsGathered,
+        title: "Vocabulary-parallel logits gathered in full",
+        messageFormat: "'{0}' gathers the logits of {1} in full on every rank{2}: pick tokens with VocabParallel.Argmax or VocabParallel.Sample, which exchange one value and id per token, or reduce a vocab-parallel loss over the shards",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Warning,
+        isEnabledByDefault: true,
+        description: "A Split.Vocab layer leaves its logits split over the vocabulary (Shard(-1), padded). Gathering them moves vocabulary x tokens floats to every rank where the argmax, sampling or loss needs one (value, id) pair or one scalar per token.",
+        helpLinkUri: HelpLink(RuleIds.VocabularyLogitsGathered));
+
     public static readonly DiagnosticDescriptor ShapeNotDivisibleByDegree = new(
         id: RuleIds.ShapeNotDivisibleByDegree,
         title: "Shape not divisible by the tensor-parallel degree",

@@ -33,4 +33,9 @@ internal static class RuleIds
     public const string CollectiveOverWrongGroup = "TP0016";
     public const string UnsupportedTensorParallelTarget = "TP0017";
     public const string ConflictingTensorParallelOptions = "TP0018";
+
+    // Model rules.
+    public const string HeadsNotSplittable = "TP0019";
+    public const string GlobalHeadsOnShard = "TP0020";
+    public const string VocabularyLogitsGathered = "TP0021";
 }

@@ -8,17 +8,17 @@ namespace TpCodegen.Analyzers.Flow;
 /// <summary>
 /// One walk per method body, shared by every placement rule: the driver hands each analyzer the same operation
 /// blocks, so the first rule to ask computes the events and the others reuse them. Keys are weak, so nothing
-/// outlives the compilation.
+/// outlives the compilation. The methods it calls are summarised once per compilation (<see cref="MethodSummaries"/>).
 /// </summary>
 internal static class FlowCache
 {
     private static readonly ConditionalWeakTable<IOperation, Entry> s_events = new();
 
-    public static ImmutableArray<FlowEvent> Get(ImmutableArray<IOperation> blocks, IMethodSymbol method, KnownTypes types)
+    public static ImmutableArray<FlowEvent> Get(ImmutableArray<IOperation> blocks, IMethodSymbol method, KnownTypes types, Compilation compilation)
     {
         if (blocks.IsDefaultOrEmpty) return ImmutableArray<FlowEvent>.Empty;
         // Racing threads may both compute; the walk is pure, so either result is the same.
-        return s_events.GetValue(blocks[0], _ => new Entry(MethodFlow.Analyze(blocks, method, types))).Events;
+        return s_events.GetValue(blocks[0], _ => new Entry(MethodFlow.Analyze(blocks, method, types, compilation))).Events;
     }
 
     private sealed class Entry

@@ -27,3 +27,15 @@ internal sealed record RedistributeEvent(IInvocationOperation Invocation, IOpera
 /// <summary>A DTensor value read, printed or compared: where a partial sum must not go.</summary>
 /// <param name="How">For messages: "'.ToTensor()'", "Console.WriteLine", "the string interpolation", "'=='".</param>
 internal sealed record EscapeEvent(IOperation Value, FlowValue FlowValue, string How) : FlowEvent;
+
+/// <summary>
+/// A DTensor argument that the called method (in this compilation) adds to a replicated value: what a helper's
+/// summary says (<see cref="MethodSummary.Adds"/>), at the call.
+/// </summary>
+/// <param name="Added">The operand it is added to, as written in the callee or at the call, and its origin.</param>
+/// <param name="AddedValue">That operand's value (a parameter of the method being summarised, when it is one).</param>
+internal sealed record CalleeAddEvent(IOperation Argument, FlowValue Value, string Callee, string Added, string AddedOrigin, FlowValue AddedValue) : FlowEvent;
+
+/// <summary><c>Tensor.Reshape(q.Local, ..., heads, ...)</c> where q is a shard of a layer with <paramref name="Heads"/> heads in all.</summary>
+/// <param name="Length">The length that is the global head count.</param>
+internal sealed record ReshapeEvent(IInvocationOperation Invocation, IOperation Source, FlowValue SourceValue, IOperation Length, HeadCount Heads) : FlowEvent;

@@ -13,12 +13,13 @@ namespace TpCodegen.Analyzers.Flow;
 /// </summary>
 internal sealed class LayerInfo
 {
-    private LayerInfo(string name, LayerContract? contract, long? outFeatures, SyntaxReference? attribute)
+    private LayerInfo(string name, LayerContract? contract, long? outFeatures, SyntaxReference? attribute, HeadCount? outputHeads)
     {
         Name = name;
         Contract = contract;
         OutFeatures = outFeatures;
         Attribute = attribute;
+        OutputHeads = outputHeads;
     }
 
     public string Name { get; }
@@ -28,6 +29,9 @@ internal sealed class LayerInfo
 
     /// <summary>The layer's output features when its initializer gives them as a constant.</summary>
     public long? OutFeatures { get; }
+
+    /// <summary>The global head count its OutputLayout names (<c>FeatureLayout.Heads(32, 128)</c>), when it has one.</summary>
+    public HeadCount? OutputHeads { get; }
 
     /// <summary>The [TensorParallel] attribute in source, for code fixes that edit it.</summary>
     public SyntaxReference? Attribute { get; }
@@ -53,30 +57,57 @@ internal sealed class LayerInfo
     public static LayerInfo From(ISymbol member, SemanticModel? model)
     {
         var attribute = TensorParallelAttributeReader.Find(member);
-        return new LayerInfo(member.Name, attribute?.Contract, ReadOutFeatures(member, model), attribute?.Attribute.ApplicationSyntaxReference);
+        var creation = Creation(member);
+        return new LayerInfo(member.Name, attribute?.Contract, ReadOutFeatures(creation, model), attribute?.Attribute.ApplicationSyntaxReference, ReadOutputHeads(creation, model));
+    }
+
+    /// <summary>The member's initializer, <c>new Linear(in, out) { ... }</c> or <c>new(in, out)</c>.</summary>
+    private static BaseObjectCreationExpressionSyntax? Creation(ISymbol member)
+    {
+        var reference = member.DeclaringSyntaxReferences.FirstOrDefault();
+        return reference?.GetSyntax() switch
+        {
+            PropertyDeclarationSyntax property => property.Initializer?.Value as BaseObjectCreationExpressionSyntax,
+            VariableDeclaratorSyntax variable => variable.Initializer?.Value as BaseObjectCreationExpressionSyntax,
+            _ => null,
+        };
     }
 
     /// <summary>
-    /// The second argument of the member's initializer (<c>new Linear(in, out)</c> or <c>new(in, out)</c>) when it is
-    /// a constant. Constants other than literals are read only when the declaration is in the tree being analysed
-    /// (an analyzer may not ask the compilation for other semantic models).
+    /// The heads of <c>{ OutputLayout = FeatureLayout.Heads(heads, dim) }</c> (or <c>KeyValueHeads</c>) in the initializer:
+    /// as written, and its value when it is a constant.
     /// </summary>
-    private static long? ReadOutFeatures(ISymbol member, SemanticModel? model)
+    private static HeadCount? ReadOutputHeads(BaseObjectCreationExpressionSyntax? creation, SemanticModel? model)
     {
-        var reference = member.DeclaringSyntaxReferences.FirstOrDefault();
-        if (reference is null) return null;
-        var node = reference.GetSyntax();
-        var initializer = node switch
+        if (creation?.Initializer is not { } initializer) return null;
+        foreach (var expression in initializer.Expressions)
         {
-            PropertyDeclarationSyntax property => property.Initializer?.Value,
-            VariableDeclaratorSyntax variable => variable.Initializer?.Value,
-            _ => null,
-        };
-        var arguments = initializer switch
+            if (expression is not AssignmentExpressionSyntax { Left: IdentifierNameSyntax { Identifier.ValueText: "OutputLayout" }, Right: InvocationExpressionSyntax layout }) continue;
+            if (layout.Expression is not MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Heads" or "KeyValueHeads" }) return null;
+            if (layout.ArgumentList.Arguments.FirstOrDefault()?.Expression is not { } heads) return null;
+            return new HeadCount(Toolkit.Operations.Text(heads), ReadConstant(heads, model) is int value && value > 0 ? value : null);
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// A constant written in a member's initializer. Constants other than literals are read only when the declaration is
+    /// in the tree being analysed (the model at hand is that tree's).
+    /// </summary>
+    private static object? ReadConstant(ExpressionSyntax expression, SemanticModel? model)
+    {
+        if (model is not null && model.SyntaxTree == expression.SyntaxTree)
         {
-            BaseObjectCreationExpressionSyntax creation => creation.ArgumentList?.Arguments,
-            _ => null,
-        };
+            var constant = model.GetConstantValue(expression);
+            return constant.HasValue ? constant.Value : null;
+        }
+        return expression is LiteralExpressionSyntax literal ? literal.Token.Value : null;
+    }
+
+    /// <summary>The second argument of the member's initializer (<c>new Linear(in, out)</c>) when it is a constant.</summary>
+    private static long? ReadOutFeatures(BaseObjectCreationExpressionSyntax? creation, SemanticModel? model)
+    {
+        var arguments = creation?.ArgumentList?.Arguments;
         if (arguments is not { } list) return null;
         ExpressionSyntax? outArgument = null;
         for (int i = 0; i < list.Count; i++)
@@ -92,16 +123,6 @@ internal sealed class LayerInfo
             }
         }
         if (outArgument is null) return null;
-        object? value = null;
-        if (model is not null && model.SyntaxTree == outArgument.SyntaxTree)
-        {
-            var constant = model.GetConstantValue(outArgument);
-            if (constant.HasValue) value = constant.Value;
-        }
-        else if (outArgument is LiteralExpressionSyntax literal)
-        {
-            value = literal.Token.Value;
-        }
-        return value is int features && features > 0 ? features : null;
+        return ReadConstant(outArgument, model) is int features && features > 0 ? features : null;
     }
 }

@@ -10,31 +10,41 @@ using TpCodegen.Analyzers.Toolkit;
 namespace TpCodegen.Analyzers.Flow;
 
 /// <summary>
-/// Follows DTensor placements through one method body, statement by statement, and records what it sees as
-/// <see cref="FlowEvent"/>s. Locals carry the placement last assigned to them. The walk is conservative: a local
-/// assigned in a loop, a switch, a try or a lambda, or on one side of an if only, becomes Unknown, and nothing
-/// is reported about Unknown values. It tolerates broken code: every child may be null or invalid.
+/// Follows DTensor placements through one method body and records what it sees as <see cref="FlowEvent"/>s. Locals
+/// carry the placement last assigned to them; where paths meet (if/else, ternary, switch, ??, try, a loop's head and
+/// exit) their values are joined, and a value partial on any path is partial there (<see cref="FlowValue.Join"/>).
+/// Loops are walked to a fixed point before their events are recorded (MethodFlow.Paths.cs). Calls to methods of
+/// the compilation read those methods' summaries (<see cref="MethodSummaries"/>). Nothing is reported about Unknown
+/// values. It tolerates broken code: every child may be null or invalid.
 /// </summary>
-internal sealed class MethodFlow
+internal sealed partial class MethodFlow
 {
     private const int MaxDepth = 200;
 
     private readonly KnownTypes _types;
     private readonly IMethodSymbol _method;
+    private readonly Compilation? _compilation;
+    private readonly bool _summarizing;
     private readonly ImmutableArray<FlowEvent>.Builder _events = ImmutableArray.CreateBuilder<FlowEvent>();
-    private Dictionary<ILocalSymbol, FlowValue> _locals = new(SymbolEqualityComparer.Default);
+    private FlowState _state = new();
+    private FlowValue _returned;
+    private bool _returns;
     private int _nestedFunctions;
     private int _depth;
 
-    private MethodFlow(KnownTypes types, IMethodSymbol method)
+    private MethodFlow(KnownTypes types, IMethodSymbol method, Compilation? compilation, bool summarizing)
     {
         _types = types;
         _method = method;
+        _compilation = compilation;
+        _summarizing = summarizing;
     }
 
-    public static ImmutableArray<FlowEvent> Analyze(ImmutableArray<IOperation> blocks, IMethodSymbol method, KnownTypes types)
+    /// <summary>The events of a method body, as the rules read them.</summary>
+    /// <param name="compilation">Where called methods' summaries come from; null to read each method on its own.</param>
+    public static ImmutableArray<FlowEvent> Analyze(ImmutableArray<IOperation> blocks, IMethodSymbol method, KnownTypes types, Compilation? compilation)
     {
-        var flow = new MethodFlow(types, method);
+        var flow = new MethodFlow(types, method, compilation, summarizing: false);
         foreach (var block in blocks)
         {
             // Parameter defaults and attribute arguments are blocks too; only bodies hold data flow.
@@ -42,6 +52,23 @@ internal sealed class MethodFlow
                 flow.Eval(block);
         }
         return flow._events.ToImmutable();
+    }
+
+    /// <summary>
+    /// The walk a summary is made from: each DTensor parameter is "whatever the caller passes"
+    /// (<see cref="FlowValue.OfParameter"/>), and every returned value is joined.
+    /// </summary>
+    public static (ImmutableArray<FlowEvent> Events, FlowValue Returned) Summarize(IOperation body, IMethodSymbol method, KnownTypes types, Compilation compilation)
+    {
+        var flow = new MethodFlow(types, method, compilation, summarizing: true);
+        flow.Eval(body);
+        return (flow._events.ToImmutable(), flow._returns ? flow._returned : FlowValue.Unknown);
+    }
+
+    private void Record(FlowEvent e)
+    {
+        // While a loop is walked to its fixed point its events wait for the last pass, which sees the final values.
+        if (_quiet == 0) _events.Add(e);
     }
 
     private FlowValue Eval(IOperation? operation)
@@ -72,13 +99,14 @@ internal sealed class MethodFlow
             case IVariableDeclaratorOperation declarator:
                 {
                     var value = Eval(declarator.Initializer?.Value);
-                    _locals[declarator.Symbol] = value;
+                    _state.Set(declarator.Symbol, value);
                     return FlowValue.Unknown;
                 }
             case IReturnOperation @return:
                 {
                     var value = Eval(@return.ReturnedValue);
                     if (@return.ReturnedValue is { } returned && @return.Kind == OperationKind.Return) OnReturn(Unwrap(returned), value);
+                    _state.MarkUnreachable();
                     return FlowValue.Unknown;
                 }
             case IParenthesizedOperation parenthesized:
@@ -90,7 +118,7 @@ internal sealed class MethodFlow
                     return conversion.OperatorMethod is null ? value : FlowValue.Unknown;
                 }
             case ILocalReferenceOperation local:
-                return _locals.TryGetValue(local.Local, out var known) ? known : FlowValue.Unknown;
+                return _state.Get(local.Local);
             case IParameterReferenceOperation parameter:
                 return ParameterValue(parameter.Parameter);
             case ISimpleAssignmentOperation assignment:
@@ -135,12 +163,33 @@ internal sealed class MethodFlow
                 return FlowValue.Unknown;
             case IConditionalOperation conditional:
                 return Conditional(conditional);
+            case ICoalesceOperation coalesce:
+                return Coalesce(coalesce);
             case IAnonymousFunctionOperation or ILocalFunctionOperation:
                 NestedFunction(operation);
                 return FlowValue.Unknown;
-            case ILoopOperation or ISwitchOperation or ISwitchExpressionOperation or ITryOperation:
-                Branches(operation);
+            case ILoopOperation loop:
+                Loop(loop);
                 return FlowValue.Unknown;
+            case ISwitchOperation @switch:
+                Switch(@switch);
+                return FlowValue.Unknown;
+            case ISwitchExpressionOperation switchExpression:
+                return SwitchExpression(switchExpression);
+            case ITryOperation @try:
+                Try(@try);
+                return FlowValue.Unknown;
+            case IBranchOperation branch:
+                Jump(branch);
+                return FlowValue.Unknown;
+            case IThrowOperation @throw:
+                Eval(@throw.Exception);
+                _state.MarkUnreachable();
+                return FlowValue.Unknown;
+            case ILabeledOperation labeled:
+                // A label is reached by jumps this walk does not follow: nothing is known about the locals there.
+                _state = new FlowState();
+                return Eval(labeled.Operation);
             case IDeconstructionAssignmentOperation deconstruction:
                 Eval(deconstruction.Value);
                 ForgetAssignedLocals(deconstruction.Target);
@@ -154,7 +203,7 @@ internal sealed class MethodFlow
 
     private void Assign(IOperation target, FlowValue value)
     {
-        if (target is ILocalReferenceOperation local) _locals[local.Local] = value;
+        if (target is ILocalReferenceOperation local) _state.Set(local.Local, value);
         else ForgetAssignedLocals(target);
     }
 
@@ -162,6 +211,7 @@ internal sealed class MethodFlow
     {
         if (!_types.IsDTensor(parameter.Type) || _nestedFunctions > 0) return FlowValue.Unknown;
         if (!SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, _method)) return FlowValue.Unknown;
+        if (_summarizing) return FlowValue.OfParameter(parameter.Ordinal);
         if (PlacementApis.ActivationParameter(_method, _types) is not { } activation || !SymbolEqualityComparer.Default.Equals(activation, parameter)) return FlowValue.Unknown;
         if (PlacementApis.TryGetContract(_method, _types, out var input, out _))
             return new FlowValue(input, "the input '" + parameter.Name + "' of " + _method.Name + ", [PlacementContract] " + PlacementApis.Describe(input));
@@ -173,9 +223,16 @@ internal sealed class MethodFlow
 
     private void OnReturn(IOperation returned, FlowValue value)
     {
+        if (_summarizing)
+        {
+            if (_nestedFunctions > 0 || !_state.Reachable) return;
+            _returned = _returns ? FlowValue.Join(_returned, value) : value;
+            _returns = true;
+            return;
+        }
         if (_nestedFunctions > 0 || !PlacementApis.IsModuleForward(_method, _types) || !value.IsKnown) return;
         var declared = PlacementApis.TryGetContract(_method, _types, out _, out var output) ? output : Layout.Unknown;
-        _events.Add(new ReturnEvent(returned, value, _method, declared));
+        Record(new ReturnEvent(returned, value, _method, declared));
     }
 
     private FlowValue Invocation(IInvocationOperation invocation)
@@ -212,16 +269,18 @@ internal sealed class MethodFlow
             // A Linear held in a local or a collection could be any layer; say nothing about it.
             if (member is null) return FlowValue.Unknown;
             var layer = LayerInfo.From(member, invocation.SemanticModel);
-            _events.Add(new ConsumeEvent(activationOperation, activationValue, new Consumer(ConsumerKind.Layer, layer.Display, layer.Input, layer)));
+            Record(new ConsumeEvent(activationOperation, activationValue, new Consumer(ConsumerKind.Layer, layer.Display, layer.Input, layer)));
             var gatheredBy = layer.GathersOutput ? layer.Display + " (GatherOutput = true)" : null;
-            return new FlowValue(layer.Output, layer.OutputOrigin, gatheredBy, layer.OutFeatures);
+            return new FlowValue(layer.Output, layer.OutputOrigin, gatheredBy, layer.OutFeatures)
+                .WithHeads(layer.Output == Layout.ShardLast ? layer.OutputHeads : null)
+                .WithVocabulary(layer.Contract?.Split.Kind == SplitKind.Vocab ? layer.Display : null);
         }
 
         // 2. A method that declares its placements, in source or in metadata.
         if (PlacementApis.TryGetContract(method, _types, out var input, out var output))
         {
             var display = "'" + method.ContainingType.Name + "." + method.Name + "' ([PlacementContract] input " + PlacementApis.Describe(input) + ")";
-            if (activationOperation is not null) _events.Add(new ConsumeEvent(activationOperation, activationValue, new Consumer(ConsumerKind.ContractMethod, display, input)));
+            if (activationOperation is not null) Record(new ConsumeEvent(activationOperation, activationValue, new Consumer(ConsumerKind.ContractMethod, display, input)));
             return returnsDTensor ? new FlowValue(output, "the output of '" + method.ContainingType.Name + "." + method.Name + "'") : FlowValue.Unknown;
         }
 
@@ -233,7 +292,7 @@ internal sealed class MethodFlow
                 case "Silu":
                 case "Gelu":
                 case "Relu":
-                    _events.Add(new ConsumeEvent(activationOperation, activationValue, new Consumer(ConsumerKind.Activation, "Ops." + method.Name, Layout.Unknown)));
+                    Record(new ConsumeEvent(activationOperation, activationValue, new Consumer(ConsumerKind.Activation, "Ops." + method.Name, Layout.Unknown)));
                     // Element-wise: a shard stays a shard, a replica a replica; what a partial sum becomes is meaningless.
                     return activationValue.IsPartial ? FlowValue.Unknown : activationValue;
                 case "AllReduce":
@@ -247,7 +306,7 @@ internal sealed class MethodFlow
             if (method.Name == "Redistribute" && invocation.Arguments.Length == 1)
             {
                 var target = PlacementApis.ReadPlacement(invocation.Arguments[0].Value, _types);
-                _events.Add(new RedistributeEvent(invocation, Unwrap(receiver), instance, target));
+                Record(new RedistributeEvent(invocation, Unwrap(receiver), instance, target));
                 if (target == Layout.Unknown) return FlowValue.Unknown;
                 var gatheredBy = instance.IsKnown && instance.Layout == Layout.ShardLast && target == Layout.Replicate ? "'.Redistribute(Placement.Replicate)'" : null;
                 var origin = target switch
@@ -258,7 +317,30 @@ internal sealed class MethodFlow
                 };
                 return new FlowValue(target, origin, gatheredBy, instance.Features);
             }
+            // FullTensor is Redistribute(Placement.Replicate) read out.
+            if (method.Name == "FullTensor" && invocation.Arguments.Length == 0) Record(new RedistributeEvent(invocation, Unwrap(receiver), instance, Layout.Replicate));
             if (PlacementApis.IsValueRead(method.Name)) Escape(Unwrap(receiver), instance, "'." + method.Name + "()'");
+            return FlowValue.Unknown;
+        }
+
+        // 4b. DTensor's factories: DTensor.FromArray(local, tokens, features, Placement.Replicate, group) is what it says.
+        if (_types.IsDTensor(method.ContainingType) && method.IsStatic && returnsDTensor)
+        {
+            foreach (var argument in invocation.Arguments)
+            {
+                if (argument.Parameter?.Name != "placement") continue;
+                var layout = PlacementApis.ReadPlacement(argument.Value, _types);
+                return layout == Layout.Unknown
+                    ? FlowValue.Unknown
+                    : new FlowValue(layout, "made by 'DTensor." + method.Name + "' with Placement." + PlacementApis.Describe(layout));
+            }
+            return FlowValue.Unknown;
+        }
+
+        // 4c. Tensor.Reshape(x.Local, ...): the shape a rank's shard is read in.
+        if (method.Name == "Reshape" && method.IsStatic && arguments.Length == 2 && arguments[0].IsLocalView)
+        {
+            Reshaped(invocation, arguments[0]);
             return FlowValue.Unknown;
         }
 
@@ -269,13 +351,17 @@ internal sealed class MethodFlow
         // 6. Norms and softmax need the whole value, never an addend.
         if (PlacementApis.IsNormLike(method.Name) && activationOperation is not null)
         {
-            _events.Add(new ConsumeEvent(activationOperation, activationValue, new Consumer(ConsumerKind.NormLike, "'" + method.Name + "'", Layout.Unknown)));
+            Record(new ConsumeEvent(activationOperation, activationValue, new Consumer(ConsumerKind.NormLike, "'" + method.Name + "'", Layout.Unknown)));
             return returnsDTensor && activationValue.IsKnown && activationValue.Layout == Layout.Replicate
                 ? new FlowValue(Layout.Replicate, "the result of '" + method.Name + "'")
                 : FlowValue.Unknown;
         }
 
-        // 7. Printing and logging.
+        // 7. A method of this compilation: what its summary says it does with its arguments and returns.
+        if (_compilation is not null && MethodSummaries.Of(method, _compilation, _types) is { } summary)
+            return Called(invocation, arguments, summary);
+
+        // 8. Printing and logging.
         if (PlacementApis.IsOutputSink(method))
         {
             for (int i = 0; i < arguments.Length; i++)
@@ -284,12 +370,80 @@ internal sealed class MethodFlow
         return FlowValue.Unknown;
     }
 
+    /// <summary>
+    /// A shard of a layer whose output is made of heads, reshaped with the global head count among its lengths: the
+    /// rank holds heads / tp of them (TP0020 reads the event).
+    /// </summary>
+    private void Reshaped(IInvocationOperation invocation, FlowValue shard)
+    {
+        if (shard.Layout != Layout.ShardLast || shard.Heads is not { } heads) return;
+        foreach (var length in Lengths(invocation.Arguments[1].Value))
+        {
+            bool global = (length.ConstantValue is { HasValue: true, Value: int value } && value == heads.Value)
+                || (length is ILocalReferenceOperation or IFieldReferenceOperation or IPropertyReferenceOperation && Operations.Text(length.Syntax) == heads.Text);
+            if (!global) continue;
+            Record(new ReshapeEvent(invocation, Unwrap(invocation.Arguments[0].Value), shard, length, heads));
+            return;
+        }
+    }
+
+    /// <summary>The lengths a params span or array is given: <c>Reshape(t, a, b)</c>, <c>[a, b]</c>, <c>new nint[] { a, b }</c>.</summary>
+    private static IEnumerable<IOperation> Lengths(IOperation argument)
+    {
+        var elements = Unwrap(argument) switch
+        {
+            IArrayCreationOperation { Initializer: { } initializer } => initializer.ElementValues,
+            ICollectionExpressionOperation collection => collection.Elements,
+            var single => ImmutableArray.Create(single),
+        };
+        foreach (var element in elements) yield return Unwrap(element);
+    }
+
+    /// <summary>The events a called method's summary implies at this call, and the value it returns here.</summary>
+    private FlowValue Called(IInvocationOperation invocation, FlowValue[] arguments, MethodSummary summary)
+    {
+        // A value that is one of the callee's parameters is the argument passed for it, never a parameter of this method.
+        FlowValue returned = summary.Returns.Parameter >= 0 ? FlowValue.Unknown : summary.Returns;
+        for (int i = 0; i < arguments.Length; i++)
+        {
+            var argument = invocation.Arguments[i];
+            if (argument.Parameter is not { } parameter || Unwrap(argument.Value) is not { } value) continue;
+            foreach (var consumer in summary.Feeds(parameter.Ordinal)) Record(new ConsumeEvent(value, arguments[i], consumer));
+            foreach (var added in summary.Adds(parameter.Ordinal)) AddedInCallee(invocation, arguments, value, arguments[i], summary.Name, added);
+            if (summary.Returns.Parameter == parameter.Ordinal) returned = arguments[i];
+        }
+        return returned;
+    }
+
+    /// <summary>
+    /// The callee adds something to this argument: a replica of its own, or another argument (a fused bias-dropout-add
+    /// given the residual), followed to what that argument is here.
+    /// </summary>
+    private void AddedInCallee(IInvocationOperation invocation, FlowValue[] arguments, IOperation argument, FlowValue value, string callee, AddedValue added)
+    {
+        if (added.Parameter < 0)
+        {
+            Record(new CalleeAddEvent(argument, value, callee, added.Text, added.Origin, new FlowValue(Layout.Replicate, added.Origin)));
+            return;
+        }
+        for (int j = 0; j < arguments.Length; j++)
+        {
+            if (invocation.Arguments[j].Parameter?.Ordinal != added.Parameter) continue;
+            var other = arguments[j];
+            if (other.IsKnown && other.Layout == Layout.Replicate || other.Parameter >= 0)
+                Record(new CalleeAddEvent(argument, value, callee, Operations.Text(Unwrap(invocation.Arguments[j].Value).Syntax), other.Origin ?? "", other));
+        }
+    }
+
     private FlowValue PropertyReference(IPropertyReferenceOperation property)
     {
         var instance = Eval(property.Instance);
         foreach (var argument in property.Arguments) Eval(argument.Value);
         if (property.Instance is { } receiver && _types.IsDTensor(property.Property.ContainingType) && property.Property.Name is "Local" or "LocalSpan")
+        {
             Escape(Unwrap(receiver), instance, "'." + property.Property.Name + "'");
+            if (property.Property.Name == "Local") return instance.AsLocalView();
+        }
         return FlowValue.Unknown;
     }
 
@@ -297,7 +451,7 @@ internal sealed class MethodFlow
     {
         if (operatorMethod is not null && _types.IsDTensor(operatorMethod.ContainingType))
         {
-            _events.Add(new OperatorEvent(operation, kind, Unwrap(left), leftValue, Unwrap(right), rightValue));
+            Record(new OperatorEvent(operation, kind, Unwrap(left), leftValue, Unwrap(right), rightValue));
             if (!leftValue.IsKnown || !rightValue.IsKnown || leftValue.Layout != rightValue.Layout) return FlowValue.Unknown;
             // Sums of addends stay addends; a product of two partial sums is not a partial sum of anything.
             if (kind == BinaryOperatorKind.Multiply && leftValue.Layout == Layout.PartialSum) return FlowValue.Unknown;
@@ -327,70 +481,12 @@ internal sealed class MethodFlow
         return FlowValue.Unknown;
     }
 
-    private FlowValue Conditional(IConditionalOperation conditional)
-    {
-        Eval(conditional.Condition);
-        var before = _locals;
-        _locals = new Dictionary<ILocalSymbol, FlowValue>(before, SymbolEqualityComparer.Default);
-        var whenTrue = Eval(conditional.WhenTrue);
-        var afterTrue = _locals;
-        _locals = new Dictionary<ILocalSymbol, FlowValue>(before, SymbolEqualityComparer.Default);
-        var whenFalse = Eval(conditional.WhenFalse);
-        var afterFalse = _locals;
-
-        // A local keeps its placement after the if only when both sides leave it the same.
-        _locals = new Dictionary<ILocalSymbol, FlowValue>(SymbolEqualityComparer.Default);
-        foreach (var pair in afterTrue)
-        {
-            if (afterFalse.TryGetValue(pair.Key, out var other)) _locals[pair.Key] = Merge(pair.Value, other);
-        }
-        return conditional.WhenFalse is null ? FlowValue.Unknown : Merge(whenTrue, whenFalse);
-    }
-
-    private static FlowValue Merge(FlowValue a, FlowValue b) =>
-        a.IsKnown && b.IsKnown && a.Layout == b.Layout && a.Origin == b.Origin && a.GatheredBy == b.GatheredBy ? a : FlowValue.Unknown;
-
-    /// <summary>
-    /// Loops, switches, try: the order in which their parts run is not the order they are written in. Every local
-    /// they assign is Unknown before each part and after the whole, and each part starts from the same state.
-    /// </summary>
-    private void Branches(IOperation operation)
-    {
-        ForgetAssignedLocals(operation);
-        var start = _locals;
-        foreach (var child in operation.ChildOperations)
-        {
-            _locals = new Dictionary<ILocalSymbol, FlowValue>(start, SymbolEqualityComparer.Default);
-            Eval(child);
-        }
-        _locals = start;
-        ForgetAssignedLocals(operation);
-    }
-
-    /// <summary>A lambda or local function runs at another time: walk it with nothing known, then forget what it assigns.</summary>
-    private void NestedFunction(IOperation function)
-    {
-        var outer = _locals;
-        _locals = new Dictionary<ILocalSymbol, FlowValue>(SymbolEqualityComparer.Default);
-        _nestedFunctions++;
-        try
-        {
-            foreach (var child in function.ChildOperations) Eval(child);
-        }
-        finally
-        {
-            _nestedFunctions--;
-            _locals = outer;
-        }
-        ForgetAssignedLocals(function);
-    }
-
     private void ForgetAssignedLocals(IOperation? root)
     {
-        if (root is null || _locals.Count == 0) return;
+        if (root is null || _state.IsEmpty) return;
         foreach (var node in root.DescendantsAndSelf())
         {
-            if (node is ILocalReferenceOperation local && IsWritten(local)) _locals.Remove(local.Local);
+            if (node is ILocalReferenceOperation local && IsWritten(local)) _state.Forget(local.Local);
         }
     }
 
@@ -415,7 +511,7 @@ internal sealed class MethodFlow
 
     private void Escape(IOperation value, FlowValue flowValue, string how)
     {
-        if (flowValue.IsPartial) _events.Add(new EscapeEvent(value, flowValue, how));
+        if (flowValue.IsPartial) Record(new EscapeEvent(value, flowValue, how));
     }
 
     private static bool IsNull(IOperation operation) => Unwrap(operation).ConstantValue is { HasValue: true, Value: null };

@@ -23,7 +23,7 @@ public abstract class PlacementRuleAnalyzer : DiagnosticAnalyzer
             start.RegisterOperationBlockAction(block =>
             {
                 if (block.OwningSymbol is not IMethodSymbol method) return;
-                var events = FlowCache.Get(block.OperationBlocks, method, types);
+                var events = FlowCache.Get(block.OperationBlocks, method, types, block.Compilation);
                 foreach (var e in events) Check(e, block.ReportDiagnostic);
             });
         });

@@ -3,11 +3,14 @@
 // rank (if (group.Rank == 0) ..., a ternary, a loop condition, a switch, &&/||), or after an early return, break or
 // continue that only some ranks take, leaves the other ranks waiting forever: a deadlock, on the cluster, with no message. Calls that
 // run a collective inside count too: a tensor-parallel layer's Forward, Ops.AllReduce, DTensor.Redistribute and
-// FullTensor, DeviceMesh.Create. A branch that calls the same collective on the other side is balanced and passes.
+// FullTensor, DeviceMesh.Create, and any method of the compilation that runs one of these, however deep (a module's
+// own Forward). A collective in a catch block is reached by the failing ranks only. A branch that calls the same
+// collective on the other side is balanced and passes.
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
+using TpCodegen.Analyzers.Flow;
 using TpCodegen.Analyzers.Toolkit;
 
 namespace TpCodegen.Analyzers.Rules;
@@ -19,7 +22,13 @@ public sealed class CollectiveUnderRankConditionAnalyzer : InvocationRuleAnalyze
 
     private protected override void AnalyzeInvocation(OperationAnalysisContext context, IInvocationOperation invocation, KnownTypes types)
     {
-        if (Describe(invocation, types) is not { } collective) return;
+        // A method of the compilation is read once per compilation (its summary is cached), so most calls cost a lookup.
+        var collective = Describe(invocation, types)
+            ?? (MethodSummaries.MayRunCollective(invocation.TargetMethod, context.Compilation) &&
+                MethodSummaries.CollectiveIn(invocation.TargetMethod, context.Compilation, call => Describe(call, types)) is { } inner
+                ? Calls.Name(invocation) + ", which runs " + inner
+                : null);
+        if (collective is null) return;
         if (FindRankGuard(invocation, types) is not { } guard) return;
         context.ReportDiagnostic(Diagnostic.Create(Descriptors.CollectiveUnderRankCondition, invocation.Syntax.GetLocation(), collective, guard));
     }
@@ -73,6 +82,9 @@ public sealed class CollectiveUnderRankConditionAnalyzer : InvocationRuleAnalyze
                 case IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalAnd or BinaryOperatorKind.ConditionalOr } logical
                     when child == logical.RightOperand && RankConditions.Mentions(logical.LeftOperand, types):
                     return Quote(logical.LeftOperand) + (logical.OperatorKind == BinaryOperatorKind.ConditionalAnd ? " holds" : " does not hold");
+                case ICatchClauseOperation @catch when child == @catch.Handler:
+                    // Only the ranks that failed run a catch block; the others are already in the next collective.
+                    return "an exception was caught";
                 case IBlockOperation block when EarlyExit(block, child, types) is { } exit:
                     return exit;
             }

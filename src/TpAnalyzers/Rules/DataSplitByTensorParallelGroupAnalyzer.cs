@@ -1,7 +1,8 @@
 // TP0012 — data split by the tensor-parallel group.
 // Tensor parallelism is not data parallelism: the ranks of one tensor-parallel group must see the SAME batch, because
 // together they compute one matrix multiply over it. Keying a data split on the tensor-parallel rank or size
-// (batch.Slice(tp.Rank * n, n), tokens / tp.Size, a sampler given rank: mesh.TensorParallel.Rank or mesh.World.Rank)
+// (batch.Slice(tp.Rank * n, n), tokens / tp.Size, samples.Where((_, i) => i % tp.Size == tp.Rank), a sampler or a
+// reader given rank: mesh.TensorParallel.Rank or mesh.World.Rank)
 // hands each rank different rows, and the layer's all-reduce then sums unrelated tokens. Deliberately conservative:
 // it needs a tensor-parallel Rank/Size next to a name that says batch, tokens, samples or sequence.
 using System.Collections.Immutable;
@@ -84,7 +85,7 @@ public sealed class DataSplitByTensorParallelGroupAnalyzer : DiagnosticAnalyzer
             IInvocationOperation invocation => (invocation.TargetMethod.ContainingType?.Name + "." + invocation.TargetMethod.Name, invocation.TargetMethod.ContainingType?.Name + "." + invocation.TargetMethod.Name + "(...)", invocation.Arguments),
             _ => (null, "", ImmutableArray<IArgumentOperation>.Empty),
         };
-        if (target is null || !(target.Contains("Sampler") || target.Contains("DataLoader") || target.Contains("Dataset"))) return;
+        if (target is null || !(target.Contains("Sampler") || target.Contains("DataLoader") || target.Contains("Dataset") || target.Contains("Reader"))) return;
         // The data is the argument with a data name (samples, tokens, ...), else the loader itself.
         string data = target;
         foreach (var argument in arguments)

@@ -1,6 +1,7 @@
 // TP0002 catches a replicated value (a residual, a bias) added to a partial sum before the all-reduce:
 // `Down.Forward(h) + x` where Down keeps its output partial. Every rank adds its own copy of x to its addend, so the
-// reduce sums tp copies of it: the result is off by (tp - 1) * x, silently, and only when tp > 1.
+// reduce sums tp copies of it: the result is off by (tp - 1) * x, silently, and only when tp > 1. The add may be in a
+// helper of the compilation the partial sum is passed to (a fused bias-dropout-add): the call is flagged.
 using System;
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
@@ -21,6 +22,16 @@ public sealed class PartialAddedBeforeReduceAnalyzer : PlacementRuleAnalyzer
 
     private protected override void Check(FlowEvent e, Action<Diagnostic> report)
     {
+        if (e is CalleeAddEvent { Value.IsPartial: true, AddedValue: { IsKnown: true, Layout: Layout.Replicate } } callee)
+        {
+            // The add is in the helper; the call is where the partial sum goes in. No code fix: the reduce belongs before
+            // the call, or the add after it, and which one depends on the helper.
+            report(Diagnostic.Create(
+                Descriptors.PartialAddedBeforeReduce,
+                callee.Argument.Syntax.GetLocation(),
+                Text(callee.Argument), callee.Value.Origin, callee.Added, callee.AddedOrigin + ", added inside '" + callee.Callee + "'"));
+            return;
+        }
         if (e is not OperatorEvent { Kind: BinaryOperatorKind.Add } sum) return;
         bool leftPartial = sum.LeftValue.IsPartial && sum.RightValue.IsKnown && sum.RightValue.Layout == Layout.Replicate;
         bool rightPartial = sum.RightValue.IsPartial && sum.LeftValue.IsKnown && sum.LeftValue.Layout == Layout.Replicate;

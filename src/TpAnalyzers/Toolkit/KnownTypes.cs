@@ -25,6 +25,9 @@ internal sealed class KnownTypes
         ShardedLinear = compilation.GetTypeByMetadataName("TpCodegen.ShardedLinear");
         DeviceMesh = compilation.GetTypeByMetadataName("TpCodegen.Collectives.DeviceMesh");
         LinearShard = compilation.GetTypeByMetadataName("TpCodegen.Parallel.LinearShard");
+        Launcher = compilation.GetTypeByMetadataName("TpCodegen.Collectives.Launcher");
+        FeatureLayout = compilation.GetTypeByMetadataName("TpCodegen.FeatureLayout");
+        InProcessWorld = compilation.GetTypeByMetadataName("TpCodegen.Collectives.InProcess.InProcessWorld");
     }
 
     public INamedTypeSymbol Linear { get; }
@@ -55,6 +58,12 @@ internal sealed class KnownTypes
 
     public INamedTypeSymbol? LinearShard { get; }
 
+    public INamedTypeSymbol? Launcher { get; }
+
+    public INamedTypeSymbol? FeatureLayout { get; }
+
+    public INamedTypeSymbol? InProcessWorld { get; }
+
     /// <summary>Null when the compilation does not reference TpRuntime.</summary>
     public static KnownTypes? TryCreate(Compilation compilation)
     {
@@ -69,7 +78,7 @@ internal sealed class KnownTypes
     public static bool Is(ISymbol? symbol, ISymbol? known) => known is not null && SymbolEqualityComparer.Default.Equals(symbol, known);
 
     // The rules' reading of groups and layers: which collective a call is, which group an expression denotes
-    // (DeviceMesh members, a value's group, or by name), and which [TensorParallel] layer a value comes from.
+    // (where it was made, followed through the code; by name where nothing says), and which [TensorParallel] layer a value comes from.
 
     /// <summary>True for one of ProcessGroup's collectives (AllReduce, AllGather, ReduceScatter, Broadcast, Barrier, Split).</summary>
     public bool IsGroupCollective(IMethodSymbol method) =>
@@ -122,41 +131,8 @@ internal sealed class KnownTypes
         return null;
     }
 
-    /// <summary>Which group an expression of type ProcessGroup is: from DeviceMesh, from a DTensor or shard, or from its name.</summary>
-    public GroupRole ClassifyGroup(IOperation? operation, int depth = 0)
-    {
-        operation = Operations.Unwrap(operation);
-        switch (operation)
-        {
-            case IPropertyReferenceOperation property:
-                var type = property.Property.ContainingType;
-                if (DeviceMesh is not null && SymbolEqualityComparer.Default.Equals(type, DeviceMesh))
-                {
-                    return property.Property.Name switch
-                    {
-                        "TensorParallel" => GroupRole.TensorParallel,
-                        "DataParallel" => GroupRole.DataParallel,
-                        "World" => GroupRole.World,
-                        _ => GroupRole.Unknown,
-                    };
-                }
-                // A DTensor's and a shard's group is the tensor-parallel group its values are split over.
-                if (property.Property.Name == "Group" &&
-                    (SymbolEqualityComparer.Default.Equals(type, DTensor) || (ShardedLinear is not null && IsOrDerives(type, ShardedLinear))))
-                    return GroupRole.TensorParallel;
-                return ByName(property.Property.Name);
-            case IFieldReferenceOperation field:
-                return ByName(field.Field.Name);
-            case IParameterReferenceOperation parameter:
-                return ByName(parameter.Parameter.Name);
-            case ILocalReferenceOperation local:
-                var role = ByName(local.Local.Name);
-                if (role != GroupRole.Unknown || depth >= Operations.MaxLocalDepth) return role;
-                return ClassifyGroup(Operations.InitializerOf(local), depth + 1);
-            default:
-                return GroupRole.Unknown;
-        }
-    }
+    /// <summary>Which group an expression of type ProcessGroup is: where it was made, followed through the code (<see cref="GroupRoles"/>).</summary>
+    public GroupRole ClassifyGroup(IOperation? operation) => GroupRoles.Classify(this, operation, 0);
 
     /// <summary>The rank or size (<paramref name="name"/>) of a group with role <paramref name="role"/>: <c>tp.Rank</c>, <c>mesh.TensorParallel.Size</c>.</summary>
     public bool IsGroupPropertyOf(IOperation? operation, string name, GroupRole role) =>
@@ -172,12 +148,6 @@ internal sealed class KnownTypes
         }
         return false;
     }
-
-    private static GroupRole ByName(string name) =>
-        Names.IsTensorParallel(name) ? GroupRole.TensorParallel
-        : Names.IsDataParallel(name) ? GroupRole.DataParallel
-        : Names.IsWorld(name) ? GroupRole.World
-        : GroupRole.Unknown;
 
     public static string Describe(GroupRole role) => role switch
     {

@@ -63,6 +63,41 @@ internal readonly struct LinearCreation
         }
     }
 
+    /// <summary>
+    /// Every [TensorParallel] layer creation of a module of the compilation: member initializers (a primary
+    /// constructor's parameters included) and assignments in its constructors, read from their own trees.
+    /// </summary>
+    public static IEnumerable<LinearCreation> OfModule(INamedTypeSymbol module, Compilation compilation, KnownTypes types)
+    {
+        if (!SourceBodies.InCompilation(module, compilation)) yield break;
+        foreach (var member in module.GetMembers())
+        {
+            if (!types.IsTensorParallelMember(member)) continue;
+            foreach (var reference in member.DeclaringSyntaxReferences)
+            {
+                var initializer = reference.GetSyntax() switch
+                {
+                    PropertyDeclarationSyntax property => property.Initializer?.Value,
+                    VariableDeclaratorSyntax variable => variable.Initializer?.Value,
+                    _ => null,
+                };
+                if (initializer is not null && IsLinearCreation(SourceBodies.Operation(initializer, compilation), types, out var creation))
+                    yield return new LinearCreation(member, creation!);
+            }
+        }
+        foreach (var constructor in module.InstanceConstructors)
+        {
+            foreach (var reference in constructor.DeclaringSyntaxReferences)
+            {
+                if (reference.GetSyntax() is not ConstructorDeclarationSyntax declaration || SourceBodies.Operation(declaration, compilation) is not { } body) continue;
+                foreach (var node in body.Descendants())
+                {
+                    foreach (var found in From(node, types)) yield return found;
+                }
+            }
+        }
+    }
+
     private static bool IsLinearCreation(IOperation? value, KnownTypes types, out IObjectCreationOperation? creation)
     {
         creation = Operations.Unwrap(value) as IObjectCreationOperation;

@@ -58,7 +58,7 @@ internal static class Names
 
     public static bool IsBatch(string name) => HasWord(name, "batch") || HasWord(name, "batches");
 
-    /// <summary>Names of data a data split divides: batches, tokens, samples, sequences.</summary>
+    /// <summary>Names of data a data split divides: batches, tokens, samples, sequences, examples, documents, prompts, a dataset or corpus.</summary>
     public static bool IsData(string name)
     {
         foreach (var word in Words(name))
@@ -75,6 +75,14 @@ internal static class Names
                 case "sequences":
                 case "seq":
                 case "seqs":
+                case "example":
+                case "examples":
+                case "document":
+                case "documents":
+                case "prompt":
+                case "prompts":
+                case "dataset":
+                case "corpus":
                     return true;
             }
         }

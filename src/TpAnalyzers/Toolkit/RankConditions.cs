@@ -3,7 +3,11 @@ using Microsoft.CodeAnalysis.Operations;
 
 namespace TpCodegen.Analyzers.Toolkit;
 
-/// <summary>Whether a condition depends on the rank: it reads a group's Rank, or a local, parameter or field named like one.</summary>
+/// <summary>
+/// Whether a condition depends on the rank: it reads a group's Rank, a local initialised from one, a property of the
+/// compilation whose getter does (<c>bool IsMainProcess => group.Rank == 0</c>), or a local, parameter or field named
+/// like a rank.
+/// </summary>
 internal static class RankConditions
 {
     public static bool Mentions(IOperation? condition, KnownTypes types) => Mentions(condition, types, 0);
@@ -17,6 +21,13 @@ internal static class RankConditions
             {
                 case IPropertyReferenceOperation property when types.IsGroupProperty(property.Property, "Rank"):
                     return true;
+                case IPropertyReferenceOperation property when depth < Operations.MaxLocalDepth && property.Property.Type.SpecialType == SpecialType.System_Boolean:
+                    // A flag computed from the rank reads like any other property at the call site.
+                    if (operation.SemanticModel?.Compilation is { } compilation &&
+                        SourceBodies.Getter(property.Property, compilation) is { } getter &&
+                        Mentions(getter, types, depth + 1))
+                        return true;
+                    break;
                 case ILocalReferenceOperation local:
                     if (Names.IsRank(local.Local.Name)) return true;
                     // bool isRoot = group.Rank == 0; if (isRoot) ...

@@ -56,6 +56,44 @@ public sealed class CollectiveOverWrongGroupTests
         Diagnostic(2, "'Mlp.Attach'", "'mesh.World'", "world", "the mesh has data-parallel replicas, so splitting over every rank cuts each layer into dp * tp pieces instead of tp"));
 
     [Fact]
+    public Task Roles_follow_fields_properties_splits_and_the_launcher_not_names() => AnalyzerVerifier<CollectiveOverWrongGroupAnalyzer>.VerifyAsync(Usings + Module + """
+        class Trainer
+        {
+            private readonly ProcessGroup _reduce;
+
+            private ProcessGroup Sync { get; }
+
+            public Trainer(DeviceMesh mesh)
+            {
+                _reduce = mesh.DataParallel;
+                Sync = mesh.World;
+            }
+
+            void Step(Mlp mlp, DeviceMesh mesh, DTensor x)
+            {
+                // Named like the world, made as the tensor-parallel group: right.
+                var world = mesh.TensorParallel;
+                world.AllReduce(mlp.Down.Forward(x).LocalSpan);
+                {|#0:_reduce|}.AllReduce(mlp.Down.Forward(x).LocalSpan);
+                {|#1:Sync|}.AllGather(mlp.Up.Forward(x).LocalSpan, new float[64]);
+            }
+
+            static void Launch(Mlp mlp, DTensor x) => Launcher.Run(4, g =>
+            {
+                var consecutive = g.Split(g.Rank / 2, g.Rank);
+                var strided = g.Split(g.Rank % 2, g.Rank);
+                consecutive.AllReduce(mlp.Down.Forward(x).LocalSpan);
+                {|#2:strided|}.AllReduce(mlp.Down.Forward(x).LocalSpan);
+                {|#3:g|}.AllReduce(mlp.Down.Forward(x).LocalSpan);
+            });
+        }
+        """,
+        Diagnostic(0, "'_reduce.AllReduce'", "'_reduce'", "data-parallel", "its buffer is the output of tensor-parallel layer 'Down', which lives on the tensor-parallel group"),
+        Diagnostic(1, "'Sync.AllGather'", "'Sync'", "world", "its buffer is the output of tensor-parallel layer 'Up', which lives on the tensor-parallel group"),
+        Diagnostic(2, "'strided.AllReduce'", "'strided'", "data-parallel", "its buffer is the output of tensor-parallel layer 'Down', which lives on the tensor-parallel group"),
+        Diagnostic(3, "'g.AllReduce'", "'g'", "world", "its buffer is the output of tensor-parallel layer 'Down', which lives on the tensor-parallel group"));
+
+    [Fact]
     public Task Tensor_parallel_group_and_plain_worlds_are_not_flagged() => AnalyzerVerifier<CollectiveOverWrongGroupAnalyzer>.VerifyAsync(Usings + Module + """
         class Launch
         {

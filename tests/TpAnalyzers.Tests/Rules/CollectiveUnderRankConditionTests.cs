@@ -30,6 +30,72 @@ public sealed class CollectiveUnderRankConditionTests
         Verify.Diagnostic(Descriptors.CollectiveUnderRankCondition).WithLocation(1).WithArguments("'group.Barrier'", "'group.Rank == 0' does not hold"));
 
     [Fact]
+    public Task Methods_that_run_collectives_are_followed_into() => Verify.VerifyAsync(Usings + """
+        partial class Mlp
+        {
+            [TensorParallel(Split.Row)] public Linear Down { get; } = new(8, 4);
+
+            public DTensor Forward(DTensor x) => Down.Forward(x);
+        }
+
+        class Trainer
+        {
+            private readonly Mlp _mlp = new();
+
+            private void Sync(ProcessGroup group) => Flush(group);
+
+            private static void Flush(ProcessGroup group) => group.Barrier();
+
+            private static void Log(DTensor x) => Console.WriteLine(x.Tokens);
+
+            void Step(ProcessGroup tp, DTensor x)
+            {
+                if (tp.Rank == 0)
+                {
+                    var y = {|#0:_mlp.Forward(x)|};
+                    {|#1:Sync(tp)|};
+                    Log(y);
+                }
+            }
+        }
+        """,
+        Verify.Diagnostic(Descriptors.CollectiveUnderRankCondition).WithLocation(0)
+            .WithArguments("'_mlp.Forward', which runs 'Down.Forward' (the forward of tensor-parallel layer 'Down')", "'tp.Rank == 0' holds"),
+        Verify.Diagnostic(Descriptors.CollectiveUnderRankCondition).WithLocation(1)
+            .WithArguments("'Sync', which runs 'group.Barrier'", "'tp.Rank == 0' holds"));
+
+    [Fact]
+    public Task Rank_test_behind_a_property_and_collectives_in_catch_blocks_are_flagged() => Verify.VerifyAsync(Usings + """
+        class Trainer
+        {
+            private readonly ProcessGroup _group;
+
+            public Trainer(ProcessGroup group) => _group = group;
+
+            private bool IsMainProcess => _group.Rank == 0;
+
+            private bool Verbose { get; } = true;
+
+            void Step(float[] loss)
+            {
+                if (IsMainProcess) {|#0:_group.AllReduce(loss)|};
+                if (Verbose) _group.AllReduce(loss);
+                try
+                {
+                    _group.AllReduce(loss);
+                }
+                catch (InvalidOperationException)
+                {
+                    {|#1:_group.Barrier()|};
+                    throw;
+                }
+            }
+        }
+        """,
+        Verify.Diagnostic(Descriptors.CollectiveUnderRankCondition).WithLocation(0).WithArguments("'_group.AllReduce'", "'IsMainProcess' holds"),
+        Verify.Diagnostic(Descriptors.CollectiveUnderRankCondition).WithLocation(1).WithArguments("'_group.Barrier'", "an exception was caught"));
+
+    [Fact]
     public Task Calls_that_run_collectives_are_flagged() => Verify.VerifyAsync(Usings + """
         partial class Mlp
         {

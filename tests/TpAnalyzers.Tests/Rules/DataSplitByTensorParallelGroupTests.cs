@@ -27,6 +27,29 @@ public sealed class DataSplitByTensorParallelGroupTests
         Verify.Diagnostic(Descriptors.DataSplitByTensorParallelGroup).WithLocation(3).WithArguments("tp.Rank * batchPerRank", "batchPerRank", "'tp.Rank'"));
 
     [Fact]
+    public Task Linq_round_robin_and_readers_keyed_on_the_tp_group_are_flagged() => Verify.VerifyAsync(Usings + """
+        using System.Linq;
+
+        sealed class ShardedReader(string path, int rank, int count);
+
+        class Loader
+        {
+            private readonly ProcessGroup _group;
+
+            public Loader(DeviceMesh mesh) => _group = mesh.TensorParallel;
+
+            void Load(string[] examples, string path)
+            {
+                var mine = {|#0:examples.Where((_, i) => i % _group.Size == _group.Rank)|}.ToArray();
+                var reader = new ShardedReader(path, {|#1:_group.Rank|}, {|#2:_group.Size|});
+            }
+        }
+        """,
+        Verify.Diagnostic(Descriptors.DataSplitByTensorParallelGroup).WithLocation(0).WithArguments("examples.Where((_, i) => i % _group.Size == _group.Rank)", "examples", "'_group.Size'"),
+        Verify.Diagnostic(Descriptors.DataSplitByTensorParallelGroup).WithLocation(1).WithArguments("new ShardedReader(...)", "ShardedReader", "'_group.Rank'"),
+        Verify.Diagnostic(Descriptors.DataSplitByTensorParallelGroup).WithLocation(2).WithArguments("new ShardedReader(...)", "ShardedReader", "'_group.Size'"));
+
+    [Fact]
     public Task Sampler_keyed_on_the_tp_group_or_the_mesh_world_is_flagged() => Verify.VerifyAsync(Usings + """
         sealed class DistributedSampler(int count, int rank, int replicas);
 

@@ -82,7 +82,6 @@ public class PartialNeedsFullTensorTests
     [InlineData("var p = DownPartial.Forward(Up.Forward(x)); return Ops.AllReduce(p + DownPartial.Forward(Gate.Forward(x)));")]
     [InlineData("var p = DownPartial.Forward(Up.Forward(x)); return Gate.Forward(p.Redistribute(Placement.Replicate));")]
     [InlineData("var p = DownPartial.Forward(Up.Forward(x)); p = Ops.AllReduce(p); return Gate.Forward(p);")]
-    [InlineData("var p = DownPartial.Forward(Up.Forward(x)); if (x.Tokens > 1) p = Ops.AllReduce(p); return p;")]
     [InlineData("var p = DownPartial.Forward(Up.Forward(x)); for (int i = 0; i < 2; i++) p = Ops.AllReduce(p); return p;")]
     [InlineData("Linear local = Gate; return local.Forward(DownPartial.Forward(Up.Forward(x)));")]
     [InlineData("return Down.Forward(Ops.Gelu(Up.Forward(x)));")]

@@ -49,7 +49,7 @@ public sealed class ShapeNotDivisibleTests
         }
         """,
         Verify.Diagnostic(Descriptors.ShapeNotDivisibleByDegree).WithLocation(0)
-            .WithArguments("Module 'Attention'", "NumKeyValueHeads", 6, 4, "1, 2, 3, 6"));
+            .WithArguments("Module 'Attention'", "NumKeyValueHeads", 6, 4, "1, 2, 3, 6, 12, 18, 24, 30, ..."));
 
     [Fact]
     public async Task Degree_from_the_msbuild_property_is_used()
@@ -89,6 +89,42 @@ public sealed class ShapeNotDivisibleTests
             .WithArguments("Row layer 'Down'", "input features", 1000, 3, "1, 2, 4, 5, 8, 10, 20, 25, ..."));
 
     [Fact]
+    public Task Constant_sizes_handed_to_a_module_constructor_are_flagged_where_written() => Verify.VerifyAsync(Usings + """
+        public partial class LlamaMlp(int hidden, int intermediate)
+        {
+            [TensorParallel(Split.Column)] public Linear Gate { get; } = new(hidden, intermediate);
+            [TensorParallel(Split.Row)] public Linear Down { get; } = new(intermediate, hidden);
+        }
+
+        public partial class Attention
+        {
+            [TensorParallel(Split.Column)] public Linear Qkv { get; }
+
+            public Attention(int hidden, int qkv) => Qkv = new Linear(hidden, qkv);
+        }
+
+        static class Launch
+        {
+            static DeviceMesh Build(ProcessGroup world) => DeviceMesh.Create(world, 1, 4);
+
+            static void Make()
+            {
+                // 11008 is divisible by 4; 11010 is not, and feeds both layers.
+                var fine = new LlamaMlp(4097, 11008);
+                var wrong = new LlamaMlp(4096, {|#0:11010|});
+                var attention = new Attention(4096, {|#1:6150|});
+                var unknown = new Attention(4096, fine.Gate.OutFeatures);
+            }
+        }
+        """,
+        Verify.Diagnostic(Descriptors.ShapeNotDivisibleByDegree).WithLocation(0)
+            .WithArguments("Column layer 'Gate' of 'LlamaMlp' (its 'intermediate')", "output features", 11010, 4, "1, 2, 3, 5, 6, 10, 15, 30, ..."),
+        Verify.Diagnostic(Descriptors.ShapeNotDivisibleByDegree).WithLocation(0)
+            .WithArguments("Row layer 'Down' of 'LlamaMlp' (its 'intermediate')", "input features", 11010, 4, "1, 2, 3, 5, 6, 10, 15, 30, ..."),
+        Verify.Diagnostic(Descriptors.ShapeNotDivisibleByDegree).WithLocation(1)
+            .WithArguments("Column layer 'Qkv' of 'Attention' (its 'qkv')", "output features", 6150, 4, "1, 2, 3, 5, 6, 10, 15, 25, ..."));
+
+    [Fact]
     public Task Divisible_unknown_or_unsplit_shapes_are_not_flagged() => Verify.VerifyAsync(Usings + """
         public partial class LlamaMlp(int hidden, int intermediate)
         {
@@ -116,6 +152,14 @@ public sealed class ShapeNotDivisibleTests
         {
             private const int TpDegree = 4;
             private const int NumHeads = 6;
+        }
+
+        // Two KV heads at tp=4: each is replicated on two ranks (grouped-query attention).
+        public partial class GroupedQuery
+        {
+            private const int TpDegree = 4;
+            private const int NumKeyValueHeads = 2;
+            [TensorParallel(Split.Column)] public Linear K { get; } = new(4096, 2 * 128);
         }
         """);
 }

@@ -1,0 +1,142 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace TpCodegen.Analyzers.Toolkit;
+
+/// <summary>
+/// Which group a ProcessGroup expression is, read from where groups are made and followed through the code: the
+/// DeviceMesh's members, a DTensor's or a shard's Group, the world Launcher.Run hands its body, a Split by
+/// <c>rank / tp</c> (the tensor-parallel group, as DeviceMesh.Create makes it) or <c>rank % tp</c> (data-parallel), and
+/// from those through locals' initializers and the values fields and properties are given in their initializers and
+/// constructors. A name (tp, dp, world) decides only where no origin is found.
+/// </summary>
+internal static class GroupRoles
+{
+    private static readonly ConditionalWeakTable<Compilation, ConcurrentDictionary<ISymbol, GroupRole>> s_members = new();
+
+    public static GroupRole Classify(KnownTypes types, IOperation? operation, int depth)
+    {
+        operation = Operations.Unwrap(operation);
+        switch (operation)
+        {
+            case IPropertyReferenceOperation property:
+                var type = property.Property.ContainingType;
+                if (KnownTypes.Is(type, types.DeviceMesh))
+                {
+                    return property.Property.Name switch
+                    {
+                        "TensorParallel" => GroupRole.TensorParallel,
+                        "DataParallel" => GroupRole.DataParallel,
+                        "World" => GroupRole.World,
+                        _ => GroupRole.Unknown,
+                    };
+                }
+                // A DTensor's and a shard's group is the tensor-parallel group its values are split over.
+                if (property.Property.Name == "Group" &&
+                    (types.IsDTensor(type) || (types.ShardedLinear is not null && KnownTypes.IsOrDerives(type, types.ShardedLinear))))
+                    return GroupRole.TensorParallel;
+                return Or(Member(types, property.Property, operation, depth), property.Property.Name);
+            case IFieldReferenceOperation field:
+                return Or(Member(types, field.Field, operation, depth), field.Field.Name);
+            case IParameterReferenceOperation parameter:
+                return Or(IsLaunchedWorld(parameter, types) ? GroupRole.World : GroupRole.Unknown, parameter.Parameter.Name);
+            case ILocalReferenceOperation local:
+                var fromInitializer = depth < Operations.MaxLocalDepth ? Classify(types, Operations.InitializerOf(local), depth + 1) : GroupRole.Unknown;
+                return Or(fromInitializer, local.Local.Name);
+            case IInvocationOperation invocation when types.IsGroupMethod(invocation.TargetMethod, "Split"):
+                return FromSplit(invocation);
+            default:
+                return GroupRole.Unknown;
+        }
+    }
+
+    private static GroupRole Or(GroupRole role, string name) => role != GroupRole.Unknown ? role : ByName(name);
+
+    public static GroupRole ByName(string name) =>
+        Names.IsTensorParallel(name) ? GroupRole.TensorParallel
+        : Names.IsDataParallel(name) ? GroupRole.DataParallel
+        : Names.IsWorld(name) ? GroupRole.World
+        : GroupRole.Unknown;
+
+    /// <summary><c>world.Split(rank / tp, rank)</c> groups consecutive ranks (tensor-parallel); <c>rank % tp</c> strided ones (data-parallel).</summary>
+    private static GroupRole FromSplit(IInvocationOperation split)
+    {
+        var color = Calls.Argument(split, "color")?.Value;
+        return Operations.Unwrap(color) switch
+        {
+            IBinaryOperation { OperatorKind: BinaryOperatorKind.Divide } => GroupRole.TensorParallel,
+            IBinaryOperation { OperatorKind: BinaryOperatorKind.Remainder } => GroupRole.DataParallel,
+            _ => GroupRole.Unknown,
+        };
+    }
+
+    /// <summary>The parameter of the lambda given to <c>Launcher.Run</c> (or <c>InProcessWorld.Run</c>): the world.</summary>
+    private static bool IsLaunchedWorld(IParameterReferenceOperation reference, KnownTypes types)
+    {
+        if (reference.Parameter.ContainingSymbol is not IMethodSymbol { MethodKind: MethodKind.AnonymousFunction } lambda) return false;
+        for (var node = reference.Parent; node is not null; node = node.Parent)
+        {
+            if (node is not IAnonymousFunctionOperation function || !SymbolEqualityComparer.Default.Equals(function.Symbol, lambda)) continue;
+            var argument = function.Parent is IDelegateCreationOperation creation ? creation.Parent : function.Parent;
+            return argument is IArgumentOperation { Parent: IInvocationOperation run } &&
+                   run.TargetMethod.Name == "Run" &&
+                   (KnownTypes.Is(run.TargetMethod.ContainingType, types.Launcher) || KnownTypes.Is(run.TargetMethod.ContainingType, types.InProcessWorld));
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// The role of every value a field or property of the compilation is given (its initializer, assignments in its
+    /// type's constructors), when they agree; computed once per member and compilation.
+    /// </summary>
+    private static GroupRole Member(KnownTypes types, ISymbol member, IOperation reference, int depth)
+    {
+        if (depth >= Operations.MaxLocalDepth || reference.SemanticModel?.Compilation is not { } compilation || !SourceBodies.InCompilation(member, compilation)) return GroupRole.Unknown;
+        var cache = s_members.GetValue(compilation, _ => new ConcurrentDictionary<ISymbol, GroupRole>(SymbolEqualityComparer.Default));
+        if (cache.TryGetValue(member, out var known)) return known;
+        var role = GroupRole.Unknown;
+        bool conflict = false;
+        foreach (var value in AssignedValues(member, compilation))
+        {
+            var assigned = Classify(types, value, depth + 1);
+            if (assigned == GroupRole.Unknown) continue;
+            if (role != GroupRole.Unknown && role != assigned) conflict = true;
+            role = assigned;
+        }
+        return cache.GetOrAdd(member, conflict ? GroupRole.Unknown : role);
+    }
+
+    private static System.Collections.Generic.IEnumerable<IOperation> AssignedValues(ISymbol member, Compilation compilation)
+    {
+        foreach (var reference in member.DeclaringSyntaxReferences)
+        {
+            var initializer = reference.GetSyntax() switch
+            {
+                VariableDeclaratorSyntax variable => variable.Initializer?.Value,
+                PropertyDeclarationSyntax property => property.Initializer?.Value ?? property.ExpressionBody?.Expression,
+                _ => null,
+            };
+            if (initializer is not null && SourceBodies.Operation(initializer, compilation) is { } value) yield return value;
+        }
+        foreach (var constructor in member.ContainingType.InstanceConstructors)
+        {
+            foreach (var reference in constructor.DeclaringSyntaxReferences)
+            {
+                if (reference.GetSyntax() is not ConstructorDeclarationSyntax declaration || SourceBodies.Operation(declaration, compilation) is not { } body) continue;
+                foreach (var node in body.DescendantsAndSelf())
+                {
+                    if (node is ISimpleAssignmentOperation assignment && Operations.Unwrap(assignment.Target) switch
+                        {
+                            IFieldReferenceOperation field => SymbolEqualityComparer.Default.Equals(field.Field, member),
+                            IPropertyReferenceOperation property => SymbolEqualityComparer.Default.Equals(property.Property, member),
+                            _ => false,
+                        })
+                        yield return assignment.Value;
+                }
+            }
+        }
+    }
+}

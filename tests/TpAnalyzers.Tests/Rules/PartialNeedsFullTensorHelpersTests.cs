@@ -1,0 +1,66 @@
+using Verify = TpCodegen.Analyzers.Tests.Verifiers.AnalyzerVerifier<TpCodegen.Analyzers.Rules.PartialNeedsFullTensorAnalyzer>;
+
+namespace TpCodegen.Analyzers.Tests.Rules;
+
+/// <summary>TP0001 across methods: what a helper of the compilation returns, and where it sends what it is given.</summary>
+public class PartialNeedsFullTensorHelpersTests
+{
+    private const string FromDownPartial = "the output of row layer 'DownPartial' with ReduceResults = false";
+
+    [Fact]
+    public Task Partial_returned_by_a_private_helper_is_flagged() => Verify.VerifyAsync(Modules.With("""
+            private DTensor Mlp(DTensor x) => DownPartial.Forward(Ops.Silu(Gate.Forward(x)) * Up.Forward(x));
+
+            public DTensor Forward(DTensor x)
+            {
+                var h = Mlp(x);
+                return Down.Forward(Next.Forward({|#0:h|}));
+            }
+        """),
+        Verify.Diagnostic(Descriptors.PartialNeedsFullTensor).WithLocation(0).WithArguments("h", FromDownPartial + ", returned by 'Block.Mlp'", "column layer 'Next'"));
+
+    [Fact]
+    public Task Partial_passed_to_a_helper_that_feeds_a_column_layer_is_flagged() => Verify.VerifyAsync(Modules.With("""
+            private DTensor Project(DTensor h) => Gate.Forward(h);
+
+            public DTensor Forward(DTensor x)
+            {
+                var p = DownPartial.Forward(Up.Forward(x));
+                return Down.Forward(Project({|#0:p|}));
+            }
+        """),
+        Verify.Diagnostic(Descriptors.PartialNeedsFullTensor).WithLocation(0).WithArguments("p", FromDownPartial, "column layer 'Gate' in 'Block.Project'"));
+
+    [Fact]
+    public Task Helpers_are_followed_through_each_other_and_other_classes() => Verify.VerifyAsync(Modules.With("""
+            public DTensor Forward(DTensor x)
+            {
+                var p = Helpers.Pass(DownPartial.Forward(Up.Forward(x)));
+                return Down.Forward(Helpers.Activate({|#0:p|}, this));
+            }
+        }
+
+        internal static class Helpers
+        {
+            public static DTensor Pass(DTensor h) => h;
+            public static DTensor Activate(DTensor h, Block block) => Ops.Silu(Inner(h, block));
+            private static DTensor Inner(DTensor h, Block block) => block.Up.Forward(h);
+        """),
+        Verify.Diagnostic(Descriptors.PartialNeedsFullTensor).WithLocation(0).WithArguments("p", FromDownPartial, "column layer 'Up' in 'Helpers.Activate'"));
+
+    [Theory]
+    // A helper that reduces, or reduces before its layer.
+    [InlineData("private DTensor Reduce(DTensor h) => Ops.AllReduce(h);", "return Gate.Forward(Reduce(DownPartial.Forward(Up.Forward(x))));")]
+    [InlineData("private DTensor Project(DTensor h) => Gate.Forward(Ops.AllReduce(h));", "return Down.Forward(Project(DownPartial.Forward(Up.Forward(x))));")]
+    // A helper that returns a full value.
+    [InlineData("private DTensor Mlp(DTensor x) => Down.Forward(Ops.Silu(Gate.Forward(x)) * Up.Forward(x));", "return Down.Forward(Next.Forward(Mlp(x)));")]
+    // Recursion reads as unknown, and never loops.
+    [InlineData("private DTensor Again(DTensor h, int n) => n == 0 ? h : Again(h, n - 1);", "return Down.Forward(Next.Forward(Again(Down.Forward(Up.Forward(x)), 3)));")]
+    // A virtual helper may be overridden: its body is not the one that runs.
+    [InlineData("protected virtual DTensor Project(DTensor h) => Gate.Forward(h);", "return Down.Forward(Project(DownPartial.Forward(Up.Forward(x))));")]
+    public Task Helpers_that_keep_values_whole_are_not_flagged(string helper, string body) => Verify.VerifyAsync(Modules.With($$"""
+            {{helper}}
+
+            public DTensor Forward(DTensor x) { {{body}} }
+        """));
+}
