@@ -40,13 +40,16 @@ internal sealed class TinyTraining : IDisposable
     public int PerReplica { get; }
 
     /// <summary>Step <paramref name="step"/> on this replica's sequences of the step's batch; returns the loss averaged over replicas.</summary>
-    public float Step(int step)
+    public float Step(int step) => StepWithNorm(step).Loss;
+
+    /// <summary>Step <paramref name="step"/>: the loss averaged over replicas and the global gradient norm before clipping.</summary>
+    public TrainingStepResult StepWithNorm(int step)
     {
         var (ids, targets) = Data(step);
         int replica = Mesh.DataParallel.Rank;
         var mine = new Range(replica * PerReplica * Length, (replica + 1) * PerReplica * Length);
         var batch = SequenceBatch.Prefill(Enumerable.Repeat(Length, PerReplica).ToArray());
-        return Trainer.Step(() => Model.Loss(ids[mine], targets[mine], batch)).Loss;
+        return Trainer.Step(() => Model.Loss(ids[mine], targets[mine], batch));
     }
 
     /// <summary>This rank's parameter values by name, copied.</summary>
