@@ -82,6 +82,9 @@ public sealed class MpiBackendTests
             yield return $"PASS broadcast root={root} len=4097";
         yield return "PASS barrier x10";
         yield return "PASS collectives allocate nothing";
+        for (int tp = 2; tp <= ranks; tp++)
+            if (ranks % tp == 0)
+                yield return $"PASS training mesh {ranks / tp}x{tp} matches one rank";
         for (int tp = 1; tp <= ranks; tp++)
         {
             if (ranks % tp != 0)

@@ -26,6 +26,7 @@ public static class CausalAttention
         KvCache? cache = null, RotaryEmbedding? rope = null, int slidingWindow = 0, string name = "attention")
     {
         var shape = Check(q, k, v, headDim, batch, cache, name);
+        Training.AttentionOnTape.RequireNoCache(cache, name);
         var queries = StepBuffers.Rent(q.LocalSpan.Length, zeroed: false);
         var keys = StepBuffers.Rent(k.LocalSpan.Length, zeroed: false);
         q.LocalSpan.CopyTo(queries);
@@ -90,7 +91,9 @@ public static class CausalAttention
             }
             row0 += span.Length;
         }
-        return DTensor.OverStepBuffer(output, q.Tokens, q.LocalFeatures, q.Placement, q.Group);
+        var result = DTensor.OverStepBuffer(output, q.Tokens, q.LocalFeatures, q.Placement, q.Group);
+        Training.AttentionOnTape.Record(q, k, v, headDim, batch, rope, slidingWindow, result);
+        return result;
     }
 
     private readonly record struct Shape(int Heads, int KvHeads, int Group, int QueryWidth, int KvWidth);
@@ -144,7 +147,7 @@ public static class CausalAttention
     }
 
     // Softmax in float32 with the row's maximum subtracted first, as PyTorch computes it.
-    private static void Softmax(Span<float> scores)
+    internal static void Softmax(Span<float> scores)
     {
         if (scores.IsEmpty) return;
         float max = TensorPrimitives.Max(scores);

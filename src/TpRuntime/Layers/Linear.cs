@@ -116,7 +116,13 @@ public sealed class Linear : IDisposable
     public DTensor Forward(DTensor x)
     {
         ArgumentNullException.ThrowIfNull(x);
-        if (Shard is not null) return Shard.Forward(x);
+        var y = Shard is not null ? Shard.Forward(x) : DenseForward(x);
+        Training.LinearOnTape.Record(this, x, y);
+        return y;
+    }
+
+    private DTensor DenseForward(DTensor x)
+    {
         if (x.Placement is not ReplicatePlacement)
             throw new PlacementException($"Dense Linear [{InFeatures} -> {OutFeatures}] needs a Replicate input, got {x.Placement}.");
         var y = StepBuffers.Rent((long)x.Tokens * OutFeatures, zeroed: false);
@@ -151,6 +157,7 @@ public sealed class Linear : IDisposable
             parts[s] = DTensor.OverStepBuffer(part, y.Tokens, length, y.Placement, y.Group);
             column += length;
         }
+        Training.LinearOnTape.RecordSplit(y, parts);
         return parts;
     }
 

@@ -115,7 +115,12 @@ public sealed class DTensor
     /// Partial to Replicate all-reduces; Partial to Shard(-1) reduce-scatters; Shard(-1) to Replicate all-gathers;
     /// Replicate to Shard(-1) keeps this rank's slice and moves nothing.
     /// </summary>
-    public DTensor Redistribute(Placement target) => MoveTo(target, owned: false);
+    public DTensor Redistribute(Placement target)
+    {
+        var moved = MoveTo(target, owned: false);
+        Training.ElementWiseOnTape.RecordRedistribute(this, moved);
+        return moved;
+    }
 
     /// <summary>
     /// <see cref="Redistribute"/> for a value nobody else holds (a layer's fresh output): an all-reduce sums in this

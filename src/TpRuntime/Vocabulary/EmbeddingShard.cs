@@ -100,6 +100,27 @@ public sealed class EmbeddingShard : IDisposable
         return DTensor.OverStepBuffer(logits, hidden.Tokens, Split.Local, Placement.Shard(-1), Group);
     }
 
+    /// <summary>
+    /// This rank's rows of the table, <c>[Split.Local, Features]</c> row-major, padding ids as zero rows: a copy, what
+    /// training updates (the forward keeps only the packed transpose).
+    /// </summary>
+    public float[] CopyRows()
+    {
+        var rows = new float[(long)Split.Local * Features];
+        _table.CopyTransposedTo(rows);
+        return rows;
+    }
+
+    /// <summary>Packs new values of this rank's rows (<c>[Split.Local, Features]</c>, as <see cref="CopyRows"/> gives them) into the forward's copy.</summary>
+    public void UpdateRows(ReadOnlySpan<float> rows)
+    {
+        if (rows.Length != (long)Split.Local * Features)
+            throw new ArgumentException($"Embedding '{LayerName}': {rows.Length} floats for this rank's [{Split.Local}, {Features}] rows.", nameof(rows));
+        var transposed = new float[(long)Features * Split.Local];
+        Gemm.Transpose(rows, Split.Local, Features, transposed);
+        _table.Repack(transposed);
+    }
+
     internal static ArgumentOutOfRangeException IdOutOfRange(string layerName, int id, int position, int vocabulary) =>
         new("ids", id, $"Embedding '{layerName}': token {position} has id {id}, outside the vocabulary [0, {vocabulary}).");
 

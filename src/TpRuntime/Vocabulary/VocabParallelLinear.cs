@@ -28,6 +28,10 @@ public sealed class VocabParallelLinear : ShardedLinear
     /// <summary>This rank's ids and the padding.</summary>
     public VocabularySplit Vocabulary { get; }
 
+    protected override PackedWeight? WeightBlock => _weight;
+
+    protected override float[]? BiasBlock => _bias;
+
     public override PlacementKind InputPlacement => PlacementKind.Replicate;
 
     public override PlacementKind OutputPlacement => PlacementKind.ShardLast;
