@@ -12,6 +12,13 @@ internal static class AttentionOnTape
     public static void Record(DTensor q, DTensor k, DTensor v, int headDim, SequenceBatch batch, RotaryEmbedding? rope, int slidingWindow, DTensor output)
     {
         if (Tape.Active is not { } tape) return;
+        RecordOn(tape, q, k, v, headDim, batch, rope, slidingWindow, output);
+    }
+
+    // Each Record* checks for a tape and hands over to its *On twin: the lambdas capture the arguments, and a method
+    // holding them allocates their closure on entry, recording or not (these hooks run on every op of every decode step).
+    private static void RecordOn(Tape tape, DTensor q, DTensor k, DTensor v, int headDim, SequenceBatch batch, RotaryEmbedding? rope, int slidingWindow, DTensor output)
+    {
         tape.Record(output, g =>
         {
             var (dq, dk, dv) = Gradients(q, k, v, headDim, batch, rope, slidingWindow, g.LocalSpan);

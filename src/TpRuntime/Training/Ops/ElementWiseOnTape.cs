@@ -15,6 +15,13 @@ internal static class ElementWiseOnTape
     public static void RecordAdd(DTensor left, DTensor right, DTensor sum)
     {
         if (Tape.Active is not { } tape) return;
+        RecordAddOn(tape, left, right, sum);
+    }
+
+    // Each Record* checks for a tape and hands over to its *On twin: the lambdas capture the arguments, and a method
+    // holding them allocates their closure on entry, recording or not (these hooks run on every op of every decode step).
+    private static void RecordAddOn(Tape tape, DTensor left, DTensor right, DTensor sum)
+    {
         tape.Record(sum, g =>
         {
             tape.Accumulate(left, g.LocalSpan);
@@ -25,6 +32,11 @@ internal static class ElementWiseOnTape
     public static void RecordMultiply(DTensor left, DTensor right, DTensor product)
     {
         if (Tape.Active is not { } tape) return;
+        RecordMultiplyOn(tape, left, right, product);
+    }
+
+    private static void RecordMultiplyOn(Tape tape, DTensor left, DTensor right, DTensor product)
+    {
         tape.Record(product, g =>
         {
             var d = new float[g.LocalSpan.Length];
@@ -39,6 +51,11 @@ internal static class ElementWiseOnTape
     public static void RecordUnary(DTensor x, DTensor y, UnaryDerivative derivative)
     {
         if (Tape.Active is not { } tape) return;
+        RecordUnaryOn(tape, x, y, derivative);
+    }
+
+    private static void RecordUnaryOn(Tape tape, DTensor x, DTensor y, UnaryDerivative derivative)
+    {
         tape.Record(y, g =>
         {
             var d = new float[x.LocalSpan.Length];
@@ -75,6 +92,11 @@ internal static class ElementWiseOnTape
     public static void RecordSelectRows(DTensor x, int[] rows, DTensor selected)
     {
         if (Tape.Active is not { } tape) return;
+        RecordSelectRowsOn(tape, x, rows, selected);
+    }
+
+    private static void RecordSelectRowsOn(Tape tape, DTensor x, int[] rows, DTensor selected)
+    {
         tape.Record(selected, g =>
         {
             int width = x.LocalFeatures;
@@ -91,6 +113,11 @@ internal static class ElementWiseOnTape
     public static void RecordRedistribute(DTensor x, DTensor moved)
     {
         if (ReferenceEquals(x, moved) || Tape.Active is not { } tape) return;
+        RecordRedistributeOn(tape, x, moved);
+    }
+
+    private static void RecordRedistributeOn(Tape tape, DTensor x, DTensor moved)
+    {
         tape.Record(moved, g => tape.Accumulate(x, g.Redistribute(Tape.GradientPlacement(x.Placement)).LocalSpan));
     }
 }

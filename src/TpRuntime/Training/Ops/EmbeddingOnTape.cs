@@ -10,6 +10,13 @@ internal static class EmbeddingOnTape
     public static void RecordLookup(Embedding embedding, int[] ids, DTensor output)
     {
         if (Tape.Active is not { } tape) return;
+        RecordLookupOn(tape, embedding, ids, output);
+    }
+
+    // Each Record* checks for a tape and hands over to its *On twin: the lambdas capture the arguments, and a method
+    // holding them allocates their closure on entry, recording or not (these hooks run on every op of every decode step).
+    private static void RecordLookupOn(Tape tape, Embedding embedding, int[] ids, DTensor output)
+    {
         tape.Record(output, gradOutput =>
         {
             var table = LayerParameters.Of(embedding);
@@ -32,6 +39,11 @@ internal static class EmbeddingOnTape
     public static void RecordLogits(Embedding embedding, DTensor hidden, DTensor logits)
     {
         if (Tape.Active is not { } tape) return;
+        RecordLogitsOn(tape, embedding, hidden, logits);
+    }
+
+    private static void RecordLogitsOn(Tape tape, Embedding embedding, DTensor hidden, DTensor logits)
+    {
         tape.Record(logits, gradLogits =>
         {
             var table = LayerParameters.Of(embedding);

@@ -9,6 +9,13 @@ internal static class LinearOnTape
     public static void Record(Linear layer, DTensor input, DTensor output)
     {
         if (Tape.Active is not { } tape) return;
+        RecordOn(tape, layer, input, output);
+    }
+
+    // Each Record* checks for a tape and hands over to its *On twin: the lambdas capture the arguments, and a method
+    // holding them allocates their closure on entry, recording or not (these hooks run on every op of every decode step).
+    private static void RecordOn(Tape tape, Linear layer, DTensor input, DTensor output)
+    {
         tape.Record(output, gradOutput =>
         {
             var gradients = layer.Backward(input, gradOutput);
@@ -23,6 +30,11 @@ internal static class LinearOnTape
     public static void RecordSplit(DTensor fused, DTensor[] parts)
     {
         if (Tape.Active is not { } tape) return;
+        RecordSplitOn(tape, fused, parts);
+    }
+
+    private static void RecordSplitOn(Tape tape, DTensor fused, DTensor[] parts)
+    {
         int column = 0;
         foreach (var part in parts)
         {

@@ -12,6 +12,13 @@ internal static class NormsOnTape
     public static void RecordRms(RmsNorm norm, DTensor x, DTensor y)
     {
         if (Tape.Active is not { } tape) return;
+        RecordRmsOn(tape, norm, x, y);
+    }
+
+    // Each Record* checks for a tape and hands over to its *On twin: the lambdas capture the arguments, and a method
+    // holding them allocates their closure on entry, recording or not (these hooks run on every op of every decode step).
+    private static void RecordRmsOn(Tape tape, RmsNorm norm, DTensor x, DTensor y)
+    {
         tape.Record(y, g =>
         {
             int n = norm.Features;
@@ -37,6 +44,11 @@ internal static class NormsOnTape
     public static void RecordLayer(LayerNorm norm, DTensor x, DTensor y)
     {
         if (Tape.Active is not { } tape) return;
+        RecordLayerOn(tape, norm, x, y);
+    }
+
+    private static void RecordLayerOn(Tape tape, LayerNorm norm, DTensor x, DTensor y)
+    {
         tape.Record(y, g =>
         {
             int n = norm.Features;
