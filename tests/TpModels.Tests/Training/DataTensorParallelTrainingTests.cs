@@ -18,7 +18,7 @@ public sealed class DataTensorParallelTrainingTests
     [Fact]
     public void Every_mesh_trains_like_one_rank()
     {
-        var dense = new LlamaModel(TinyTraining.Config);
+        var dense = TinyTraining.Dense();
         var reference = Train(dense, dp: 1, tp: 1, bucketFloats: DataParallelGradients.DefaultBucketFloats)[0];
         Assert.True(reference.Losses[^1] < reference.Losses[0] * 0.9, $"training lowers the loss: {reference.Losses[0]} -> {reference.Losses[^1]}");
         Assert.True(reference.Norms.Count(n => n > 1f) >= 5, $"clipping acts on several steps: norms {string.Join(", ", reference.Norms)}");

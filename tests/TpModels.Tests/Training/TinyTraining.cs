@@ -13,6 +13,20 @@ internal sealed class TinyTraining : IDisposable
     public const int Sequences = 4, Length = 7;
     public static readonly LlamaConfig Config = LlamaConfig.Small(vocabulary: 61, hidden: 48, intermediate: 72, layers: 2, heads: 8, kvHeads: 4);
 
+    /// <summary>
+    /// The dense model every run of a test shards, built on a fresh thread: layers draw their seeds from a per-thread
+    /// counter, and xunit's threads carry it over from whatever test ran on them before, so a model built on the test's
+    /// thread would have other weights (and a loss curve that differs in its last digits) from run to run.
+    /// </summary>
+    public static LlamaModel Dense()
+    {
+        LlamaModel? model = null;
+        var thread = new Thread(() => model = new LlamaModel(Config));
+        thread.Start();
+        thread.Join();
+        return model!;
+    }
+
     public TinyTraining(ProcessGroup world, LlamaModel dense, int dp, int tp, int bucketFloats = DataParallelGradients.DefaultBucketFloats)
     {
         Mesh = DeviceMesh.Create(world, dp, tp);
