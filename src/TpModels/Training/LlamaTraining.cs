@@ -59,15 +59,18 @@ public static class LlamaTraining
         }
         plans.Add(vocabulary with { Layers = vocabulary.Layers.Skip(1).ToArray() });
         int buckets = DataParallelGradients.Buckets(model.Parameters(), dataParallel, bucketFloats);
-        return Training.TrainingPlan.Of(plans, tokens, tp, clipping, dataParallel, buckets);
+        var plan = Training.TrainingPlan.Of(plans, tokens, tp, clipping, dataParallel, buckets, sequenceParallelColumns: model.SequenceParallel);
+        return model.SequenceParallel ? plan with { TensorParallel = [.. plan.TensorParallel, .. Training.TrainingPlan.SequenceParallelMoves(model.Layers.Count, model.Config.Hidden, tp, tokens)] } : plan;
     }
 
     /// <summary>The linear layers of an attention or MLP module, by member name.</summary>
     internal static IEnumerable<(string Name, Linear Layer)> Linears(ITensorParallelModule module) => module switch
     {
         LlamaAttention a => [("Q", a.Q), ("K", a.K), ("V", a.V), ("O", a.O)],
+        SequenceParallelLlamaAttention a => [("Q", a.Q), ("K", a.K), ("V", a.V), ("O", a.O)],
         FusedLlamaAttention a => [("Qkv", a.Qkv), ("O", a.O)],
         LlamaMlp m => [("Gate", m.Gate), ("Up", m.Up), ("Down", m.Down)],
+        SequenceParallelLlamaMlp m => [("Gate", m.Gate), ("Up", m.Up), ("Down", m.Down)],
         FusedLlamaMlp m => [("GateUp", m.GateUp), ("Down", m.Down)],
         _ => throw new ArgumentException($"No training parameters known for a {module.GetType().Name}."),
     };

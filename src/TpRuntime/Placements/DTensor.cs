@@ -10,7 +10,7 @@ namespace TpCodegen;
 /// instead of producing wrong numbers; <see cref="Redistribute"/> moves data between placements with the
 /// cheapest collective.
 /// </summary>
-public sealed class DTensor
+public sealed partial class DTensor
 {
     private readonly float[] _local;
 
@@ -113,6 +113,7 @@ public sealed class DTensor
         ArgumentNullException.ThrowIfNull(target);
         target = Normalize(target);
         if (target == Placement) return this;
+        if (IsTokenShard(target) || IsTokenShard(Placement)) return MoveTokens(target);
         var move = Parallel.RuntimeContract.LayoutOf(Placement) is { } from && Parallel.RuntimeContract.LayoutOf(target) is { } to
             ? Contract.Transitions.Between(from, to)
             : Contract.Move.Impossible;
