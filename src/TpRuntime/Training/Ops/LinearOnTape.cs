@@ -19,8 +19,8 @@ internal static class LinearOnTape
             var gradients = layer.Backward(input, gradOutput);
             tape.Accumulate(input, gradients.Input.LocalSpan);
             var parameters = LayerParameters.Of(layer);
-            parameters[0].Accumulate(gradients.Weight);
-            if (gradients.Bias is { } bias) parameters[1].Accumulate(bias);
+            parameters[0].AccumulateFromRank(gradients.Weight);
+            if (gradients.Bias is { } bias) parameters[1].AccumulateFromRank(bias);
         });
     }
 
@@ -35,8 +35,8 @@ internal static class LinearOnTape
         int tokens = input.Tokens, inFeatures = layer.InFeatures, localOut = gradOutput.LocalFeatures;
         var dw = new float[(long)inFeatures * localOut];
         Parallel.Generated.ShardKernels.WeightGradient(input.LocalSpan, gradOutput.LocalSpan, dw, tokens, inFeatures, localOut);
-        parameters[0].Accumulate(dw);
-        if (parameters.Count > 1) parameters[1].Accumulate(Parallel.Generated.ShardKernels.BiasGradient(gradOutput.LocalSpan, tokens, localOut));
+        parameters[0].AccumulateFromRank(dw);
+        if (parameters.Count > 1) parameters[1].AccumulateFromRank(Parallel.Generated.ShardKernels.BiasGradient(gradOutput.LocalSpan, tokens, localOut));
         var dx = new float[(long)tokens * inFeatures];
         Parallel.Generated.ShardKernels.InputGradient(gradOutput.LocalSpan, parameters[0].Value, dx, tokens, inFeatures, localOut);
         tape.AccumulatePartial(input, dx);
