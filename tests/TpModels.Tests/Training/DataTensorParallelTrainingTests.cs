@@ -5,7 +5,7 @@ using TpCodegen.Training;
 namespace TpCodegen.Models.Tests.Training;
 
 /// <summary>
-/// Twenty AdamW steps (weight decay, global-norm clipping) of a small Llama at tp=1, tp=2, tp=4 and dp=2 x tp=2, with
+/// Twenty AdamW steps (weight decay, global-norm clipping) of a small Llama at tp=1, dp=2, tp=2, tp=4 and dp=2 x tp=2, with
 /// sequence parallelism off and on (norms and residuals on token shards, all-gathers and reduce-scatters): every
 /// run has the losses of tp=1 and ends with its weights (each rank's blocks equal to its slice of tp=1's), and every
 /// step runs exactly the collectives the plan predicts, per group, bytes included: the split contract's over
@@ -27,7 +27,7 @@ public sealed class DataTensorParallelTrainingTests
         // The same weights, built for sequence parallelism.
         var denseSequenceParallel = dense.ToDense(sequenceParallel: true);
         // A small bucket at dp=2 so the data-parallel reduction takes several calls, as in a large model.
-        foreach (var (dp, tp, bucket, sequenceParallel) in new[] { (1, 2, 0, false), (1, 4, 0, false), (2, 2, 5000, false), (1, 2, 0, true), (1, 4, 0, true), (2, 2, 5000, true) })
+        foreach (var (dp, tp, bucket, sequenceParallel) in new[] { (2, 1, 0, false), (1, 2, 0, false), (1, 4, 0, false), (2, 2, 5000, false), (1, 2, 0, true), (1, 4, 0, true), (2, 2, 5000, true) })
         {
             var ranks = Train(sequenceParallel ? denseSequenceParallel : dense, dp, tp, bucket == 0 ? DataParallelGradients.DefaultBucketFloats : bucket);
             foreach (var rank in ranks)
