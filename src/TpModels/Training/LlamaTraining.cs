@@ -9,7 +9,10 @@ namespace TpCodegen.Models;
 /// </summary>
 public static class LlamaTraining
 {
-    /// <summary>Every trainable parameter of this rank's model: embedding, per layer the norms and linear layers, final norm, head.</summary>
+    /// <summary>
+    /// Every trainable parameter of this rank's model: embedding, per layer the norms and linear layers, final norm, head.
+    /// Collective the first time when key/value heads are replicated across ranks (see <see cref="LayerParameters.Of(Linear)"/>).
+    /// </summary>
     public static ParameterSet Parameters(this LlamaModel model)
     {
         ArgumentNullException.ThrowIfNull(model);

@@ -11,7 +11,11 @@ public static class LayerParameters
 {
     private static readonly ConditionalWeakTable<object, Parameter[]> s_parameters = new();
 
-    /// <summary>Weight (and bias, when the layer has one) of <paramref name="layer"/>, as this rank holds them.</summary>
+    /// <summary>
+    /// Weight (and bias, when the layer has one) of <paramref name="layer"/>, as this rank holds them. The first call for a
+    /// layer whose key/value heads are replicated across ranks is collective over its group (it splits off the replicas'
+    /// sub-group): every rank must ask for its parameters, in the same order, as <c>model.Parameters()</c> does.
+    /// </summary>
     public static IReadOnlyList<Parameter> Of(Linear layer)
     {
         ArgumentNullException.ThrowIfNull(layer);

@@ -52,6 +52,22 @@ public sealed class ShardedGradientTests
         }
     }
 
+    [Fact]
+    public void Fused_projections_with_replicated_key_value_heads_are_refused_by_name()
+    {
+        var config = LlamaConfig.Small(vocabulary: 37, hidden: 32, intermediate: 40, layers: 1, heads: 8, kvHeads: 2);
+        var dense = new LlamaModel(config, fuseProjections: true);
+        var error = Assert.Throws<Collectives.RankFailedException>(() => InProcessWorld.Run(4, group =>
+        {
+            var model = new LlamaModel(config, fuseProjections: true);
+            model.ShardFrom(dense, group);
+            model.Parameters();
+        }));
+        var inner = Assert.IsType<NotSupportedException>(error.InnerException);
+        Assert.StartsWith("Training Column 'Qkv' [32 -> 48]", inner.Message);
+        Assert.EndsWith("so some of the fused segments (q: 8x4 | k: 2x4 (kv) | v: 2x4 (kv)) are replicated across ranks; train the unfused projections, or at a degree that divides the key/value heads.", inner.Message);
+    }
+
     /// <summary>Rank <c>group.Rank</c>'s shard of <paramref name="dense"/>: the dense loss, and its slice of every dense gradient. Returns the shard, its gradients kept.</summary>
     private static LlamaModel AssertShardMatchesDense(LlamaModel dense, Collectives.ProcessGroup group, int[] ids, int[] targets, SequenceBatch batch,
         float denseLoss, Dictionary<string, float[]> denseGradients, string what)
