@@ -63,7 +63,12 @@ public static class LlamaTraining
         plans.Add(vocabulary with { Layers = vocabulary.Layers.Skip(1).ToArray() });
         int buckets = DataParallelGradients.Buckets(model.Parameters(), dataParallel, bucketFloats);
         var plan = Training.TrainingPlan.Of(plans, tokens, tp, clipping, dataParallel, buckets, sequenceParallelColumns: model.SequenceParallel);
-        return model.SequenceParallel ? plan with { TensorParallel = [.. plan.TensorParallel, .. Training.TrainingPlan.SequenceParallelMoves(model.Layers.Count, model.Config.Hidden, tp, tokens)] } : plan;
+        var extra = new List<PlannedCollective>();
+        // A head tied to the embedding is the embedding's plan entry, which plans its lookup only; its logits' backward
+        // all-reduces dX like any head split by vocabulary.
+        if (model.Head is null) extra.Add(Training.TrainingPlan.TiedHeadBackward(tokens, model.Config.Hidden, tp));
+        if (model.SequenceParallel) extra.AddRange(Training.TrainingPlan.SequenceParallelMoves(model.Layers.Count, model.Config.Hidden, tp, tokens));
+        return plan with { TensorParallel = [.. plan.TensorParallel, .. extra] };
     }
 
     /// <summary>The linear layers of an attention or MLP module, by member name.</summary>

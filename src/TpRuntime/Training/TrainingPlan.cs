@@ -50,6 +50,10 @@ public sealed record TrainingPlan(IReadOnlyList<PlannedCollective> TensorParalle
         return new TrainingPlan(tensorParallel, dataParallelCalls);
     }
 
+    /// <summary>The backward of a head tied to a vocabulary-split embedding: dX summed over the ranks' ids, one all-reduce.</summary>
+    public static PlannedCollective TiedHeadBackward(int tokens, int hidden, int tp) =>
+        new(CollectiveKind.AllReduce, Contract.Transitions.BytesPerRank(Contract.Move.AllReduce, tokens, hidden, tp));
+
     /// <summary>
     /// The token moves sequence parallelism adds to a step of a decoder of <paramref name="blocks"/> blocks (each an
     /// attention and an MLP sub-block) and their conjugates: per sub-block an all-gather in (a reduce-scatter of the

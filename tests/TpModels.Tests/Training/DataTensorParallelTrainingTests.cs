@@ -49,6 +49,28 @@ public sealed class DataTensorParallelTrainingTests
         }
     }
 
+    /// <summary>A head tied to the embedding: a step at tp=3 makes the collectives of the plan, the tied head's backward included.</summary>
+    [Fact]
+    public void A_tied_head_step_runs_the_planned_collectives()
+    {
+        var config = TinyTraining.Config with { TieEmbeddings = true, Heads = 6, KvHeads = 3, HeadDim = 8 };
+        var dense = new LlamaModel(config);
+        var mismatches = InProcessWorld.Run(3, group =>
+        {
+            var model = new LlamaModel(config);
+            model.ShardFrom(dense, group);
+            var trainer = new Trainer(new AdamW(model.Parameters()), group, maxGradientNorm: 1f);
+            int[] ids = [1, 2, 3, 4, 5, 6];
+            var plan = model.TrainingPlan(tp: 3, tokens: ids.Length, clipping: true, dataParallel: 1);
+            group.Counters.Reset();
+            trainer.Step(() => model.Loss(ids, ids.Reverse().ToArray(), SequenceBatch.Prefill(6)));
+            var found = new List<string>();
+            Check(found, "tied head", group.Counters, plan.TensorParallelCalls, plan.TensorParallelBytes(CollectiveKind.AllReduce));
+            return found;
+        });
+        Assert.All(mismatches, Assert.Empty);
+    }
+
     private sealed record RankRun(int Rank, float[] Losses, float[] Norms, Dictionary<string, float[]> Weights,
         Func<IReadOnlyDictionary<string, float[]>, Dictionary<string, float[]>> ExpectedWeights, List<string> CollectiveMismatches);
 
