@@ -132,14 +132,15 @@ internal static class LayerEmitter
         string x = EmitGemmInput(w, contract, "input", "x");
         string dy = EmitHeldMove(w, "gradOutput", "dy", contract.OutputGradient, outputGradient, contract.BackwardOutputGradient);
         w.WriteLine("// dW = X^T @ dY on this rank's block: both operands are on this rank, no data from the others.");
-        w.WriteLine("var dw = new float[_localIn * _localOut];");
+        w.WriteLine("// Both gradients come from the step pool inside a StepBuffers scope (a training step), new outside one.");
+        w.WriteLine($"var dw = {Steps}.Output(_localIn, _localOut);");
         w.WriteLine($"{Kernels}.WeightGradient({x}.LocalSpan, {dy}.LocalSpan, dw, tokens, _localIn, _localOut);");
         w.WriteLine(contract.Bias == BiasStage.Skipped
             ? "// db: the gradient of the skipped bias (SkippedBias), whoever adds it: the caller need not compute it."
             : "// db: the column sums of this rank's dY, the gradient of the bias it holds (added once to the output).");
         w.WriteLine($"var db = _bias is null ? null : {Kernels}.BiasGradient({dy}.LocalSpan, tokens, _localOut);");
         w.WriteLine($"// dX = dY @ W^T on this rank's block: {Transitions.Display(split.GemmInputGradient)}.");
-        w.WriteLine("var dx = new float[tokens * _localIn];");
+        w.WriteLine($"var dx = {Steps}.Output(tokens, _localIn);");
         w.WriteLine($"{Kernels}.InputGradient({dy}.LocalSpan, _weight, dx, tokens);");
         w.WriteLine($"// {MoveComment(split.GemmInputGradient, contract.InputGradient, contract.BackwardInputGradient)}");
         w.WriteLine($"var dxMoved = {Steps}.Move(dx, tokens, _localIn, {Kind(split.GemmInputGradient)}, {Kind(contract.InputGradient)}, Group);");

@@ -67,7 +67,7 @@ public sealed class Tape : IDisposable
     {
         ArgumentNullException.ThrowIfNull(output);
         _recording = false;
-        var start = new float[output.LocalSpan.Length];
+        var start = StepBuffers.Rent(output.LocalSpan.Length);
         if (seed is null) start.AsSpan().Fill(1f);
         else
         {
@@ -126,7 +126,11 @@ public sealed class Tape : IDisposable
             throw new ArgumentException($"A gradient of {gradient.Length} floats for {x} ({x.LocalSpan.Length} local).", nameof(gradient));
         if (!_gradients.TryGetValue(x, out var sum))
         {
-            _gradients[x] = gradient.ToArray();
+            // From the step pool when the tape runs inside a step scope (Trainer.Step): a training step's gradients of
+            // activations are as large as the activations, and fresh arrays for them every step cost page faults and GCs.
+            var copy = StepBuffers.Rent(gradient.Length, zeroed: false);
+            gradient.CopyTo(copy);
+            _gradients[x] = copy;
             return;
         }
         System.Numerics.Tensors.TensorPrimitives.Add(sum, gradient, sum);

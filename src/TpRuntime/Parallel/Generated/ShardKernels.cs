@@ -29,7 +29,7 @@ public static class ShardKernels
     /// </summary>
     public static void InputGradient(ReadOnlySpan<float> dy, ReadOnlySpan<float> w, Span<float> dx, int tokens, int inFeatures, int outFeatures)
     {
-        var transposed = new float[(long)inFeatures * outFeatures];
+        var transposed = StepBuffers.Rent((long)inFeatures * outFeatures, zeroed: false); // pooled in a training step
         Kernels.Gemm.Transpose(w, inFeatures, outFeatures, transposed);
         Kernels.Gemm.Multiply(dy, transposed, dx, tokens, outFeatures, inFeatures);
     }
@@ -41,7 +41,7 @@ public static class ShardKernels
     public static void InputGradient(ReadOnlySpan<float> dy, Kernels.PackedWeight w, Span<float> dx, int tokens)
     {
         ArgumentNullException.ThrowIfNull(w);
-        var transposed = new float[(long)w.K * w.N];
+        var transposed = StepBuffers.Rent((long)w.K * w.N, zeroed: false); // pooled in a training step
         w.CopyTransposedTo(transposed);
         Kernels.Gemm.Multiply(dy, transposed, dx, tokens, w.N, w.K);
     }
@@ -52,7 +52,7 @@ public static class ShardKernels
     /// </summary>
     public static void WeightGradient(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dw, int tokens, int inFeatures, int outFeatures)
     {
-        var transposed = new float[(long)tokens * inFeatures];
+        var transposed = StepBuffers.Rent((long)tokens * inFeatures, zeroed: false); // pooled in a training step
         Kernels.Gemm.Transpose(x, tokens, inFeatures, transposed);
         Kernels.Gemm.Multiply(transposed, dy, dw, inFeatures, tokens, outFeatures);
     }

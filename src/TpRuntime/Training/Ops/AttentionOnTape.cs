@@ -49,15 +49,15 @@ internal static class AttentionOnTape
                 rope.Apply(keys.AsSpan(t * kvWidth, kvWidth), batch.Positions[t]);
             }
         var values = v.LocalSpan;
-        var dq = new float[queries.Length];
-        var dk = new float[keys.Length];
-        var dv = new float[keys.Length];
+        var dq = StepBuffers.Rent(queries.Length);
+        var dk = StepBuffers.Rent(keys.Length);
+        var dv = StepBuffers.Rent(keys.Length);
         float scale = 1f / MathF.Sqrt(headDim);
         int row0 = 0;
         foreach (var span in batch.Sequences)
         {
-            var p = new float[span.Length];
-            var dp = new float[span.Length];
+            var p = StepBuffers.Rent(span.Length);
+            var dp = StepBuffers.Rent(span.Length);
             for (int i = 0; i < span.Length; i++)
             {
                 int row = row0 + i, position = span.Start + i;

@@ -39,7 +39,7 @@ internal static class ElementWiseOnTape
     {
         tape.Record(product, g =>
         {
-            var d = new float[g.LocalSpan.Length];
+            var d = StepBuffers.Rent(g.LocalSpan.Length);
             TensorPrimitives.Multiply(g.LocalSpan, right.LocalSpan, d);
             tape.Accumulate(left, d);
             TensorPrimitives.Multiply(g.LocalSpan, left.LocalSpan, d);
@@ -58,7 +58,7 @@ internal static class ElementWiseOnTape
     {
         tape.Record(y, g =>
         {
-            var d = new float[x.LocalSpan.Length];
+            var d = StepBuffers.Rent(x.LocalSpan.Length);
             if (d.Length == 0) return;
             derivative(x.LocalSpan, d);
             TensorPrimitives.Multiply(d, g.LocalSpan, d);
@@ -100,7 +100,7 @@ internal static class ElementWiseOnTape
         tape.Record(selected, g =>
         {
             int width = x.LocalFeatures;
-            var d = new float[x.LocalSpan.Length];
+            var d = StepBuffers.Rent(x.LocalSpan.Length);
             for (int i = 0; i < rows.Length; i++)
             {
                 var target = d.AsSpan(rows[i] * width, width);

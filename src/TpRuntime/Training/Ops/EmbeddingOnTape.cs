@@ -48,11 +48,11 @@ internal static class EmbeddingOnTape
         {
             var table = LayerParameters.Of(embedding);
             int tokens = hidden.Tokens, features = embedding.Features, rows = logits.LocalFeatures;
-            var dh = new float[(long)tokens * features];
+            var dh = StepBuffers.Rent((long)tokens * features);
             Kernels.Gemm.Multiply(gradLogits.LocalSpan, table.Value, dh, tokens, rows, features);
             if (embedding.Shard is not null) hidden.Group.AllReduce(dh);
             tape.Accumulate(hidden, dh);
-            var dTable = new float[(long)rows * features];
+            var dTable = StepBuffers.Rent((long)rows * features);
             Parallel.Generated.ShardKernels.WeightGradient(gradLogits.LocalSpan, hidden.LocalSpan, dTable, tokens, rows, features);
             table.Accumulate(dTable);
         });

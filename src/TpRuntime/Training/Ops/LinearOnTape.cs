@@ -40,11 +40,11 @@ internal static class LinearOnTape
     {
         var parameters = LayerParameters.Of(layer);
         int tokens = input.Tokens, inFeatures = layer.InFeatures, localOut = gradOutput.LocalFeatures;
-        var dw = new float[(long)inFeatures * localOut];
+        var dw = StepBuffers.Rent((long)inFeatures * localOut);
         Parallel.Generated.ShardKernels.WeightGradient(input.LocalSpan, gradOutput.LocalSpan, dw, tokens, inFeatures, localOut);
         parameters[0].AccumulateFromRank(dw);
         if (parameters.Count > 1) parameters[1].AccumulateFromRank(Parallel.Generated.ShardKernels.BiasGradient(gradOutput.LocalSpan, tokens, localOut));
-        var dx = new float[(long)tokens * inFeatures];
+        var dx = StepBuffers.Rent((long)tokens * inFeatures);
         Parallel.Generated.ShardKernels.InputGradient(gradOutput.LocalSpan, parameters[0].Value, dx, tokens, inFeatures, localOut);
         tape.AccumulatePartial(input, dx);
     }
@@ -64,7 +64,7 @@ internal static class LinearOnTape
             int start = column, width = part.LocalFeatures;
             tape.Record(part, gradPart =>
             {
-                var full = new float[fused.LocalSpan.Length];
+                var full = StepBuffers.Rent(fused.LocalSpan.Length);
                 var source = gradPart.LocalSpan;
                 for (int t = 0; t < fused.Tokens; t++)
                     source.Slice(t * width, width).CopyTo(full.AsSpan(t * fused.LocalFeatures + start, width));

@@ -24,9 +24,9 @@ internal static class NormsOnTape
         {
             int n = norm.Features;
             var weight = LayerParameters.Of(norm);
-            var dx = new float[x.LocalSpan.Length];
-            var gw = new float[n];
-            var dw = new float[n];
+            var dx = StepBuffers.Rent(x.LocalSpan.Length);
+            var gw = StepBuffers.Rent(n);
+            var dw = StepBuffers.Rent(n);
             for (int t = 0; t < x.Tokens; t++)
             {
                 var row = x.LocalSpan.Slice(t * n, n);
@@ -57,11 +57,11 @@ internal static class NormsOnTape
             int n = norm.Features;
             var parameters = LayerParameters.Of(norm);
             var (weight, bias) = (parameters[0], parameters[1]);
-            var dx = new float[x.LocalSpan.Length];
-            var xhat = new float[n];
-            var gw = new float[n];
-            var dw = new float[n];
-            var db = new float[n];
+            var dx = StepBuffers.Rent(x.LocalSpan.Length);
+            var xhat = StepBuffers.Rent(n);
+            var gw = StepBuffers.Rent(n);
+            var dw = StepBuffers.Rent(n);
+            var db = StepBuffers.Rent(n);
             for (int t = 0; t < x.Tokens; t++)
             {
                 var row = x.LocalSpan.Slice(t * n, n);

@@ -61,12 +61,13 @@ namespace Demo
                 global::TpCodegen.Parallel.Generated.ShardSteps.RequireLocalFeatures(this, input, _localIn);
                 int tokens = input.Tokens;
                 // dW = X^T @ dY on this rank's block: both operands are on this rank, no data from the others.
-                var dw = new float[_localIn * _localOut];
+                // Both gradients come from the step pool inside a StepBuffers scope (a training step), new outside one.
+                var dw = global::TpCodegen.Parallel.Generated.ShardSteps.Output(_localIn, _localOut);
                 global::TpCodegen.Parallel.Generated.ShardKernels.WeightGradient(input.LocalSpan, gradOutput.LocalSpan, dw, tokens, _localIn, _localOut);
                 // db: the column sums of this rank's dY, the gradient of the bias it holds (added once to the output).
                 var db = _bias is null ? null : global::TpCodegen.Parallel.Generated.ShardKernels.BiasGradient(gradOutput.LocalSpan, tokens, _localOut);
                 // dX = dY @ W^T on this rank's block: Shard(-1).
-                var dx = new float[tokens * _localIn];
+                var dx = global::TpCodegen.Parallel.Generated.ShardSteps.Output(tokens, _localIn);
                 global::TpCodegen.Parallel.Generated.ShardKernels.InputGradient(gradOutput.LocalSpan, _weight, dx, tokens);
                 // Shard(-1) -> Shard(-1): nothing moves.
                 var dxMoved = global::TpCodegen.Parallel.Generated.ShardSteps.Move(dx, tokens, _localIn, global::TpCodegen.PlacementKind.ShardLast, global::TpCodegen.PlacementKind.ShardLast, Group);

@@ -60,12 +60,13 @@ namespace Demo
                 global::TpCodegen.Parallel.Generated.ShardSteps.RequireLocalFeatures(this, input, _localIn);
                 int tokens = input.Tokens;
                 // dW = X^T @ dY on this rank's block: both operands are on this rank, no data from the others.
-                var dw = new float[_localIn * _localOut];
+                // Both gradients come from the step pool inside a StepBuffers scope (a training step), new outside one.
+                var dw = global::TpCodegen.Parallel.Generated.ShardSteps.Output(_localIn, _localOut);
                 global::TpCodegen.Parallel.Generated.ShardKernels.WeightGradient(input.LocalSpan, gradOutput.LocalSpan, dw, tokens, _localIn, _localOut);
                 // db: the column sums of this rank's dY, the gradient of the bias it holds (added once to the output).
                 var db = _bias is null ? null : global::TpCodegen.Parallel.Generated.ShardKernels.BiasGradient(gradOutput.LocalSpan, tokens, _localOut);
                 // dX = dY @ W^T on this rank's block: Partial(Sum).
-                var dx = new float[tokens * _localIn];
+                var dx = global::TpCodegen.Parallel.Generated.ShardSteps.Output(tokens, _localIn);
                 global::TpCodegen.Parallel.Generated.ShardKernels.InputGradient(gradOutput.LocalSpan, _weight, dx, tokens);
                 // Partial(Sum) -> Replicate: all-reduce, so the ranks' partial sums add up to the whole.
                 var dxMoved = global::TpCodegen.Parallel.Generated.ShardSteps.Move(dx, tokens, _localIn, global::TpCodegen.PlacementKind.PartialSum, global::TpCodegen.PlacementKind.Replicate, Group);
