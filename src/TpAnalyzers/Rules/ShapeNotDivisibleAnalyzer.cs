@@ -88,12 +88,35 @@ public sealed class ShapeNotDivisibleAnalyzer : DegreeRuleAnalyzer
         foreach (var creation in LinearCreation.OfModule(module, context.Compilation, types))
         {
             if (TensorParallelAttributeReader.Find(creation.Member)?.Split is not { } split) continue;
-            if (Operations.Unwrap(DividedSize(creation, split)?.Value) is not IParameterReferenceOperation { Parameter: var parameter } ||
-                !SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, constructor) ||
+            if (ConstructorParameter(DividedSize(creation, split)?.Value, constructor, context.Compilation) is not { } parameter ||
                 ConstantFor(parameter) is not { Value.ConstantValue.Value: int value } given)
                 continue;
             Check(context, degrees, creation, split, value, given.Value, $"{split.Name} layer '{creation.Member.Name}' of '{module.Name}' (its '{parameter.Name}')");
         }
+    }
+
+    /// <summary>
+    /// The constructor parameter a size is: the parameter itself (<c>new(hidden, intermediate)</c>), or a field or
+    /// property of the module that the constructor gives that parameter (<c>_intermediate = intermediate</c>).
+    /// </summary>
+    private static IParameterSymbol? ConstructorParameter(IOperation? size, IMethodSymbol constructor, Compilation compilation)
+    {
+        ISymbol? member = Operations.Unwrap(size) switch
+        {
+            IParameterReferenceOperation reference => SymbolEqualityComparer.Default.Equals(reference.Parameter.ContainingSymbol, constructor) ? reference.Parameter : null,
+            IFieldReferenceOperation { Instance: null or IInstanceReferenceOperation } field => field.Field,
+            IPropertyReferenceOperation { Instance: null or IInstanceReferenceOperation } property => property.Property,
+            _ => null,
+        };
+        if (member is not (IFieldSymbol or IPropertySymbol)) return member as IParameterSymbol;
+        IParameterSymbol? found = null;
+        foreach (var value in MemberValues.Of(member, compilation))
+        {
+            if (Operations.Unwrap(value) is not IParameterReferenceOperation reference || !SymbolEqualityComparer.Default.Equals(reference.Parameter.ContainingSymbol, constructor)) return null;
+            if (found is not null && !SymbolEqualityComparer.Default.Equals(found, reference.Parameter)) return null;
+            found = reference.Parameter;
+        }
+        return found;
     }
 
     private static void AnalyzeHeads(SymbolAnalysisContext context, KnownTypes types, StatedDegrees degrees)

@@ -129,7 +129,7 @@ internal static class GroupRoles
     /// type's constructors), when they agree; computed once per member and compilation.
     /// </summary>
     private static GroupRole Member(KnownTypes types, ISymbol member, IOperation reference, int depth) =>
-        Cached(reference, member, depth, compilation => AssignedValues(member, compilation), types);
+        Cached(reference, member, depth, compilation => MemberValues.Of(member, compilation), types);
 
     /// <summary>The role the values a symbol is given agree on (Unknown when they disagree), cached per symbol and compilation.</summary>
     private static GroupRole Cached(IOperation reference, ISymbol symbol, int depth, System.Func<Compilation, System.Collections.Generic.IEnumerable<IOperation>> values, KnownTypes types)
@@ -147,36 +147,5 @@ internal static class GroupRoles
             role = given;
         }
         return cache.GetOrAdd(symbol, conflict ? GroupRole.Unknown : role);
-    }
-
-    private static System.Collections.Generic.IEnumerable<IOperation> AssignedValues(ISymbol member, Compilation compilation)
-    {
-        foreach (var reference in member.DeclaringSyntaxReferences)
-        {
-            var initializer = reference.GetSyntax() switch
-            {
-                VariableDeclaratorSyntax variable => variable.Initializer?.Value,
-                PropertyDeclarationSyntax property => property.Initializer?.Value ?? property.ExpressionBody?.Expression,
-                _ => null,
-            };
-            if (initializer is not null && SourceBodies.Operation(initializer, compilation) is { } value) yield return value;
-        }
-        foreach (var constructor in member.ContainingType.InstanceConstructors)
-        {
-            foreach (var reference in constructor.DeclaringSyntaxReferences)
-            {
-                if (reference.GetSyntax() is not ConstructorDeclarationSyntax declaration || SourceBodies.Operation(declaration, compilation) is not { } body) continue;
-                foreach (var node in body.DescendantsAndSelf())
-                {
-                    if (node is ISimpleAssignmentOperation assignment && Operations.Unwrap(assignment.Target) switch
-                        {
-                            IFieldReferenceOperation field => SymbolEqualityComparer.Default.Equals(field.Field, member),
-                            IPropertyReferenceOperation property => SymbolEqualityComparer.Default.Equals(property.Property, member),
-                            _ => false,
-                        })
-                        yield return assignment.Value;
-                }
-            }
-        }
     }
 }

@@ -103,6 +103,19 @@ public sealed class ShapeNotDivisibleTests
             public Attention(int hidden, int qkv) => Qkv = new Linear(hidden, qkv);
         }
 
+        public partial class Stored
+        {
+            private readonly int _intermediate;
+
+            [TensorParallel(Split.Column)] public Linear Up { get; }
+
+            public Stored(int hidden, int intermediate)
+            {
+                _intermediate = intermediate;
+                Up = new Linear(hidden, _intermediate);
+            }
+        }
+
         static class Launch
         {
             static DeviceMesh Build(ProcessGroup world) => DeviceMesh.Create(world, 1, 4);
@@ -114,6 +127,7 @@ public sealed class ShapeNotDivisibleTests
                 var wrong = new LlamaMlp(4096, {|#0:11010|});
                 var attention = new Attention(4096, {|#1:6150|});
                 var unknown = new Attention(4096, fine.Gate.OutFeatures);
+                var stored = new Stored(4096, {|#2:6150|});
             }
         }
         """,
@@ -122,7 +136,9 @@ public sealed class ShapeNotDivisibleTests
         Verify.Diagnostic(Descriptors.ShapeNotDivisibleByDegree).WithLocation(0)
             .WithArguments("Row layer 'Down' of 'LlamaMlp' (its 'intermediate')", "input features", 11010, 4, "1, 2, 3, 5, 6, 10, 15, 30, ..."),
         Verify.Diagnostic(Descriptors.ShapeNotDivisibleByDegree).WithLocation(1)
-            .WithArguments("Column layer 'Qkv' of 'Attention' (its 'qkv')", "output features", 6150, 4, "1, 2, 3, 5, 6, 10, 15, 25, ..."));
+            .WithArguments("Column layer 'Qkv' of 'Attention' (its 'qkv')", "output features", 6150, 4, "1, 2, 3, 5, 6, 10, 15, 25, ..."),
+        Verify.Diagnostic(Descriptors.ShapeNotDivisibleByDegree).WithLocation(2)
+            .WithArguments("Column layer 'Up' of 'Stored' (its 'intermediate')", "output features", 6150, 4, "1, 2, 3, 5, 6, 10, 15, 25, ..."));
 
     [Fact]
     public Task Degree_from_a_named_constant_or_a_launcher_without_a_mesh_is_used() => Verify.VerifyAsync(Usings + """
