@@ -32,6 +32,11 @@ internal static class LayerEmitter
         w.WriteLine("private readonly int _localOut;");
         w.WriteLine();
         EmitConstructor(w, layer);
+        w.WriteLine("// Training reads this rank's block through these and packs the optimizer's new values back in place.");
+        w.WriteLine($"protected override {Runtime}.Kernels.PackedWeight? WeightBlock => _weight;");
+        w.WriteLine();
+        w.WriteLine("protected override float[]? BiasBlock => _bias;");
+        w.WriteLine();
         EmitPlacements(w, contract);
         EmitForward(w, contract);
         w.WriteLine();

@@ -13,7 +13,8 @@ internal static class LogitRowSelection
     public static DTensor Select(DTensor hidden, SequenceBatch batch, LogitRows rows)
     {
         if (rows == LogitRows.All) return hidden;
-        var last = new int[batch.Sequences.Count];
+        int count = batch.Sequences.Count;
+        Span<int> last = count <= 256 ? stackalloc int[count] : new int[count]; // a decode step allocates nothing
         int row = 0;
         for (int s = 0; s < last.Length; s++)
         {

@@ -162,6 +162,9 @@ internal sealed class CollectiveChecks(ProcessGroup world, CheckReporter reporte
         else if (mesh.DataParallel.Size != dp || mesh.DataParallel.Rank != row)
             shape = $"dp group is rank {mesh.DataParallel.Rank} of {mesh.DataParallel.Size}, expected {row} of {dp}";
         reporter.Report(prefix + "split ranks", shape);
+        // Every rank of this job runs on this machine, so the exchanged names are all this one, and no group spans hosts.
+        reporter.Report(prefix + "hosts", mesh.Hosts.All(h => h == Environment.MachineName) && mesh.PlacementWarning is null
+            ? null : $"hosts {string.Join(", ", mesh.Hosts)}, warning: {mesh.PlacementWarning ?? "none"}");
 
         // Megatron layout: a tp group is consecutive world ranks; a dp group strides by tp.
         int[] tpMembers = Enumerable.Range(0, tp).Select(j => row * tp + j).ToArray();

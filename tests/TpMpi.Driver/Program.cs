@@ -23,6 +23,7 @@ switch (rest[0])
             new CollectiveChecks(world, reporter).RunAll();
             new LayerChecks(world, reporter).RunAll();
             new ModelChecks(world, reporter).RunAll();
+            new TrainingChecks(world, reporter).RunAll();
             reporter.Summarize();
             if (reporter.Failed > 0)
                 Interlocked.Exchange(ref failed, 1);

@@ -82,12 +82,16 @@ public sealed class MpiBackendTests
             yield return $"PASS broadcast root={root} len=4097";
         yield return "PASS barrier x10";
         yield return "PASS collectives allocate nothing";
+        for (int tp = 2; tp <= ranks; tp++)
+            if (ranks % tp == 0)
+                yield return $"PASS training mesh {ranks / tp}x{tp} matches one rank";
         for (int tp = 1; tp <= ranks; tp++)
         {
             if (ranks % tp != 0)
                 continue;
             string mesh = $"mesh {ranks / tp}x{tp}";
             yield return $"PASS {mesh} split ranks";
+            yield return $"PASS {mesh} hosts";
             yield return $"PASS {mesh} tp allreduce sum len=1000";
             yield return $"PASS {mesh} dp allreduce average len=1000";
             yield return $"PASS {mesh} tp allgather len=7";

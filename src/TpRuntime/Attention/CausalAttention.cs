@@ -26,6 +26,7 @@ public static class CausalAttention
         KvCache? cache = null, RotaryEmbedding? rope = null, int slidingWindow = 0, string name = "attention")
     {
         var shape = Check(q, k, v, headDim, batch, cache, name);
+        Training.AttentionOnTape.RequireNoCache(cache, name);
         var queries = StepBuffers.Rent(q.LocalSpan.Length, zeroed: false);
         var keys = StepBuffers.Rent(k.LocalSpan.Length, zeroed: false);
         q.LocalSpan.CopyTo(queries);
@@ -39,11 +40,15 @@ public static class CausalAttention
             }
         }
         var output = StepBuffers.Rent(queries.Length);
-        var scores = StepBuffers.Rent(MaxKeys(batch, cache), zeroed: false);
+        // With a cache, as long as the cache (not this step's key count): a length that grew by one every decode step would
+        // miss the step pool each time and allocate.
+        var scores = StepBuffers.Rent(cache?.Capacity ?? MaxKeys(batch, cache), zeroed: false);
         float scale = 1f / MathF.Sqrt(headDim);
         int row0 = 0;
-        foreach (var span in batch.Sequences)
+        // Indexed, not foreach: the list's enumerator would be an allocation per layer per decode step.
+        for (int sequence = 0; sequence < batch.Sequences.Count; sequence++)
         {
+            var span = batch.Sequences[sequence];
             // Where this sequence's keys live: the cache slot (after appending these rows), or these rows themselves.
             ReadOnlySpan<float> keySource, valueSource;
             long keyBase;
@@ -86,7 +91,9 @@ public static class CausalAttention
             }
             row0 += span.Length;
         }
-        return DTensor.FromArray(output, q.Tokens, q.LocalFeatures, q.Placement, q.Group);
+        var result = DTensor.OverStepBuffer(output, q.Tokens, q.LocalFeatures, q.Placement, q.Group);
+        Training.AttentionOnTape.Record(q, k, v, headDim, batch, rope, slidingWindow, result);
+        return result;
     }
 
     private readonly record struct Shape(int Heads, int KvHeads, int Group, int QueryWidth, int KvWidth);
@@ -98,19 +105,10 @@ public static class CausalAttention
         ArgumentNullException.ThrowIfNull(v);
         ArgumentNullException.ThrowIfNull(batch);
         if (headDim < 1) throw new ArgumentOutOfRangeException(nameof(headDim), headDim, $"Attention '{name}': the head dimension must be positive.");
-        foreach (var (tensor, what) in new[] { (q, "queries"), (k, "keys"), (v, "values") })
-        {
-            if (tensor.Placement is not (ReplicatePlacement or ShardPlacement { Dim: -1 }))
-                throw new PlacementException(
-                    $"Attention '{name}': the {what} are {tensor.Placement}; attention needs whole heads, from a column layer (Shard(-1)) or a dense one (Replicate)" +
-                    (tensor.Placement is PartialPlacement ? ": all-reduce the partial sum first." : "."));
-            if (tensor.Placement != q.Placement || !ReferenceEquals(tensor.Group, q.Group))
-                throw new PlacementException($"Attention '{name}': the {what} are {tensor.Placement} on {tensor.Group} but the queries {q.Placement} on {q.Group}.");
-            if (tensor.Tokens != batch.Tokens)
-                throw new ArgumentException($"Attention '{name}': the {what} have {tensor.Tokens} rows but the batch {batch.Tokens} tokens.");
-            if (tensor.LocalFeatures % headDim != 0)
-                throw new ArgumentException($"Attention '{name}': the {what} hold {tensor.LocalFeatures} features on this rank, not a whole number of {headDim}-feature heads.");
-        }
+        // One call per operand rather than a loop over a tuple array: this runs per layer per decode step, which allocates nothing.
+        CheckOperand(q, "queries", q, headDim, batch, name);
+        CheckOperand(k, "keys", q, headDim, batch, name);
+        CheckOperand(v, "values", q, headDim, batch, name);
         if (k.LocalFeatures != v.LocalFeatures)
             throw new ArgumentException($"Attention '{name}': keys hold {k.LocalFeatures} features but values {v.LocalFeatures}.");
         int heads = q.LocalFeatures / headDim, kvHeads = k.LocalFeatures / headDim;
@@ -123,15 +121,33 @@ public static class CausalAttention
         return new Shape(heads, kvHeads, heads / kvHeads, q.LocalFeatures, k.LocalFeatures);
     }
 
+    private static void CheckOperand(DTensor tensor, string what, DTensor q, int headDim, SequenceBatch batch, string name)
+    {
+        if (tensor.Placement is not (ReplicatePlacement or ShardPlacement { Dim: -1 }))
+            throw new PlacementException(
+                $"Attention '{name}': the {what} are {tensor.Placement}; attention needs whole heads, from a column layer (Shard(-1)) or a dense one (Replicate)" +
+                (tensor.Placement is PartialPlacement ? ": all-reduce the partial sum first." : "."));
+        if (tensor.Placement != q.Placement || !ReferenceEquals(tensor.Group, q.Group))
+            throw new PlacementException($"Attention '{name}': the {what} are {tensor.Placement} on {tensor.Group} but the queries {q.Placement} on {q.Group}.");
+        if (tensor.Tokens != batch.Tokens)
+            throw new ArgumentException($"Attention '{name}': the {what} have {tensor.Tokens} rows but the batch {batch.Tokens} tokens.");
+        if (tensor.LocalFeatures % headDim != 0)
+            throw new ArgumentException($"Attention '{name}': the {what} hold {tensor.LocalFeatures} features on this rank, not a whole number of {headDim}-feature heads.");
+    }
+
     private static int MaxKeys(SequenceBatch batch, KvCache? cache)
     {
         int max = 0;
-        foreach (var span in batch.Sequences) max = Math.Max(max, cache is null ? span.Length : span.Start + span.Length);
+        for (int s = 0; s < batch.Sequences.Count; s++)
+        {
+            var span = batch.Sequences[s];
+            max = Math.Max(max, cache is null ? span.Length : span.Start + span.Length);
+        }
         return max;
     }
 
     // Softmax in float32 with the row's maximum subtracted first, as PyTorch computes it.
-    private static void Softmax(Span<float> scores)
+    internal static void Softmax(Span<float> scores)
     {
         if (scores.IsEmpty) return;
         float max = TensorPrimitives.Max(scores);

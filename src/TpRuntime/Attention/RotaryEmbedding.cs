@@ -58,7 +58,16 @@ public sealed class RotaryEmbedding
     /// <summary>Rotates every head of <paramref name="heads"/> (<c>n * HeadDim</c> floats) to <paramref name="position"/>, in place.</summary>
     // Hot from the first token of a generation: compiled optimised at once, not through tiered JIT's slow first tier.
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    public void Apply(Span<float> heads, int position)
+    public void Apply(Span<float> heads, int position) => Rotate(heads, position, 1f);
+
+    /// <summary>
+    /// Rotates every head back from <paramref name="position"/> (by the opposite angle), in place: the transpose of
+    /// <see cref="Apply"/>, which is how a gradient goes back through it.
+    /// </summary>
+    public void ApplyInverse(Span<float> heads, int position) => Rotate(heads, position, -1f);
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private void Rotate(Span<float> heads, int position, float direction)
     {
         if (position < 0) throw new ArgumentOutOfRangeException(nameof(position), position, "Positions start at 0.");
         EnsurePositions(position + 1);
@@ -71,9 +80,9 @@ public sealed class RotaryEmbedding
             var second = heads.Slice(head + half, half);
             for (int i = 0; i < half; i++)
             {
-                float a = first[i], b = second[i];
-                first[i] = a * cos[i] - b * sin[i];
-                second[i] = b * cos[i] + a * sin[i];
+                float a = first[i], b = second[i], sine = direction * sin[i];
+                first[i] = a * cos[i] - b * sine;
+                second[i] = b * cos[i] + a * sine;
             }
         }
     }

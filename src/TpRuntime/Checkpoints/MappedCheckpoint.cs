@@ -50,8 +50,17 @@ public sealed class MappedCheckpoint(ICheckpointShardSource inner, Func<string, 
         // Stored [columns, rows]: the block is rows [columnStart, +columnCount) and columns [rowStart, +rowCount) there.
         if (destination.Length < (long)rowCount * columnCount)
             throw new ArgumentException($"Reading a [{rowCount}, {columnCount}] block of '{stored.Name}' needs {(long)rowCount * columnCount} floats; the destination holds {destination.Length}.", nameof(destination));
-        var block = new float[(long)rowCount * columnCount];
-        _inner.ReadBlock(stored.Name, columns, rows, columnStart, columnCount, rowStart, rowCount, block);
-        Kernels.Gemm.Transpose(block, columnCount, rowCount, destination);
+        // Pooled: a load transposes every weight once, and on a VM fresh pages cost more than the copy into them.
+        int length = checked(rowCount * columnCount);
+        var block = System.Buffers.ArrayPool<float>.Shared.Rent(length);
+        try
+        {
+            _inner.ReadBlock(stored.Name, columns, rows, columnStart, columnCount, rowStart, rowCount, block.AsSpan(0, length));
+            Kernels.Gemm.Transpose(block, columnCount, rowCount, destination);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<float>.Shared.Return(block);
+        }
     }
 }

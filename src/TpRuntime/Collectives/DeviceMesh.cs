@@ -7,11 +7,13 @@ namespace TpCodegen.Collectives;
 /// </summary>
 public sealed class DeviceMesh : IDisposable
 {
-    private DeviceMesh(ProcessGroup world, ProcessGroup tensorParallel, ProcessGroup dataParallel)
+    private DeviceMesh(ProcessGroup world, ProcessGroup tensorParallel, ProcessGroup dataParallel, IReadOnlyList<string> hosts)
     {
         World = world;
         TensorParallel = tensorParallel;
         DataParallel = dataParallel;
+        Hosts = hosts;
+        PlacementWarning = HostPlacement.Check(hosts, tensorParallel.Size);
     }
 
     /// <summary>Every rank.</summary>
@@ -22,6 +24,15 @@ public sealed class DeviceMesh : IDisposable
 
     /// <summary>The ranks that hold the same shard and see different batches.</summary>
     public ProcessGroup DataParallel { get; }
+
+    /// <summary>The machine each world rank runs on, in world rank order.</summary>
+    public IReadOnlyList<string> Hosts { get; }
+
+    /// <summary>
+    /// Null when every tensor-parallel group sits on one machine; otherwise which groups span machines and how to launch
+    /// the job so they would not (<see cref="HostPlacement.Check"/>). World rank 0 also writes it to standard error.
+    /// </summary>
+    public string? PlacementWarning { get; }
 
     /// <summary>Frees the two sub-groups the mesh created (the world stays with its owner).</summary>
     public void Dispose()
@@ -40,6 +51,20 @@ public sealed class DeviceMesh : IDisposable
         int rank = world.Rank;
         var tp = world.Split(color: rank / tensorParallel, key: rank);
         var dp = world.Split(color: rank % tensorParallel, key: rank);
-        return new DeviceMesh(world, tp, dp);
+        var mesh = new DeviceMesh(world, tp, dp, HostOfEachRank(world));
+        if (mesh.PlacementWarning is not null && rank == 0)
+            Console.Error.WriteLine($"warning: {mesh.PlacementWarning}");
+        return mesh;
+    }
+
+    // In-process ranks are threads of this process; MPI ranks exchange their host names once (one all-gather).
+    private static string[] HostOfEachRank(ProcessGroup world)
+    {
+        if (!world.RanksMayBeOnSeveralHosts) return Enumerable.Repeat(HostPlacement.ThisHost, world.Size).ToArray();
+        var mine = new float[HostPlacement.NameBytes];
+        HostPlacement.Encode(HostPlacement.ThisHost, mine);
+        var all = new float[HostPlacement.NameBytes * world.Size];
+        world.AllGather(mine, all);
+        return Enumerable.Range(0, world.Size).Select(r => HostPlacement.Decode(all.AsSpan(r * HostPlacement.NameBytes, HostPlacement.NameBytes))).ToArray();
     }
 }

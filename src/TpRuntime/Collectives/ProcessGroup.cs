@@ -97,6 +97,12 @@ public abstract class ProcessGroup : IDisposable
         return SplitCore(color, key);
     }
 
+    /// <summary>
+    /// False where every rank is a thread of this process (nothing to learn about machines); true where ranks are
+    /// processes that may run on several machines, so that placement checks exchange host names.
+    /// </summary>
+    internal virtual bool RanksMayBeOnSeveralHosts => false;
+
     protected abstract void AllReduceCore(Span<float> buffer, ReduceOp op);
     protected abstract void AllGatherCore(ReadOnlySpan<float> send, Span<float> receive);
     protected abstract void ReduceScatterCore(ReadOnlySpan<float> send, Span<float> receive, ReduceOp op);

@@ -31,7 +31,13 @@ public sealed unsafe class PackedWeight : IDisposable
         paddedN = set is null ? n : (n + set.Nr - 1) / set.Nr * set.Nr;
         nint floats = Math.Max(1, paddedN * k);
         data = (float*)NativeMemory.AlignedAlloc((nuint)floats * sizeof(float), 64);
-        if (set is null)
+        Fill(w);
+    }
+
+    private void Fill(ReadOnlySpan<float> w)
+    {
+        int k = K, n = N;
+        if (Set is null)
         {
             // No vector kernel on this machine: keep a plain row-major copy for the scalar reference.
             w.Slice(0, k * n).CopyTo(new Span<float>(data, k * n));
@@ -39,10 +45,56 @@ public sealed unsafe class PackedWeight : IDisposable
         }
         fixed (float* wp = w)
         {
-            for (int pc = 0; pc < k; pc += set.Kc)
+            for (int pc = 0; pc < k; pc += Set.Kc)
             {
-                int kc = Math.Min(set.Kc, k - pc);
-                GemmPacking.PackB(wp + (nint)pc * n, n, kc, n, set.Nr, data + pc * paddedN);
+                int kc = Math.Min(Set.Kc, k - pc);
+                GemmPacking.PackB(wp + (nint)pc * n, n, kc, n, Set.Nr, data + pc * paddedN);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Packs new values of the same <c>[K, N]</c> weight into this copy, in place: how an optimizer step updates a layer
+    /// whose forward reads only the packed form, without allocating a new one.
+    /// </summary>
+    public void Repack(ReadOnlySpan<float> w)
+    {
+        ThrowIfDisposed();
+        if (w.Length != (long)K * N)
+            throw new ArgumentException($"Repacking a [{K}, {N}] weight needs {(long)K * N} floats; got {w.Length}.", nameof(w));
+        Fill(w);
+    }
+
+    /// <summary>Writes the weight <c>[K, N]</c> row-major into <paramref name="destination"/>: the values the packed copy holds.</summary>
+    public void CopyTo(Span<float> destination) => Unpack(destination, transposed: false);
+
+    // Reads the packed panels back into a row-major W (or W^T): the layout of the remarks, walked slice by slice.
+    private void Unpack(Span<float> destination, bool transposed)
+    {
+        ThrowIfDisposed();
+        if (destination.Length != (long)K * N)
+            throw new ArgumentException($"{(transposed ? "The transpose of a" : "A")} [{K}, {N}] weight needs {(long)K * N} floats; destination holds {destination.Length}.", nameof(destination));
+        if (Set is null)
+        {
+            if (transposed) Gemm.Transpose(RowMajor, K, N, destination);
+            else RowMajor.CopyTo(destination);
+            return;
+        }
+        int kcMax = Set.Kc, nr = Set.Nr;
+        for (int pc = 0; pc < K; pc += kcMax)
+        {
+            int kc = Math.Min(kcMax, K - pc);
+            for (int jc = 0; jc < N; jc += nr)
+            {
+                // Panel layout (see the remarks): row p of the slice holds Nr consecutive columns from jc.
+                float* panel = data + pc * paddedN + (nint)jc * kc;
+                int width = Math.Min(nr, N - jc);
+                for (int p = 0; p < kc; p++)
+                    for (int v = 0; v < width; v++)
+                    {
+                        int row = pc + p, column = jc + v;
+                        destination[transposed ? column * K + row : row * N + column] = panel[p * nr + v];
+                    }
             }
         }
     }
@@ -79,31 +131,7 @@ public sealed unsafe class PackedWeight : IDisposable
     /// backward pass multiplies by (<c>dx = dy @ W^T</c>), recovered from the packed copy so that a layer need not
     /// keep its weight twice.
     /// </summary>
-    public void CopyTransposedTo(Span<float> destination)
-    {
-        ThrowIfDisposed();
-        if (destination.Length != (long)K * N)
-            throw new ArgumentException($"The transpose of a [{K}, {N}] weight needs {(long)K * N} floats; destination holds {destination.Length}.", nameof(destination));
-        if (Set is null)
-        {
-            Gemm.Transpose(RowMajor, K, N, destination);
-            return;
-        }
-        int kcMax = Set.Kc, nr = Set.Nr;
-        for (int pc = 0; pc < K; pc += kcMax)
-        {
-            int kc = Math.Min(kcMax, K - pc);
-            for (int jc = 0; jc < N; jc += nr)
-            {
-                // Panel layout (see the remarks): row p of the slice holds Nr consecutive columns from jc.
-                float* panel = data + pc * paddedN + (nint)jc * kc;
-                int width = Math.Min(nr, N - jc);
-                for (int p = 0; p < kc; p++)
-                    for (int v = 0; v < width; v++)
-                        destination[(jc + v) * K + pc + p] = panel[p * nr + v];
-            }
-        }
-    }
+    public void CopyTransposedTo(Span<float> destination) => Unpack(destination, transposed: true);
 
     /// <summary>
     /// Writes column <paramref name="column"/> of the weight (<c>K</c> values, one per row) into

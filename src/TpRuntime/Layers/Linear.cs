@@ -26,6 +26,12 @@ public sealed class Linear : IDisposable
     private float[]? _bias;
     private FeatureLayout? _outputLayout;
     private FeatureLayout? _inputLayout;
+    private OutputSegments? _outputSegments; // this rank's blocks of each output segment, cut once: SplitOutput runs per step
+
+    private sealed record OutputSegments(int Rank, int Tp, IReadOnlyList<FeatureBlock> Blocks)
+    {
+        public int Width { get; } = Blocks.Sum(b => b.Length);
+    }
 
     /// <summary>A dense layer of <paramref name="inFeatures"/> → <paramref name="outFeatures"/>.</summary>
     /// <param name="seed">
@@ -110,27 +116,37 @@ public sealed class Linear : IDisposable
     public DTensor Forward(DTensor x)
     {
         ArgumentNullException.ThrowIfNull(x);
-        if (Shard is not null) return Shard.Forward(x);
+        var y = Shard is not null ? Shard.Forward(x) : DenseForward(x);
+        Training.LinearOnTape.Record(this, x, y);
+        return y;
+    }
+
+    private DTensor DenseForward(DTensor x)
+    {
         if (x.Placement is not ReplicatePlacement)
             throw new PlacementException($"Dense Linear [{InFeatures} -> {OutFeatures}] needs a Replicate input, got {x.Placement}.");
         var y = StepBuffers.Rent((long)x.Tokens * OutFeatures, zeroed: false);
         Multiply(x.LocalSpan, x.Tokens, x.LocalFeatures, y);
-        return DTensor.FromArray(y, x.Tokens, OutFeatures, Placement.Replicate, x.Group);
+        return DTensor.OverStepBuffer(y, x.Tokens, OutFeatures, Placement.Replicate, x.Group);
     }
 
     /// <summary>
     /// Cuts an output of this layer into its <see cref="OutputLayout"/> segments (q, k, v of a fused projection; gate and up),
-    /// each with the output's placement: on a sharded layer, this rank's part of each segment.
+    /// each with the output's placement: on a sharded layer, this rank's part of each segment. Inside a
+    /// <see cref="StepBuffers"/> scope the array and the values come from the step's pool, like every op's output.
     /// </summary>
     public DTensor[] SplitOutput(DTensor y)
     {
         ArgumentNullException.ThrowIfNull(y);
         int rank = Shard?.Group.Rank ?? 0, tp = Shard?.Group.Size ?? 1;
-        var blocks = OutputLayout.LocalBlocks(Shard?.LayerName ?? "Linear", Split.Column, rank, tp);
-        int width = blocks.Sum(b => b.Length);
+        var split = _outputSegments is { } cached && cached.Rank == rank && cached.Tp == tp
+            ? cached
+            : _outputSegments = new OutputSegments(rank, tp, OutputLayout.LocalBlocks(Shard?.LayerName ?? "Linear", Split.Column, rank, tp));
+        var blocks = split.Blocks;
+        int width = split.Width;
         if (y.LocalFeatures != width)
             throw new ArgumentException($"{this}: its output holds {width} features per rank, segments {OutputLayout}; got {y}.", nameof(y));
-        var parts = new DTensor[blocks.Count];
+        var parts = StepBuffers.RentValues(blocks.Count);
         var source = y.LocalSpan;
         int column = 0;
         for (int s = 0; s < blocks.Count; s++)
@@ -138,9 +154,10 @@ public sealed class Linear : IDisposable
             int length = blocks[s].Length;
             var part = StepBuffers.Rent((long)y.Tokens * length, zeroed: false);
             for (int t = 0; t < y.Tokens; t++) source.Slice(t * width + column, length).CopyTo(part.AsSpan(t * length, length));
-            parts[s] = DTensor.FromArray(part, y.Tokens, length, y.Placement, y.Group);
+            parts[s] = DTensor.OverStepBuffer(part, y.Tokens, length, y.Placement, y.Group);
             column += length;
         }
+        Training.LinearOnTape.RecordSplit(y, parts);
         return parts;
     }
 

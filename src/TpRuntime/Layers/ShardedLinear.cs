@@ -48,6 +48,46 @@ public abstract class ShardedLinear : IDisposable
     /// </summary>
     public virtual ReadOnlyMemory<float> SkippedBias => ReadOnlyMemory<float>.Empty;
 
+    /// <summary>
+    /// The packed weight block this shard multiplies by, <c>[local in, local out]</c>: training reads it
+    /// (<see cref="CopyWeight"/>) and writes the optimizer's new values back into it (<see cref="UpdateWeight"/>).
+    /// Generated shards return theirs; null means the shard cannot be trained.
+    /// </summary>
+    protected virtual Kernels.PackedWeight? WeightBlock => null;
+
+    /// <summary>The bias array this shard adds (its slice for a column split, the whole bias for a row split), or null.</summary>
+    protected virtual float[]? BiasBlock => null;
+
+    /// <summary>This rank's weight block <c>[local in, local out]</c>, row-major: a copy, the values the forward uses.</summary>
+    public float[] CopyWeight()
+    {
+        var block = RequireTrainable(nameof(CopyWeight));
+        var weight = new float[(long)block.K * block.N];
+        block.CopyTo(weight);
+        return weight;
+    }
+
+    /// <summary>Rows and columns of this rank's weight block.</summary>
+    public (int In, int Out) LocalWeightShape
+    {
+        get
+        {
+            var block = RequireTrainable(nameof(LocalWeightShape));
+            return (block.K, block.N);
+        }
+    }
+
+    /// <summary>
+    /// The bias array the forward adds, shared (not copied): an optimizer updates it in place. Null when the layer has no bias.
+    /// </summary>
+    public float[]? BiasForTraining => BiasBlock;
+
+    /// <summary>Packs new values of this rank's weight block (<c>[local in, local out]</c>, row-major) into the forward's copy.</summary>
+    public void UpdateWeight(ReadOnlySpan<float> weight) => RequireTrainable(nameof(UpdateWeight)).Repack(weight);
+
+    private Kernels.PackedWeight RequireTrainable(string member) => WeightBlock ??
+        throw new NotSupportedException($"{member}: {Split} layer '{LayerName}' ({GetType().Name}) does not expose its weight block for training.");
+
     /// <summary>Checks the input's placement and group, then runs the shard's forward.</summary>
     public DTensor Forward(DTensor x)
     {
@@ -91,9 +131,11 @@ public abstract class ShardedLinear : IDisposable
         if (gradOutput.Tokens != input.Tokens)
             throw new ArgumentException(
                 $"{Split} layer '{LayerName}' backward: the input has {input.Tokens} tokens but the output gradient {gradOutput.Tokens}.", nameof(gradOutput));
-        if (gradOutput.Features != OutFeatures)
+        // A vocabulary split's logits (and so their gradient) span the padded vocabulary.
+        int outputFeatures = Split == Split.Vocab ? VocabularySplit.Of(OutFeatures, Group.Size, Group.Rank).Padded : OutFeatures;
+        if (gradOutput.Features != outputFeatures)
             throw new ArgumentException(
-                $"{Split} layer '{LayerName}' backward expects an output gradient of {OutFeatures} features but got {gradOutput}.", nameof(gradOutput));
+                $"{Split} layer '{LayerName}' backward expects an output gradient of {outputFeatures} features but got {gradOutput}.", nameof(gradOutput));
         return BackwardCore(input, gradOutput);
     }
 

@@ -6,8 +6,9 @@ namespace TpCodegen;
 /// comes from this thread's pool, and leaving the scope hands them all back for the next step.
 /// </summary>
 /// <remarks>
-/// Everything an op returned inside the scope is invalid once the scope is left: read what you need (the chosen token
-/// ids, a loss) before. Per thread, so each in-process rank (a thread) has its own pool; scopes nest, and buffers go back
+/// Everything an op returned inside the scope is invalid once the scope is left, the <see cref="DTensor"/> objects as well
+/// as their buffers (the next step's ops reuse both): read what you need (the chosen token ids, a loss) before, and keep no
+/// op output in a field across steps. Values made over your own arrays (<see cref="DTensor.FromArray"/>) stay yours. Per thread, so each in-process rank (a thread) has its own pool; scopes nest, and buffers go back
 /// when the outermost one ends. Outside a scope ops allocate as usual.
 /// </remarks>
 public readonly struct StepBuffers : IDisposable
@@ -43,10 +44,28 @@ public readonly struct StepBuffers : IDisposable
         return zeroed ? new float[length] : GC.AllocateUninitializedArray<float>((int)length);
     }
 
+    /// <summary>A value object for an op's output over a rented buffer: pooled inside a scope, null outside (make a new one).</summary>
+    internal static DTensor? RentValue(Func<DTensor> create)
+    {
+        var pool = t_pool;
+        return pool is { Active: true } ? pool.RentValue(create) : null;
+    }
+
+    /// <summary>An array for <paramref name="count"/> values an op returns together (the segments of a fused output): pooled inside a scope, new outside.</summary>
+    internal static DTensor[] RentValues(int count)
+    {
+        var pool = t_pool;
+        return pool is { Active: true } ? pool.RentValues(count) : new DTensor[count];
+    }
+
     private sealed class BufferPool
     {
+        private readonly Dictionary<int, Stack<DTensor[]>> _freeArrays = [];
+        private readonly List<DTensor[]> _rentedArrays = [];
         private readonly Dictionary<int, Stack<float[]>> _free = [];
         private readonly List<float[]> _rented = [];
+        private readonly Stack<DTensor> _freeValues = new();
+        private readonly List<DTensor> _rentedValues = [];
         private int _depth;
 
         public bool Active => _depth > 0;
@@ -65,6 +84,28 @@ public readonly struct StepBuffers : IDisposable
                 stack.Push(buffer);
             }
             _rented.Clear();
+            foreach (var value in _rentedValues) _freeValues.Push(value);
+            _rentedValues.Clear();
+            foreach (var array in _rentedArrays)
+            {
+                if (!_freeArrays.TryGetValue(array.Length, out var stack)) _freeArrays.Add(array.Length, stack = new Stack<DTensor[]>());
+                stack.Push(array);
+            }
+            _rentedArrays.Clear();
+        }
+
+        public DTensor[] RentValues(int count)
+        {
+            var array = _freeArrays.TryGetValue(count, out var stack) && stack.Count > 0 ? stack.Pop() : new DTensor[count];
+            _rentedArrays.Add(array);
+            return array;
+        }
+
+        public DTensor RentValue(Func<DTensor> create)
+        {
+            var value = _freeValues.Count > 0 ? _freeValues.Pop() : create();
+            _rentedValues.Add(value);
+            return value;
         }
 
         public float[] Rent(int length, bool zeroed)

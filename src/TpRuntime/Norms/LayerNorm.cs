@@ -36,7 +36,9 @@ public sealed class LayerNorm(int features, float eps = 1e-5f)
             TensorPrimitives.Multiply(target, 1f / MathF.Sqrt(variance + Epsilon), target);
             TensorPrimitives.FusedMultiplyAdd(target, Weight, Bias, target);
         }
-        return DTensor.FromArray(output, x.Tokens, Features, x.Placement, x.Group);
+        var y = DTensor.OverStepBuffer(output, x.Tokens, Features, x.Placement, x.Group);
+        Training.NormsOnTape.RecordLayer(this, x, y);
+        return y;
     }
 
     /// <summary>Reads <c>prefix + "weight"</c> and <c>prefix + "bias"</c> (<c>[features]</c> each); every rank reads all of them.</summary>

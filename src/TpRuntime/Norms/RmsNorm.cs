@@ -32,7 +32,9 @@ public sealed class RmsNorm(int features, float eps = 1e-6f)
             TensorPrimitives.Multiply(row, scale, target);
             TensorPrimitives.Multiply(target, Weight, target);
         }
-        return DTensor.FromArray(output, x.Tokens, Features, x.Placement, x.Group);
+        var y = DTensor.OverStepBuffer(output, x.Tokens, Features, x.Placement, x.Group);
+        Training.NormsOnTape.RecordRms(this, x, y);
+        return y;
     }
 
     /// <summary>Reads tensor <c>prefix + "weight"</c> (<c>[features]</c>); every rank reads all of it.</summary>

@@ -22,7 +22,9 @@ internal static class ElementWise
             throw new PlacementException(
                 $"Cannot add a {left.Placement} value to a {right.Placement} value on {left.Group}: redistribute one operand so both have the same placement.");
         }
-        return Apply(left, right, static (a, b, d) => TensorPrimitives.Add(a, b, d));
+        var sum = Apply(left, right, static (a, b, d) => TensorPrimitives.Add(a, b, d));
+        Training.ElementWiseOnTape.RecordAdd(left, right, sum);
+        return sum;
     }
 
     public static DTensor Multiply(DTensor left, DTensor right)
@@ -35,7 +37,9 @@ internal static class ElementWise
         if (left.Placement != right.Placement)
             throw new PlacementException(
                 $"Cannot multiply a {left.Placement} value by a {right.Placement} value on {left.Group}: redistribute one operand so both have the same placement.");
-        return Apply(left, right, static (a, b, d) => TensorPrimitives.Multiply(a, b, d));
+        var product = Apply(left, right, static (a, b, d) => TensorPrimitives.Multiply(a, b, d));
+        Training.ElementWiseOnTape.RecordMultiply(left, right, product);
+        return product;
     }
 
     private delegate void BinaryKernel(ReadOnlySpan<float> left, ReadOnlySpan<float> right, Span<float> destination);
@@ -44,7 +48,7 @@ internal static class ElementWise
     {
         var result = StepBuffers.Rent(left.LocalSpan.Length, zeroed: false);
         kernel(left.LocalSpan, right.LocalSpan, result);
-        return DTensor.FromArray(result, left.Tokens, left.LocalFeatures, left.Placement, left.Group);
+        return DTensor.OverStepBuffer(result, left.Tokens, left.LocalFeatures, left.Placement, left.Group);
     }
 
     private static void CheckSameLayout(DTensor left, DTensor right, string verb)

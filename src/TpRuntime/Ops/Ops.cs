@@ -13,7 +13,7 @@ public static class Ops
     {
         TensorPrimitives.Sigmoid(s, d);
         TensorPrimitives.Multiply(s, d, d);
-    });
+    }, Training.ElementWiseOnTape.SiluDerivative);
 
     /// <summary>GELU, tanh approximation, as in GPT-2.</summary>
     public static DTensor Gelu(DTensor x) => Unary(x, "Gelu", static (s, d) =>
@@ -25,10 +25,10 @@ public static class Ops
             float v = s[i];
             d[i] = 0.5f * v * (1f + MathF.Tanh(c * (v + 0.044715f * v * v * v)));
         }
-    });
+    }, Training.ElementWiseOnTape.GeluDerivative);
 
     /// <summary>max(x, 0).</summary>
-    public static DTensor Relu(DTensor x) => Unary(x, "Relu", static (s, d) => TensorPrimitives.Max(s, 0f, d));
+    public static DTensor Relu(DTensor x) => Unary(x, "Relu", static (s, d) => TensorPrimitives.Max(s, 0f, d), Training.ElementWiseOnTape.ReluDerivative);
 
     /// <summary>The all-reduce that turns a partial sum into the full value on every rank.</summary>
     public static DTensor AllReduce(DTensor x)
@@ -57,12 +57,14 @@ public static class Ops
                 throw new ArgumentOutOfRangeException(nameof(rows), rows[i], $"SelectRows: row {rows[i]} of a value with {x.Tokens} rows.");
             source.Slice(rows[i] * width, width).CopyTo(result.AsSpan(i * width, width));
         }
-        return DTensor.FromArray(result, rows.Length, width, x.Placement, x.Group);
+        var selected = DTensor.OverStepBuffer(result, rows.Length, width, x.Placement, x.Group);
+        if (Training.Tape.Active is not null) Training.ElementWiseOnTape.RecordSelectRows(x, rows.ToArray(), selected);
+        return selected;
     }
 
     private delegate void UnaryKernel(ReadOnlySpan<float> source, Span<float> destination);
 
-    private static DTensor Unary(DTensor x, string name, UnaryKernel kernel)
+    private static DTensor Unary(DTensor x, string name, UnaryKernel kernel, Training.UnaryDerivative derivative)
     {
         ArgumentNullException.ThrowIfNull(x);
         if (x.Placement is PartialPlacement)
@@ -71,6 +73,8 @@ public static class Ops
         var result = StepBuffers.Rent(x.LocalSpan.Length, zeroed: false);
         // An empty batch is legal; some TensorPrimitives kernels refuse empty spans.
         if (result.Length > 0) kernel(x.LocalSpan, result);
-        return DTensor.FromArray(result, x.Tokens, x.LocalFeatures, x.Placement, x.Group);
+        var y = DTensor.OverStepBuffer(result, x.Tokens, x.LocalFeatures, x.Placement, x.Group);
+        Training.ElementWiseOnTape.RecordUnary(x, y, derivative);
+        return y;
     }
 }

@@ -12,9 +12,18 @@ namespace TpCodegen;
 /// </summary>
 public sealed class DTensor
 {
-    private readonly float[] _local;
+    // Set once when the value is made; a value made over a step buffer may be re-made for the next step (see OverStepBuffer).
+    private float[] _local = [];
+
+    private DTensor() => Placement = Placement.Replicate;
 
     private DTensor(float[] local, int tokens, int localFeatures, Placement placement, ProcessGroup group)
+    {
+        Placement = Placement.Replicate;
+        Initialize(local, tokens, localFeatures, placement, group);
+    }
+
+    private void Initialize(float[] local, int tokens, int localFeatures, Placement placement, ProcessGroup group)
     {
         if (local.Length != (long)tokens * localFeatures)
             throw new ArgumentException($"A [{tokens}, {localFeatures}] local block needs {(long)tokens * localFeatures} floats, not {local.Length}.");
@@ -25,20 +34,33 @@ public sealed class DTensor
         Group = group;
     }
 
+    /// <summary>
+    /// A value over <paramref name="local"/>, a buffer from <see cref="StepBuffers.Rent"/>: inside a step scope the value
+    /// object itself comes from the step's pool too (it is invalid after the scope, like its buffer), so a steady decode
+    /// step allocates no objects either. Only for buffers from the pool: a value over a caller's array must outlive scopes.
+    /// </summary>
+    internal static DTensor OverStepBuffer(float[] local, int tokens, int localFeatures, Placement placement, ProcessGroup group)
+    {
+        var value = StepBuffers.RentValue(static () => new DTensor());
+        if (value is null) return new DTensor(local, tokens, localFeatures, placement, group);
+        value.Initialize(local, tokens, localFeatures, placement, group);
+        return value;
+    }
+
     /// <summary>Rows of the activation (all leading dimensions flattened).</summary>
-    public int Tokens { get; }
+    public int Tokens { get; private set; }
 
     /// <summary>Features this rank holds.</summary>
-    public int LocalFeatures { get; }
+    public int LocalFeatures { get; private set; }
 
     /// <summary>Features of the whole activation.</summary>
     public int Features => Placement is ShardPlacement { Dim: -1 } ? LocalFeatures * Group.Size : LocalFeatures;
 
     /// <summary>What the local block is a part of. Shard dims are stored negative: Shard(-1) is the feature dimension.</summary>
-    public Placement Placement { get; }
+    public Placement Placement { get; private set; }
 
     /// <summary>The ranks the value is distributed over.</summary>
-    public ProcessGroup Group { get; }
+    public ProcessGroup Group { get; private set; } = SingleRankGroup.Instance;
 
     /// <summary>This rank's block as a tensor <c>[Tokens, LocalFeatures]</c>, sharing memory with this value.</summary>
     public Tensor<float> Local => Tensor.Create(_local, [Tokens, LocalFeatures]);
@@ -93,7 +115,12 @@ public sealed class DTensor
     /// Partial to Replicate all-reduces; Partial to Shard(-1) reduce-scatters; Shard(-1) to Replicate all-gathers;
     /// Replicate to Shard(-1) keeps this rank's slice and moves nothing.
     /// </summary>
-    public DTensor Redistribute(Placement target) => MoveTo(target, owned: false);
+    public DTensor Redistribute(Placement target)
+    {
+        var moved = MoveTo(target, owned: false);
+        Training.ElementWiseOnTape.RecordRedistribute(this, moved);
+        return moved;
+    }
 
     /// <summary>
     /// <see cref="Redistribute"/> for a value nobody else holds (a layer's fresh output): an all-reduce sums in this
@@ -130,7 +157,7 @@ public sealed class DTensor
     {
         var sum = owned ? _local : CopyOfLocal();
         Group.AllReduce(sum, op);
-        return new DTensor(sum, Tokens, LocalFeatures, Placement.Replicate, Group);
+        return OverStepBuffer(sum, Tokens, LocalFeatures, Placement.Replicate, Group);
     }
 
     // Moves run inside decode and training steps: their buffers come from the step's pool (new outside a scope).
@@ -150,7 +177,7 @@ public sealed class DTensor
         ColumnBlocks.Split(_local, blocks, Tokens, LocalFeatures, tp);
         var mine = StepBuffers.Rent((long)Tokens * slice, zeroed: false);
         Group.ReduceScatter(blocks, mine, op);
-        return new DTensor(mine, Tokens, slice, Placement.Shard(-1), Group);
+        return OverStepBuffer(mine, Tokens, slice, Placement.Shard(-1), Group);
     }
 
     private DTensor Gathered()
@@ -160,7 +187,7 @@ public sealed class DTensor
         Group.AllGather(_local, blocks);
         var full = StepBuffers.Rent(blocks.Length, zeroed: false);
         ColumnBlocks.Join(blocks, full, Tokens, LocalFeatures, tp);
-        return new DTensor(full, Tokens, LocalFeatures * tp, Placement.Replicate, Group);
+        return OverStepBuffer(full, Tokens, LocalFeatures * tp, Placement.Replicate, Group);
     }
 
     private DTensor LocalSlice()
@@ -169,7 +196,7 @@ public sealed class DTensor
         var mine = StepBuffers.Rent((long)Tokens * slice, zeroed: false);
         for (int t = 0; t < Tokens; t++)
             _local.AsSpan(t * LocalFeatures + Group.Rank * slice, slice).CopyTo(mine.AsSpan(t * slice, slice));
-        return new DTensor(mine, Tokens, slice, Placement.Shard(-1), Group);
+        return OverStepBuffer(mine, Tokens, slice, Placement.Shard(-1), Group);
     }
 
     private int RequireDivisible(int features, string what)

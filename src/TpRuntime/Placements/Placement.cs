@@ -15,10 +15,15 @@ public abstract record Placement
 
     /// <summary>Rank r holds the r-th of <c>size</c> equal slices of dimension <paramref name="dim"/>
     /// (negative dims count from the end, so -1 is the feature dimension of an activation).</summary>
-    public static ShardPlacement Shard(int dim) => new(dim);
+    public static ShardPlacement Shard(int dim) => (uint)(dim + 2) < (uint)s_shards.Length ? s_shards[dim + 2] : new(dim);
 
     /// <summary>Each rank holds an addend; the full tensor is the reduction of all of them.</summary>
-    public static PartialPlacement Partial(ReduceOp op = ReduceOp.Sum) => new(op);
+    public static PartialPlacement Partial(ReduceOp op = ReduceOp.Sum) =>
+        (uint)op < (uint)s_partials.Length ? s_partials[(int)op] : new(op);
+
+    // Every op names its output's placement; shared instances keep a decode step from allocating one per op.
+    private static readonly ShardPlacement[] s_shards = [new(-2), new(-1), new(0), new(1)];
+    private static readonly PartialPlacement[] s_partials = Enum.GetValues<ReduceOp>().Select(op => new PartialPlacement(op)).ToArray();
 
     /// <summary>The placement a <see cref="PlacementKind"/> names (what a layer's contract says it takes or returns).</summary>
     public static Placement FromKind(PlacementKind kind) => kind switch

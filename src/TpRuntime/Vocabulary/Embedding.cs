@@ -69,7 +69,13 @@ public sealed class Embedding
     /// </summary>
     public DTensor Forward(ReadOnlySpan<int> ids, ProcessGroup? group = null)
     {
-        if (Shard is not null) return Shard.Forward(ids, group);
+        var output = Shard is not null ? Shard.Forward(ids, group) : DenseForward(ids, group);
+        if (Training.Tape.Active is not null) Training.EmbeddingOnTape.RecordLookup(this, ids.ToArray(), output);
+        return output;
+    }
+
+    private DTensor DenseForward(ReadOnlySpan<int> ids, ProcessGroup? group)
+    {
         var table = EnsureWeight();
         var output = StepBuffers.Rent((long)ids.Length * Features, zeroed: false);
         for (int t = 0; t < ids.Length; t++)
@@ -78,7 +84,7 @@ public sealed class Embedding
             if ((uint)id >= (uint)Vocabulary) throw EmbeddingShard.IdOutOfRange("embedding", id, t, Vocabulary);
             table.AsSpan(id * Features, Features).CopyTo(output.AsSpan(t * Features, Features));
         }
-        return DTensor.FromArray(output, ids.Length, Features, Placement.Replicate, group ?? SingleRankGroup.Instance);
+        return DTensor.OverStepBuffer(output, ids.Length, Features, Placement.Replicate, group ?? SingleRankGroup.Instance);
     }
 
     /// <summary>
@@ -88,7 +94,13 @@ public sealed class Embedding
     public DTensor Logits(DTensor hidden)
     {
         ArgumentNullException.ThrowIfNull(hidden);
-        if (Shard is not null) return Shard.Logits(hidden);
+        var logits = Shard is not null ? Shard.Logits(hidden) : DenseLogits(hidden);
+        Training.EmbeddingOnTape.RecordLogits(this, hidden, logits);
+        return logits;
+    }
+
+    private DTensor DenseLogits(DTensor hidden)
+    {
         if (hidden.Placement is not ReplicatePlacement)
             throw new PlacementException($"A tied head needs the full hidden state (Replicate), got {hidden.Placement}" +
                 (hidden.Placement is PartialPlacement ? ": all-reduce it first." : "."));

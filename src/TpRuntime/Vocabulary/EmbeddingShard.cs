@@ -61,11 +61,7 @@ public sealed class EmbeddingShard : IDisposable
     {
         // [features, local]: the transpose of this rank's rows, padding ids as zero columns.
         var transposed = new float[(long)features * split.Local];
-        for (int id = 0; id < split.LocalReal; id++)
-        {
-            var row = rows.Slice(id * features, features);
-            for (int f = 0; f < features; f++) transposed[(long)f * split.Local + id] = row[f];
-        }
+        Gemm.Transpose(rows, split.LocalReal, features, transposed, split.Local);
         return new EmbeddingShard(layerName, group, split, features, Gemm.Pack(transposed, features, split.Local));
     }
 
@@ -84,7 +80,7 @@ public sealed class EmbeddingShard : IDisposable
         }
         // The ranks' rows are a partial sum: each id is found on exactly one rank, zeros elsewhere.
         Group.AllReduce(output);
-        return DTensor.FromArray(output, ids.Length, Features, Placement.Replicate, Group);
+        return DTensor.OverStepBuffer(output, ids.Length, Features, Placement.Replicate, Group);
     }
 
     /// <summary>The tied head over this rank's ids: Shard(-1) logits <c>[tokens, Split.Local]</c>, padding at -infinity.</summary>
@@ -101,7 +97,28 @@ public sealed class EmbeddingShard : IDisposable
         var logits = StepBuffers.Rent((long)hidden.Tokens * Split.Local, zeroed: false);
         Gemm.Multiply(hidden.LocalSpan, _table, logits, hidden.Tokens);
         VocabParallel.MaskPadding(logits, hidden.Tokens, Split);
-        return DTensor.FromArray(logits, hidden.Tokens, Split.Local, Placement.Shard(-1), Group);
+        return DTensor.OverStepBuffer(logits, hidden.Tokens, Split.Local, Placement.Shard(-1), Group);
+    }
+
+    /// <summary>
+    /// This rank's rows of the table, <c>[Split.Local, Features]</c> row-major, padding ids as zero rows: a copy, what
+    /// training updates (the forward keeps only the packed transpose).
+    /// </summary>
+    public float[] CopyRows()
+    {
+        var rows = new float[(long)Split.Local * Features];
+        _table.CopyTransposedTo(rows);
+        return rows;
+    }
+
+    /// <summary>Packs new values of this rank's rows (<c>[Split.Local, Features]</c>, as <see cref="CopyRows"/> gives them) into the forward's copy.</summary>
+    public void UpdateRows(ReadOnlySpan<float> rows)
+    {
+        if (rows.Length != (long)Split.Local * Features)
+            throw new ArgumentException($"Embedding '{LayerName}': {rows.Length} floats for this rank's [{Split.Local}, {Features}] rows.", nameof(rows));
+        var transposed = new float[(long)Features * Split.Local];
+        Gemm.Transpose(rows, Split.Local, Features, transposed);
+        _table.Repack(transposed);
     }
 
     internal static ArgumentOutOfRangeException IdOutOfRange(string layerName, int id, int position, int vocabulary) =>

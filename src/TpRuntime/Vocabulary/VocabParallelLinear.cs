@@ -28,6 +28,10 @@ public sealed class VocabParallelLinear : ShardedLinear
     /// <summary>This rank's ids and the padding.</summary>
     public VocabularySplit Vocabulary { get; }
 
+    protected override PackedWeight? WeightBlock => _weight;
+
+    protected override float[]? BiasBlock => _bias;
+
     public override PlacementKind InputPlacement => PlacementKind.Replicate;
 
     public override PlacementKind OutputPlacement => PlacementKind.ShardLast;
@@ -39,7 +43,7 @@ public sealed class VocabParallelLinear : ShardedLinear
         var logits = StepBuffers.Rent((long)tokens * local, zeroed: false);
         Gemm.Multiply(x.LocalSpan, _weight, logits, tokens, _bias);
         VocabParallel.MaskPadding(logits, tokens, Vocabulary);
-        return DTensor.FromArray(logits, tokens, local, Placement.Shard(-1), Group);
+        return DTensor.OverStepBuffer(logits, tokens, local, Placement.Shard(-1), Group);
     }
 
     // As a column split: each rank's ids see the whole input, so the input gradient is a sum over ranks (one

@@ -44,6 +44,8 @@ internal sealed unsafe class MpiProcessGroup : ProcessGroup
 
     public override string Name { get; }
 
+    internal override bool RanksMayBeOnSeveralHosts => true;
+
     protected override void AllReduceCore(Span<float> buffer, ReduceOp op)
     {
         nint mpiOp = ToMpiOp(op, CollectiveKind.AllReduce);

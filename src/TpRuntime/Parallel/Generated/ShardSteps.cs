@@ -17,7 +17,7 @@ public static class ShardSteps
     /// it to <paramref name="to"/>. The buffer belongs to the layer, so an all-reduce sums in place, with no copy.
     /// </summary>
     public static DTensor Move(float[] local, int tokens, int localFeatures, PlacementKind from, PlacementKind to, ProcessGroup group) =>
-        DTensor.FromArray(local, tokens, localFeatures, Placement.FromKind(from), group).RedistributeOwned(Placement.FromKind(to));
+        DTensor.OverStepBuffer(local, tokens, localFeatures, Placement.FromKind(from), group).RedistributeOwned(Placement.FromKind(to));
 
     /// <summary>Moves a value the caller holds (it is left as it was) to <paramref name="to"/>.</summary>
     public static DTensor Move(DTensor value, PlacementKind to)

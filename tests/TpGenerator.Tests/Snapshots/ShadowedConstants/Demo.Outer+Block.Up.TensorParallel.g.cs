@@ -32,6 +32,11 @@ namespace Demo
                     _localOut = shard.LocalOutFeatures;
                 }
 
+                // Training reads this rank's block through these and packs the optimizer's new values back in place.
+                protected override global::TpCodegen.Kernels.PackedWeight? WeightBlock => _weight;
+
+                protected override float[]? BiasBlock => _bias;
+
                 public override global::TpCodegen.PlacementKind InputPlacement => global::TpCodegen.PlacementKind.Replicate;
 
                 public override global::TpCodegen.PlacementKind OutputPlacement => global::TpCodegen.PlacementKind.ShardLast;

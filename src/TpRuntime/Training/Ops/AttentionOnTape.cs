@@ -1,0 +1,102 @@
+using System.Numerics.Tensors;
+
+namespace TpCodegen.Training;
+
+/// <summary>
+/// The gradient of causal attention over this rank's heads (the training path: whole sequences, no KV cache), recomputing
+/// each row's softmax instead of keeping it. Heads never cross ranks, so no collective; a grouped key/value head gathers
+/// the gradients of all its query heads. Rotary embeddings are rotations, so their gradient is the inverse rotation.
+/// </summary>
+internal static class AttentionOnTape
+{
+    public static void Record(DTensor q, DTensor k, DTensor v, int headDim, SequenceBatch batch, RotaryEmbedding? rope, int slidingWindow, DTensor output)
+    {
+        if (Tape.Active is not { } tape) return;
+        RecordOn(tape, q, k, v, headDim, batch, rope, slidingWindow, output);
+    }
+
+    // Each Record* checks for a tape and hands over to its *On twin: the lambdas capture the arguments, and a method
+    // holding them allocates their closure on entry, recording or not (these hooks run on every op of every decode step).
+    private static void RecordOn(Tape tape, DTensor q, DTensor k, DTensor v, int headDim, SequenceBatch batch, RotaryEmbedding? rope, int slidingWindow, DTensor output)
+    {
+        tape.Record(output, g =>
+        {
+            var (dq, dk, dv) = Gradients(q, k, v, headDim, batch, rope, slidingWindow, g.LocalSpan);
+            tape.Accumulate(q, dq);
+            tape.Accumulate(k, dk);
+            tape.Accumulate(v, dv);
+        });
+    }
+
+    /// <summary>Refused: a backward through a KV cache would need the cached rows' earlier inputs, which the tape never saw.</summary>
+    public static void RequireNoCache(KvCache? cache, string name)
+    {
+        if (cache is not null && Tape.Active is not null)
+            throw new NotSupportedException($"Attention '{name}': training records whole sequences; run the forward without a KV cache while a Tape is recording.");
+    }
+
+    private static (float[] Dq, float[] Dk, float[] Dv) Gradients(DTensor q, DTensor k, DTensor v, int headDim, SequenceBatch batch,
+        RotaryEmbedding? rope, int slidingWindow, ReadOnlySpan<float> dOut)
+    {
+        int qWidth = q.LocalFeatures, kvWidth = k.LocalFeatures;
+        int heads = qWidth / headDim, group = heads / (kvWidth / headDim);
+        var queries = q.LocalSpan.ToArray();
+        var keys = k.LocalSpan.ToArray();
+        if (rope is not null)
+            for (int t = 0; t < batch.Tokens; t++)
+            {
+                rope.Apply(queries.AsSpan(t * qWidth, qWidth), batch.Positions[t]);
+                rope.Apply(keys.AsSpan(t * kvWidth, kvWidth), batch.Positions[t]);
+            }
+        var values = v.LocalSpan;
+        var dq = new float[queries.Length];
+        var dk = new float[keys.Length];
+        var dv = new float[keys.Length];
+        float scale = 1f / MathF.Sqrt(headDim);
+        int row0 = 0;
+        foreach (var span in batch.Sequences)
+        {
+            var p = new float[span.Length];
+            var dp = new float[span.Length];
+            for (int i = 0; i < span.Length; i++)
+            {
+                int row = row0 + i, position = span.Start + i;
+                int lo = slidingWindow > 0 ? Math.Max(span.Start, position - slidingWindow + 1) : span.Start;
+                int count = position - lo + 1;
+                for (int h = 0; h < heads; h++)
+                {
+                    int kvOffset = h / group * headDim;
+                    var query = queries.AsSpan(row * qWidth + h * headDim, headDim);
+                    var gradOut = dOut.Slice(row * qWidth + h * headDim, headDim);
+                    // Key position lo + j sits on row row0 + (lo + j - Start), as in the forward without a cache.
+                    int firstKeyRow = row0 + lo - span.Start;
+                    for (int j = 0; j < count; j++)
+                        p[j] = TensorPrimitives.Dot(query, keys.AsSpan((firstKeyRow + j) * kvWidth + kvOffset, headDim)) * scale;
+                    CausalAttention.Softmax(p.AsSpan(0, count));
+                    for (int j = 0; j < count; j++)
+                        dp[j] = TensorPrimitives.Dot(gradOut, values.Slice((firstKeyRow + j) * kvWidth + kvOffset, headDim));
+                    float weighted = TensorPrimitives.Dot(p.AsSpan(0, count), dp.AsSpan(0, count));
+                    var dQuery = dq.AsSpan(row * qWidth + h * headDim, headDim);
+                    for (int j = 0; j < count; j++)
+                    {
+                        int at = (firstKeyRow + j) * kvWidth + kvOffset;
+                        var dValue = dv.AsSpan(at, headDim);
+                        TensorPrimitives.MultiplyAdd(gradOut, p[j], dValue, dValue);
+                        float ds = p[j] * (dp[j] - weighted) * scale;
+                        TensorPrimitives.MultiplyAdd(keys.AsSpan(at, headDim), ds, dQuery, dQuery);
+                        var dKey = dk.AsSpan(at, headDim);
+                        TensorPrimitives.MultiplyAdd(query, ds, dKey, dKey);
+                    }
+                }
+            }
+            row0 += span.Length;
+        }
+        if (rope is not null)
+            for (int t = 0; t < batch.Tokens; t++)
+            {
+                rope.ApplyInverse(dq.AsSpan(t * qWidth, qWidth), batch.Positions[t]);
+                rope.ApplyInverse(dk.AsSpan(t * kvWidth, kvWidth), batch.Positions[t]);
+            }
+        return (dq, dk, dv);
+    }
+}

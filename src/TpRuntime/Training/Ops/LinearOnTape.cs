@@ -1,0 +1,53 @@
+namespace TpCodegen.Training;
+
+/// <summary>
+/// The gradients of a linear layer and of cutting its fused output: the layer's own <see cref="Linear.Backward"/> runs,
+/// so the collective of dX is the one its split contract names (Column: all-reduce; Row: none), never chosen here.
+/// </summary>
+internal static class LinearOnTape
+{
+    public static void Record(Linear layer, DTensor input, DTensor output)
+    {
+        if (Tape.Active is not { } tape) return;
+        RecordOn(tape, layer, input, output);
+    }
+
+    // Each Record* checks for a tape and hands over to its *On twin: the lambdas capture the arguments, and a method
+    // holding them allocates their closure on entry, recording or not (these hooks run on every op of every decode step).
+    private static void RecordOn(Tape tape, Linear layer, DTensor input, DTensor output)
+    {
+        tape.Record(output, gradOutput =>
+        {
+            var gradients = layer.Backward(input, gradOutput);
+            tape.Accumulate(input, gradients.Input.LocalSpan);
+            var parameters = LayerParameters.Of(layer);
+            parameters[0].Accumulate(gradients.Weight);
+            if (gradients.Bias is { } bias) parameters[1].Accumulate(bias);
+        });
+    }
+
+    /// <summary>Each part's gradient goes back to its columns of the fused output; a part nobody used contributes zeros.</summary>
+    public static void RecordSplit(DTensor fused, DTensor[] parts)
+    {
+        if (Tape.Active is not { } tape) return;
+        RecordSplitOn(tape, fused, parts);
+    }
+
+    private static void RecordSplitOn(Tape tape, DTensor fused, DTensor[] parts)
+    {
+        int column = 0;
+        foreach (var part in parts)
+        {
+            int start = column, width = part.LocalFeatures;
+            tape.Record(part, gradPart =>
+            {
+                var full = new float[fused.LocalSpan.Length];
+                var source = gradPart.LocalSpan;
+                for (int t = 0; t < fused.Tokens; t++)
+                    source.Slice(t * width, width).CopyTo(full.AsSpan(t * fused.LocalFeatures + start, width));
+                tape.Accumulate(fused, full);
+            });
+            column += width;
+        }
+    }
+}

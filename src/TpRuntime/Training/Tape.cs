@@ -1,0 +1,116 @@
+namespace TpCodegen.Training;
+
+/// <summary>
+/// A record of the ops one rank ran since <see cref="Start"/>, so that <see cref="Backward"/> can run their gradients in
+/// reverse: the author writes only the forward. Per thread, like the in-process ranks: each rank records its own ops.
+/// </summary>
+/// <remarks>
+/// Why a runtime tape and not a backward emitted at compile time: a module's Forward is ordinary C# (loops over layers,
+/// optional layers, fused splits), and a tape sees exactly the ops that ran, on every path, with no second copy of the
+/// model's control flow to keep in step. The collectives of the backward still come from the split contract: each op's
+/// gradient is the layer's own Backward (Column: all-reduce of dX; Row: none), never a choice made here.
+/// The forward must run outside a <see cref="StepBuffers"/> scope or inside one that stays open until the backward has
+/// run, because the tape keeps the forward's inputs.
+/// </remarks>
+public sealed class Tape : IDisposable
+{
+    [ThreadStatic]
+    private static Tape? t_active;
+
+    private readonly Tape? _previous;
+    private readonly List<Node> _nodes = [];
+    private readonly Dictionary<DTensor, float[]> _gradients = new(ReferenceEqualityComparer.Instance);
+    private readonly HashSet<DTensor> _watched = new(ReferenceEqualityComparer.Instance);
+    private bool _recording = true;
+
+    private Tape() => _previous = t_active;
+
+    /// <summary>The tape recording on this thread, or null when no op is being recorded.</summary>
+    public static Tape? Active => t_active is { _recording: true } tape ? tape : null;
+
+    /// <summary>Starts recording this thread's ops; disposing stops it (and restores any outer tape).</summary>
+    public static Tape Start()
+    {
+        var tape = new Tape();
+        t_active = tape;
+        return tape;
+    }
+
+    /// <summary>Ops recorded so far.</summary>
+    public int Count => _nodes.Count;
+
+    /// <summary>Asks for the gradient of a value no recorded op made (an input); returns it for chaining.</summary>
+    public DTensor Watch(DTensor x)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        _watched.Add(x);
+        return x;
+    }
+
+    /// <summary>The gradient of <paramref name="x"/> after <see cref="Backward"/>, with its gradient placement; null when nothing reached it.</summary>
+    public DTensor? Gradient(DTensor x)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        return _gradients.TryGetValue(x, out var g) ? GradientTensor(x, g) : null;
+    }
+
+    /// <summary>
+    /// Runs the recorded ops' gradients in reverse from <paramref name="output"/>, seeded with <paramref name="seed"/>
+    /// (default: ones, the gradient of a scalar loss with respect to itself). Parameter gradients accumulate into
+    /// <see cref="Parameter.Grad"/>. Stops recording: a tape runs backward once.
+    /// </summary>
+    public void Backward(DTensor output, DTensor? seed = null)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        _recording = false;
+        var start = new float[output.LocalSpan.Length];
+        if (seed is null) start.AsSpan().Fill(1f);
+        else
+        {
+            if (seed.LocalSpan.Length != start.Length)
+                throw new ArgumentException($"Backward: the seed {seed} does not match the output {output}.", nameof(seed));
+            seed.LocalSpan.CopyTo(start);
+        }
+        _gradients[output] = start;
+        for (int i = _nodes.Count - 1; i >= 0; i--)
+        {
+            var node = _nodes[i];
+            if (_gradients.Remove(node.Output, out var g)) node.Backward(GradientTensor(node.Output, g));
+        }
+        _nodes.Clear();
+    }
+
+    /// <summary>Stops recording on this thread.</summary>
+    public void Dispose()
+    {
+        _recording = false;
+        if (ReferenceEquals(t_active, this)) t_active = _previous;
+    }
+
+    /// <summary>Records one op: <paramref name="backward"/> receives <c>dL/d output</c> and accumulates its inputs' gradients.</summary>
+    internal void Record(DTensor output, Action<DTensor> backward) => _nodes.Add(new Node(output, backward));
+
+    /// <summary>Adds <paramref name="gradient"/> (laid out as <paramref name="x"/>'s local block) to x's gradient.</summary>
+    internal void Accumulate(DTensor x, ReadOnlySpan<float> gradient)
+    {
+        if (gradient.Length != x.LocalSpan.Length)
+            throw new ArgumentException($"A gradient of {gradient.Length} floats for {x} ({x.LocalSpan.Length} local).", nameof(gradient));
+        if (!_gradients.TryGetValue(x, out var sum))
+        {
+            _gradients[x] = gradient.ToArray();
+            return;
+        }
+        System.Numerics.Tensors.TensorPrimitives.Add(sum, gradient, sum);
+    }
+
+    // The gradient of a value has the value's local shape; a partial sum's gradient is the full gradient of the value it
+    // reduces to (Replicate), as the split contract says.
+    private static DTensor GradientTensor(DTensor x, float[] g) =>
+        DTensor.FromArray(g, x.Tokens, x.LocalFeatures, GradientPlacement(x.Placement), x.Group);
+
+    /// <summary>The placement of a gradient of a value placed <paramref name="placement"/>.</summary>
+    internal static Placement GradientPlacement(Placement placement) =>
+        placement is PartialPlacement ? Placement.Replicate : placement;
+
+    private readonly record struct Node(DTensor Output, Action<DTensor> Backward);
+}

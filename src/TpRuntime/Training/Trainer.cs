@@ -1,0 +1,71 @@
+using TpCodegen.Collectives;
+
+namespace TpCodegen.Training;
+
+/// <summary>What one training step did: the loss (averaged over the data-parallel replicas), the gradient norm before clipping, the buckets reduced.</summary>
+public readonly record struct TrainingStepResult(float Loss, float GradientNorm, int Buckets);
+
+/// <summary>
+/// One training step on a DP x TP mesh: record the forward, run the backward, average the gradients over the
+/// data-parallel group in buckets, clip by the global norm across the tensor-parallel group, take an AdamW step.
+/// </summary>
+/// <remarks>
+/// The collectives of a step are the forward's and the backward's (the split contract's), the loss's two all-reduces over
+/// the tensor-parallel group, one all-reduce of one float there for the norm (when clipping), and over the data-parallel
+/// group one call per gradient bucket plus one for the loss. Nothing else: a shard's gradient never crosses the
+/// tensor-parallel group.
+/// </remarks>
+public sealed class Trainer
+{
+    public Trainer(AdamW optimizer, ProcessGroup tensorParallel, ProcessGroup? dataParallel = null, float maxGradientNorm = 1f,
+        int bucketFloats = DataParallelGradients.DefaultBucketFloats)
+    {
+        ArgumentNullException.ThrowIfNull(optimizer);
+        ArgumentNullException.ThrowIfNull(tensorParallel);
+        if (maxGradientNorm < 0) throw new ArgumentOutOfRangeException(nameof(maxGradientNorm), maxGradientNorm, "The clipping norm must be positive, or 0 for none.");
+        Optimizer = optimizer;
+        TensorParallel = tensorParallel;
+        DataParallel = dataParallel ?? SingleRankGroup.Instance;
+        MaxGradientNorm = maxGradientNorm;
+        BucketFloats = bucketFloats;
+    }
+
+    public AdamW Optimizer { get; }
+
+    public ProcessGroup TensorParallel { get; }
+
+    public ProcessGroup DataParallel { get; }
+
+    /// <summary>Clip the global gradient norm to this; 0 for no clipping.</summary>
+    public float MaxGradientNorm { get; }
+
+    public int BucketFloats { get; }
+
+    /// <summary>
+    /// Runs <paramref name="forward"/> (this replica's loss, a Replicate <c>[1, 1]</c> value) on a tape, its backward,
+    /// the data-parallel average, clipping and the optimizer step; zeroes the gradients for the next step.
+    /// </summary>
+    public TrainingStepResult Step(Func<DTensor> forward)
+    {
+        ArgumentNullException.ThrowIfNull(forward);
+        float loss;
+        using (var tape = Tape.Start())
+        {
+            var value = forward();
+            loss = value.LocalSpan[0];
+            tape.Backward(value);
+        }
+        var parameters = Optimizer.Parameters;
+        int buckets = DataParallelGradients.Average(parameters, DataParallel, BucketFloats);
+        if (DataParallel.Size > 1)
+        {
+            Span<float> mean = [loss];
+            DataParallel.AllReduce(mean, ReduceOp.Average);
+            loss = mean[0];
+        }
+        float norm = MaxGradientNorm > 0 ? GradientClipping.ClipByGlobalNorm(parameters, MaxGradientNorm, TensorParallel) : float.NaN;
+        Optimizer.Step();
+        parameters.ZeroGrad();
+        return new TrainingStepResult(loss, norm, buckets);
+    }
+}

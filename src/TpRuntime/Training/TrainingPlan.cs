@@ -1,0 +1,63 @@
+using TpCodegen.Collectives;
+using TpCodegen.Parallel;
+
+namespace TpCodegen.Training;
+
+/// <summary>
+/// The collectives one training step runs, per group, predicted from the modules' generated plans: each layer's forward
+/// collectives, the conjugate of each in the backward, the loss's two all-reduces and the norm's one over the
+/// tensor-parallel group, and one call per gradient bucket plus one for the loss over the data-parallel group.
+/// </summary>
+public sealed record TrainingPlan(IReadOnlyList<PlannedCollective> TensorParallel, IReadOnlyList<PlannedCollective> DataParallel)
+{
+    /// <summary>Calls of <paramref name="kind"/> one step makes on the tensor-parallel group.</summary>
+    public int TensorParallelCalls(CollectiveKind kind) => TensorParallel.Count(c => c.Kind == kind);
+
+    /// <summary>Bytes one rank sends into calls of <paramref name="kind"/> on the tensor-parallel group in one step.</summary>
+    public long TensorParallelBytes(CollectiveKind kind) => TensorParallel.Where(c => c.Kind == kind).Sum(c => c.BytesPerRank);
+
+    /// <summary>Calls of <paramref name="kind"/> one step makes on the data-parallel group.</summary>
+    public int DataParallelCalls(CollectiveKind kind) => DataParallel.Count(c => c.Kind == kind);
+
+    /// <summary>
+    /// The plan of a step over <paramref name="tokens"/> tokens per replica whose forward runs the layers of
+    /// <paramref name="modulePlans"/> (each module's generated <c>GetPlan</c>, once per use) and ends in
+    /// <see cref="VocabParallelCrossEntropy"/>.
+    /// </summary>
+    public static TrainingPlan Of(IEnumerable<TensorParallelPlan> modulePlans, int tokens, int tp, bool clipping, int dataParallel, int buckets)
+    {
+        ArgumentNullException.ThrowIfNull(modulePlans);
+        var tensorParallel = new List<PlannedCollective>();
+        var layers = modulePlans.SelectMany(p => p.Layers).ToArray();
+        foreach (var layer in layers) tensorParallel.AddRange(layer.Collectives);
+        // The loss: the row maxima, then three sums per token (sum of exponentials, target logit, sum of logits).
+        tensorParallel.Add(new PlannedCollective(CollectiveKind.AllReduce, (long)tokens * sizeof(float)));
+        tensorParallel.Add(new PlannedCollective(CollectiveKind.AllReduce, 3L * tokens * sizeof(float)));
+        foreach (var layer in Enumerable.Reverse(layers)) tensorParallel.AddRange(BackwardCollectives(layer, tokens, tp));
+        if (clipping) tensorParallel.Add(new PlannedCollective(CollectiveKind.AllReduce, sizeof(float)));
+        var dataParallelCalls = new List<PlannedCollective>();
+        if (dataParallel > 1)
+        {
+            for (int b = 0; b < buckets; b++) dataParallelCalls.Add(new PlannedCollective(CollectiveKind.AllReduce, 0));
+            dataParallelCalls.Add(new PlannedCollective(CollectiveKind.AllReduce, sizeof(float)));
+        }
+        return new TrainingPlan(tensorParallel, dataParallelCalls);
+    }
+
+    /// <summary>
+    /// The backward's collectives of one layer, the conjugates of its forward's: a layer whose GEMM reads the whole input
+    /// (Column, the vocabulary head) all-reduces dX when its input was replicated; a Row layer fed a replicated input
+    /// (it kept its slice) all-gathers dX; a Row layer fed its shard, and an embedding lookup, move nothing.
+    /// </summary>
+    public static IEnumerable<PlannedCollective> BackwardCollectives(LayerPlan layer, int tokens, int tp)
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        bool wholeInput = layer.Split == Split.Column || (layer.Split == Split.Vocab && layer.Output == PlacementKind.ShardLast);
+        if (wholeInput && layer.Input == PlacementKind.Replicate)
+            yield return new PlannedCollective(CollectiveKind.AllReduce,
+                Contract.Transitions.BytesPerRank(Contract.Move.AllReduce, tokens, layer.InFeatures, tp));
+        else if (layer.Split == Split.Row && layer.Input == PlacementKind.Replicate)
+            yield return new PlannedCollective(CollectiveKind.AllGather,
+                Contract.Transitions.BytesPerRank(Contract.Move.AllGather, tokens, layer.InFeatures, tp));
+    }
+}

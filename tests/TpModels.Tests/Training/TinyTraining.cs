@@ -1,0 +1,67 @@
+using TpCodegen.Collectives;
+using TpCodegen.Training;
+
+namespace TpCodegen.Models.Tests.Training;
+
+/// <summary>
+/// One rank of a training run of a small Llama (grouped-query attention, a padded vocabulary of 61, an MLP of 72) on a
+/// dp x tp mesh, with AdamW, weight decay and clipping: the loop the training tests share. Each step draws a fresh
+/// batch from its own seed, so a resumed run sees the same data as an uninterrupted one.
+/// </summary>
+internal sealed class TinyTraining : IDisposable
+{
+    public const int Sequences = 4, Length = 7;
+    public static readonly LlamaConfig Config = LlamaConfig.Small(vocabulary: 61, hidden: 48, intermediate: 72, layers: 2, heads: 8, kvHeads: 4);
+
+    public TinyTraining(ProcessGroup world, LlamaModel dense, int dp, int tp, int bucketFloats = DataParallelGradients.DefaultBucketFloats)
+    {
+        Mesh = DeviceMesh.Create(world, dp, tp);
+        Model = new LlamaModel(Config);
+        Model.ShardFrom(dense, Mesh.TensorParallel);
+        Parameters = Model.Parameters();
+        Optimizer = new AdamW(Parameters, learningRate: 1e-2f, weightDecay: 0.01f);
+        Trainer = new Trainer(Optimizer, Mesh.TensorParallel, Mesh.DataParallel, maxGradientNorm: 1f, bucketFloats: bucketFloats);
+        PerReplica = Sequences / dp;
+        Plan = Model.TrainingPlan(tp, PerReplica * Length, clipping: true, dp, bucketFloats);
+    }
+
+    public DeviceMesh Mesh { get; }
+
+    public LlamaModel Model { get; }
+
+    public ParameterSet Parameters { get; }
+
+    public AdamW Optimizer { get; }
+
+    public Trainer Trainer { get; }
+
+    public TrainingPlan Plan { get; }
+
+    public int PerReplica { get; }
+
+    /// <summary>Step <paramref name="step"/> on this replica's sequences of the step's batch; returns the loss averaged over replicas.</summary>
+    public float Step(int step) => StepWithNorm(step).Loss;
+
+    /// <summary>Step <paramref name="step"/>: the loss averaged over replicas and the global gradient norm before clipping.</summary>
+    public TrainingStepResult StepWithNorm(int step)
+    {
+        var (ids, targets) = Data(step);
+        int replica = Mesh.DataParallel.Rank;
+        var mine = new Range(replica * PerReplica * Length, (replica + 1) * PerReplica * Length);
+        var batch = SequenceBatch.Prefill(Enumerable.Repeat(Length, PerReplica).ToArray());
+        return Trainer.Step(() => Model.Loss(ids[mine], targets[mine], batch));
+    }
+
+    /// <summary>This rank's parameter values by name, copied.</summary>
+    public Dictionary<string, float[]> Weights() => Parameters.Items.ToDictionary(p => p.Name, p => p.Parameter.Value.ToArray());
+
+    public void Dispose() => Mesh.Dispose();
+
+    // A rule a tiny model learns in a few steps: the target of id x is (7x + 3) mod vocabulary.
+    private static (int[] Ids, int[] Targets) Data(int step)
+    {
+        var random = new Random(100 + step);
+        var ids = Enumerable.Range(0, Sequences * Length).Select(_ => random.Next(Config.Vocabulary)).ToArray();
+        return (ids, ids.Select(x => (7 * x + 3) % Config.Vocabulary).ToArray());
+    }
+}
