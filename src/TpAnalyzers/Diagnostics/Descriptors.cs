@@ -149,7 +149,7 @@ internal static class Descriptors
     public static readonly DiagnosticDescriptor VocabularyLogitsGathered = new(
         id: RuleIds.VocabularyLogitsGathered,
         title: "Vocabulary-parallel logits gathered in full",
-        messageFormat: "'{0}' gathers the logits of {1} in full on every rank{2}: pick tokens with VocabParallel.Argmax or VocabParallel.Sample, which exchange one value and id per token, or reduce a vocab-parallel loss over the shards",
+        messageFormat: "'{0}' gathers the logits of {1} in full on every rank{2}: pick tokens with VocabParallel.Argmax or VocabParallel.Sample, which exchange one value and id per token, and compute the loss on the shards with VocabParallelCrossEntropy.Loss",
         category: Category,
         defaultSeverity: DiagnosticSeverity.Warning,
         isEnabledByDefault: true,
