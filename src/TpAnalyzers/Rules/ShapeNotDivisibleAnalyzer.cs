@@ -73,15 +73,6 @@ public sealed class ShapeNotDivisibleAnalyzer : DegreeRuleAnalyzer
         var construction = (IObjectCreationOperation)context.Operation;
         if (construction.Constructor is not { } constructor || construction.Type is not INamedTypeSymbol module) return;
         if (KnownTypes.Is(module, types.Linear) || construction.Arguments.Length == 0) return;
-        IArgumentOperation? ConstantFor(IParameterSymbol parameter)
-        {
-            foreach (var argument in construction.Arguments)
-            {
-                if (SymbolEqualityComparer.Default.Equals(argument.Parameter, parameter) && argument.ArgumentKind == ArgumentKind.Explicit &&
-                    argument.Value.ConstantValue is { HasValue: true, Value: int }) return argument;
-            }
-            return null;
-        }
         bool anyConstant = false;
         foreach (var argument in construction.Arguments) anyConstant |= argument.Value.ConstantValue.HasValue;
         if (!anyConstant) return;
@@ -89,7 +80,7 @@ public sealed class ShapeNotDivisibleAnalyzer : DegreeRuleAnalyzer
         {
             if (TensorParallelAttributeReader.Find(creation.Member)?.Split is not { } split) continue;
             if (ConstructorParameter(DividedSize(creation, split)?.Value, constructor, context.Compilation) is not { } parameter ||
-                ConstantFor(parameter) is not { Value.ConstantValue.Value: int value } given)
+                Calls.ConstantArgument(construction.Arguments, parameter) is not { Value.ConstantValue.Value: int value } given)
                 continue;
             Check(context, degrees, creation, split, value, given.Value, $"{split.Name} layer '{creation.Member.Name}' of '{module.Name}' (its '{parameter.Name}')");
         }
@@ -99,7 +90,7 @@ public sealed class ShapeNotDivisibleAnalyzer : DegreeRuleAnalyzer
     /// The constructor parameter a size is: the parameter itself (<c>new(hidden, intermediate)</c>), or a field or
     /// property of the module that the constructor gives that parameter (<c>_intermediate = intermediate</c>).
     /// </summary>
-    private static IParameterSymbol? ConstructorParameter(IOperation? size, IMethodSymbol constructor, Compilation compilation)
+    internal static IParameterSymbol? ConstructorParameter(IOperation? size, IMethodSymbol constructor, Compilation compilation)
     {
         ISymbol? member = Operations.Unwrap(size) switch
         {
