@@ -1,7 +1,7 @@
 namespace TrainSample;
 
 /// <summary>The loss curves of the runs on one chart, as a PNG.</summary>
-internal static class LossChart
+public static class LossChart
 {
     public static void Save(string path, IReadOnlyDictionary<string, float[]> curves)
     {

@@ -5,7 +5,7 @@ namespace TrainSample;
 /// reversed half is predicted (the word itself is random, so its tokens are ignored by the loss): a tiny model learns it
 /// in a few hundred steps, and the loss falls from log(vocabulary) towards zero.
 /// </summary>
-internal sealed class ReverseTask(int symbols, int wordLength)
+public sealed class ReverseTask(int symbols, int wordLength)
 {
     /// <summary>Symbols 0..symbols-1, then the separator.</summary>
     public int Vocabulary => symbols + 1;

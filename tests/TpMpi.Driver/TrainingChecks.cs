@@ -7,8 +7,8 @@ namespace TpCodegen.MpiDriver;
 
 /// <summary>
 /// Training across MPI processes: a small Llama (grouped-query attention, a padded vocabulary) trained for 20 AdamW steps
-/// on every dp x tp mesh of the world with tp above 1 must have the losses of one rank (trained in-process here, from the
-/// same weights and batches) to 1e-5, end with its weights (gathered over the tensor-parallel group) to 1e-4, and run
+/// on every dp x tp mesh of the world with tp above 1, with sequence parallelism off and on, must have the losses of one rank (trained in-process here, from the
+/// same weights and batches) to 1e-5 (float sums run in another order), end with its weights (gathered over the tensor-parallel group) to 1e-4, and run
 /// exactly the collectives of the training plan on each group in every step.
 /// </summary>
 internal sealed class TrainingChecks(ProcessGroup world, CheckReporter reporter)
@@ -19,12 +19,15 @@ internal sealed class TrainingChecks(ProcessGroup world, CheckReporter reporter)
     public void RunAll()
     {
         var dense = new LlamaModel(s_config);
+        var denseSequenceParallel = dense.ToDense(sequenceParallel: true);
         var reference = InProcessWorld.Run(1, group => Train(group, dense, dp: 1, tp: 1))[0];
         for (int tp = 2; tp <= world.Size; tp++)
         {
             if (world.Size % tp != 0 || s_config.KvHeads % tp != 0) continue;
             var run = Train(world, dense, world.Size / tp, tp);
             reporter.Report($"training mesh {world.Size / tp}x{tp} matches one rank", Compare(run, reference));
+            var sequenceParallel = Train(world, denseSequenceParallel, world.Size / tp, tp);
+            reporter.Report($"training mesh {world.Size / tp}x{tp} sequence-parallel matches one rank", Compare(sequenceParallel, reference));
         }
     }
 
@@ -49,9 +52,9 @@ internal sealed class TrainingChecks(ProcessGroup world, CheckReporter reporter)
     private static Run Train(ProcessGroup group, LlamaModel dense, int dp, int tp)
     {
         using var mesh = DeviceMesh.Create(group, dp, tp);
-        var model = new LlamaModel(s_config);
+        var model = new LlamaModel(s_config, sequenceParallel: dense.SequenceParallel);
         model.ShardFrom(dense, mesh.TensorParallel);
-        var trainer = new Trainer(new AdamW(model.Parameters(), learningRate: 1e-2f, weightDecay: 0.01f), mesh.TensorParallel, mesh.DataParallel, maxGradientNorm: 1f);
+        var trainer = new Trainer(new AdamW(model.Parameters(), learningRate: 3e-3f, epsilon: 1e-6f, weightDecay: 0.01f), mesh.TensorParallel, mesh.DataParallel, maxGradientNorm: 1f);
         int perReplica = Sequences / dp, replica = mesh.DataParallel.Rank;
         var plan = model.TrainingPlan(tp, perReplica * Length, clipping: true, dp);
         var batch = SequenceBatch.Prefill(Enumerable.Repeat(Length, perReplica).ToArray());

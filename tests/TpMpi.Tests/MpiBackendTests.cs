@@ -84,7 +84,10 @@ public sealed class MpiBackendTests
         yield return "PASS collectives allocate nothing";
         for (int tp = 2; tp <= ranks; tp++)
             if (ranks % tp == 0)
+            {
                 yield return $"PASS training mesh {ranks / tp}x{tp} matches one rank";
+                yield return $"PASS training mesh {ranks / tp}x{tp} sequence-parallel matches one rank";
+            }
         for (int tp = 1; tp <= ranks; tp++)
         {
             if (ranks % tp != 0)

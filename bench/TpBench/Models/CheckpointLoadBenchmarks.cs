@@ -63,6 +63,33 @@ public class CheckpointLoadBenchmarks
         return floats;
     }
 
+    /// <summary>
+    /// The same reads into freshly allocated native memory, freed after each tensor: what the first touch of new pages
+    /// costs on this machine (a loader's packed weights are new memory; the floor above reuses the GC's warm heap).
+    /// </summary>
+    [Benchmark(Description = "read every tensor into fresh native memory (floor with page faults)")]
+    public unsafe long ReadAllFresh()
+    {
+        using var checkpoint = HuggingFaceCheckpoint.Open(Directory);
+        long floats = 0;
+        foreach (string name in checkpoint.TensorNames)
+        {
+            var shape = checkpoint.Describe(name).Shape;
+            long rows = shape.Length == 2 ? shape[0] : 1, columns = shape[^1];
+            float* memory = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)(rows * columns * sizeof(float)), 64);
+            try
+            {
+                checkpoint.ReadBlock(name, (int)rows, (int)columns, 0, (int)rows, 0, (int)columns, new Span<float>(memory, (int)(rows * columns)));
+                floats += rows * columns;
+            }
+            finally
+            {
+                System.Runtime.InteropServices.NativeMemory.AlignedFree(memory);
+            }
+        }
+        return floats;
+    }
+
     [Benchmark(Baseline = true, Description = "load, tp=1")]
     public void Load1() => Load(1);
 

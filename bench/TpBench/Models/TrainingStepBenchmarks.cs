@@ -9,12 +9,13 @@ using TpCodegen.Training;
 namespace TpCodegen.Bench.Models;
 
 /// <summary>
-/// One training step (forward, backward on the tape, AdamW) of the 4-layer TinyLlama-shaped model on 512 tokens, at tp=1
-/// (the same generated model on one rank) and tp=2 on in-process ranks, side by side; and at tp=1 the forward alone and the
-/// forward with its backward, so that the backward's cost reads as (forward + backward - forward) / forward. Efficiency of
-/// tp=2 = tp1 / (2 x tp2). Setup prints each rank's bytes allocated by one recorded forward (the activations the tape
-/// keeps for the backward).
+/// One training step of the 4-layer TinyLlama-shaped model on 512 tokens, at tp=1, tp=2 and tp=2 with sequence
+/// parallelism (in-process ranks, one world per mesh, kept across invocations): the forward alone, forward and
+/// backward on the tape, and the whole step (AdamW and clipping too). tp=2 efficiency = step(tp=1) / (2 * step(tp=2));
+/// the backward costs (forward+backward - forward) / forward of the forward. Setup prints each rank's bytes the tape
+/// keeps for the backward (the activations), which sequence parallelism must lower.
 /// </summary>
+/// <remarks>Run: <c>dotnet run -c Release --project bench/TpBench -- --filter '*TrainingStep*'</c> (about 8 GiB of memory at tp=1).</remarks>
 [Config(typeof(Config))]
 public class TrainingStepBenchmarks
 {
@@ -22,70 +23,86 @@ public class TrainingStepBenchmarks
     private static readonly int[] s_ids = TinyLlamaShapes.Prompt(Tokens);
     private static readonly int[] s_targets = s_ids.Skip(1).Append(0).ToArray();
 
-    private LlamaModel _dense = null!;
-    private LlamaModel _model = null!;
-    private Trainer _trainer = null!;
-    private PersistentWorld _step2 = null!;
+    private PersistentWorld _world = null!;
+    private volatile Part _part;
+
+    [Params("tp=1", "tp=2", "tp=2 seq-par")]
+    public string Mesh { get; set; } = "tp=1";
+
+    private enum Part { Forward, ForwardBackward, Step }
 
     [GlobalSetup]
     public void Setup()
     {
-        _dense = new LlamaModel(TinyLlamaShapes.Config);
-        (_model, _trainer) = Build(SingleRankGroup.Instance);
-        Console.WriteLine($"// tp=1: a recorded forward allocates {ForwardBytes(_model) / (1 << 20)} MiB");
-        var perRank = new long[2];
-        _step2 = new PersistentWorld(2, group =>
+        bool sequenceParallel = Mesh.EndsWith("seq-par", StringComparison.Ordinal);
+        int tp = Mesh.StartsWith("tp=2", StringComparison.Ordinal) ? 2 : 1;
+        var dense = new LlamaModel(TinyLlamaShapes.Config, sequenceParallel: sequenceParallel);
+        var kept = new long[tp];
+        _world = new PersistentWorld(tp, group =>
         {
-            var (model, trainer) = Build(group);
-            perRank[group.Rank] = ForwardBytes(model);
-            return () => trainer.Step(() => Loss(model));
+            var model = new LlamaModel(TinyLlamaShapes.Config, sequenceParallel: sequenceParallel);
+            model.ShardFrom(dense, group);
+            var parameters = model.Parameters();
+            var trainer = new Trainer(new AdamW(parameters), group, maxGradientNorm: 1f);
+            kept[group.Rank] = TapedForwardBytes(model);
+            return () => Run(model, parameters, trainer);
         });
-        Console.WriteLine($"// tp=2: a recorded forward allocates {perRank[0] / (1 << 20)} and {perRank[1] / (1 << 20)} MiB per rank");
+        Console.WriteLine($"// {Mesh}: the tape keeps {string.Join(", ", kept.Select(b => $"{b / (1024.0 * 1024):F0} MiB"))} per rank for the backward");
     }
 
     [GlobalCleanup]
-    public void Cleanup() => _step2.Dispose();
+    public void Cleanup() => _world.Dispose();
 
-    [Benchmark(Description = "forward (loss), tp=1")]
-    public float Forward() => Loss(_model).LocalSpan[0];
+    [Benchmark(Baseline = true, Description = "forward (loss)")]
+    public void Forward() => RunPart(Part.Forward);
 
-    [Benchmark(Description = "forward + backward, tp=1")]
-    public float ForwardBackward()
+    [Benchmark(Description = "forward + backward")]
+    public void ForwardBackward() => RunPart(Part.ForwardBackward);
+
+    [Benchmark(Description = "training step (+ clipping, AdamW)")]
+    public void Step() => RunPart(Part.Step);
+
+    private void RunPart(Part part)
     {
-        using var tape = Tape.Start();
-        var loss = Loss(_model);
-        tape.Backward(loss);
-        _trainer.Optimizer.Parameters.ZeroGrad();
-        return loss.LocalSpan[0];
+        _part = part;
+        _world.RunOnce();
     }
 
-    [Benchmark(Baseline = true, Description = "training step (forward, backward, AdamW), tp=1")]
-    public float Step1() => _trainer.Step(() => Loss(_model)).Loss;
-
-    [Benchmark(Description = "training step, tp=2")]
-    public void Step2() => _step2.RunOnce();
-
-    private (LlamaModel Model, Trainer Trainer) Build(ProcessGroup group)
+    private void Run(LlamaModel model, ParameterSet parameters, Trainer trainer)
     {
-        var model = new LlamaModel(TinyLlamaShapes.Config);
-        model.ShardFrom(_dense, group);
-        var optimizer = new AdamW(model.Parameters(), learningRate: 1e-4f);
-        return (model, new Trainer(optimizer, group));
+        var batch = SequenceBatch.Prefill(Tokens);
+        switch (_part)
+        {
+            case Part.Forward:
+                model.Loss(s_ids, s_targets, batch);
+                break;
+            case Part.ForwardBackward:
+                using (var tape = Tape.Start()) tape.Backward(model.Loss(s_ids, s_targets, batch));
+                parameters.ZeroGrad();
+                break;
+            default:
+                trainer.Step(() => model.Loss(s_ids, s_targets, batch));
+                break;
+        }
     }
 
-    private static DTensor Loss(LlamaModel model) => model.Loss(s_ids, s_targets, SequenceBatch.Prefill(Tokens));
-
-    private static long ForwardBytes(LlamaModel model)
+    // What a forward on the tape allocates on this rank: the activations the tape keeps until the backward.
+    private static long TapedForwardBytes(LlamaModel model)
     {
-        using var tape = Tape.Start();
         long before = GC.GetAllocatedBytesForCurrentThread();
-        Loss(model);
+        using var tape = Tape.Start();
+        model.Loss(s_ids, s_targets, SequenceBatch.Prefill(Tokens));
         return GC.GetAllocatedBytesForCurrentThread() - before;
     }
 
     private sealed class Config : ManualConfig
     {
-        public Config() => AddJob(Job.Default.WithStrategy(RunStrategy.Monitoring).WithLaunchCount(1).WithWarmupCount(1).WithIterationCount(5)
-            .WithInvocationCount(1).WithUnrollFactor(1));
+        public Config() => AddJob(Job.Default
+            .WithStrategy(RunStrategy.Monitoring)
+            .WithLaunchCount(1)
+            .WithWarmupCount(1)
+            .WithIterationCount(5)
+            .WithInvocationCount(1)
+            .WithUnrollFactor(1));
     }
 }

@@ -15,9 +15,11 @@ public static class LlamaExport
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(directory);
         if (model.Group.Size != 1 || model.Embed.Shard is not null)
-            throw new InvalidOperationException("Save writes a dense model; this one is a rank's shard. Save the dense model it was cut from.");
+            throw new InvalidOperationException("Save writes a dense model; this one is a rank's shard. Save the dense model it was cut from, or gather it with ToDense().");
         if (model.Fused)
             throw new NotSupportedException("Save writes q/k/v and gate/up as separate tensors; build the dense model unfused (fuseProjections: false).");
+        if (model.SequenceParallel)
+            throw new NotSupportedException("Save writes the plain modules; gather a sequence-parallel model with ToDense(sequenceParallel: false) first.");
         Directory.CreateDirectory(directory);
         File.WriteAllText(Path.Combine(directory, "config.json"), ConfigJson(model.Config));
         SafetensorsWriter.Write(Path.Combine(directory, "model.safetensors"), Tensors(model));

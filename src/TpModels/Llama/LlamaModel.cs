@@ -14,12 +14,20 @@ public sealed class LlamaModel : ICausalLanguageModel
     private readonly RotaryEmbedding _rope;
 
     /// <param name="fuseProjections">Fuse q/k/v and gate/up into one GEMM per rank each (same numbers, fewer, larger GEMMs).</param>
-    public LlamaModel(LlamaConfig config, bool fuseProjections = false)
+    /// <param name="sequenceParallel">
+    /// Split the residual stream by tokens between the blocks (Megatron's sequence parallelism): norms and residual adds run
+    /// on each rank's tokens, all-gathers and reduce-scatters replace the all-reduces. Training and whole-sequence
+    /// forwards; the token count must be a multiple of tp. Not combined with fused projections.
+    /// </param>
+    public LlamaModel(LlamaConfig config, bool fuseProjections = false, bool sequenceParallel = false)
     {
         Config = config.Validate();
+        if (fuseProjections && sequenceParallel)
+            throw new ArgumentException("Sequence parallelism is built on the unfused projections: pass fuseProjections: false.", nameof(sequenceParallel));
         Fused = fuseProjections;
+        SequenceParallel = sequenceParallel;
         EmbeddingAndHead = new EmbeddingAndHead(config.Vocabulary, config.Hidden, tied: config.TieEmbeddings);
-        Layers = Enumerable.Range(0, config.Layers).Select(_ => new LlamaBlock(config, fuseProjections)).ToArray();
+        Layers = Enumerable.Range(0, config.Layers).Select(_ => new LlamaBlock(config, fuseProjections, sequenceParallel)).ToArray();
         Norm = new RmsNorm(config.Hidden, config.RmsNormEps);
         _rope = new RotaryEmbedding(config.HeadDim, config.RopeTheta, config.RopeScaling);
     }
@@ -28,6 +36,9 @@ public sealed class LlamaModel : ICausalLanguageModel
 
     /// <summary>Whether q/k/v and gate/up are fused.</summary>
     public bool Fused { get; }
+
+    /// <summary>Whether the residual stream is split by tokens between the blocks.</summary>
+    public bool SequenceParallel { get; }
 
     /// <summary>The token embedding and the LM head, a generated module: both split by vocabulary id.</summary>
     public EmbeddingAndHead EmbeddingAndHead { get; }
@@ -62,9 +73,12 @@ public sealed class LlamaModel : ICausalLanguageModel
         if (cache is not null && cache.Layers.Count != Layers.Count)
             throw new ArgumentException($"{Architecture}: a cache of {cache.Layers.Count} layers for a model of {Layers.Count}.", nameof(cache));
         var x = Embed.Forward(ids, Group);
+        if (SequenceParallel) x = x.Redistribute(Placement.Shard(-2));
         for (int i = 0; i < Layers.Count; i++)
             x = Layers[i].Forward(x, new AttentionContext(batch, cache?.Layers[i], _rope));
-        var h = Norm.Forward(LogitRowSelection.Select(x, batch, rows));
+        // Under sequence parallelism the final norm runs on each rank's tokens, then the head needs them all.
+        if (SequenceParallel) x = Norm.Forward(x).Redistribute(Placement.Replicate);
+        var h = SequenceParallel ? LogitRowSelection.Select(x, batch, rows) : Norm.Forward(LogitRowSelection.Select(x, batch, rows));
         return EmbeddingAndHead.Logits(h);
     }
 
@@ -76,7 +90,7 @@ public sealed class LlamaModel : ICausalLanguageModel
     {
         ArgumentNullException.ThrowIfNull(dense);
         ArgumentNullException.ThrowIfNull(group);
-        RequireSameShape(dense.Config, dense.Fused);
+        RequireSameShape(dense.Config, dense.Fused, dense.SequenceParallel);
         EmbeddingAndHead.ShardFrom(dense.EmbeddingAndHead, group);
         for (int i = 0; i < Layers.Count; i++)
         {
@@ -121,13 +135,15 @@ public sealed class LlamaModel : ICausalLanguageModel
             case (FusedLlamaAttention a, FusedLlamaAttention b): a.ShardFrom(b, group); break;
             case (LlamaMlp a, LlamaMlp b): a.ShardFrom(b, group); break;
             case (FusedLlamaMlp a, FusedLlamaMlp b): a.ShardFrom(b, group); break;
+            case (SequenceParallelLlamaAttention a, SequenceParallelLlamaAttention b): a.ShardFrom(b, group); break;
+            case (SequenceParallelLlamaMlp a, SequenceParallelLlamaMlp b): a.ShardFrom(b, group); break;
             default: throw new ArgumentException($"Cannot shard a {mine.GetType().Name} from a {dense.GetType().Name}.");
         }
     }
 
-    private void RequireSameShape(LlamaConfig config, bool fused)
+    private void RequireSameShape(LlamaConfig config, bool fused, bool sequenceParallel)
     {
-        if (!config.SameShape(Config) || fused != Fused)
-            throw new ArgumentException($"Cannot shard a {Architecture} model from one built with another config or fusion: {config} (fused: {fused}) vs {Config} (fused: {Fused}).");
+        if (!config.SameShape(Config) || fused != Fused || sequenceParallel != SequenceParallel)
+            throw new ArgumentException($"Cannot shard a {Architecture} model from one built with another config, fusion or sequence parallelism: {config} (fused: {fused}, sequence parallel: {sequenceParallel}) vs {Config} (fused: {Fused}, sequence parallel: {SequenceParallel}).");
     }
 }

@@ -9,12 +9,15 @@ namespace TpCodegen.Models;
 /// </summary>
 public static class LlamaGather
 {
-    /// <summary>Every rank gets the same dense model (built unfused when <paramref name="model"/> is unfused).</summary>
-    public static LlamaModel ToDense(this LlamaModel model)
+    /// <summary>
+    /// Every rank gets the same dense model, fused as <paramref name="model"/> is, with or without
+    /// <paramref name="sequenceParallel"/> (the weights are the same either way).
+    /// </summary>
+    public static LlamaModel ToDense(this LlamaModel model, bool sequenceParallel = false)
     {
         ArgumentNullException.ThrowIfNull(model);
         var group = model.Group;
-        var dense = new LlamaModel(model.Config, model.Fused);
+        var dense = new LlamaModel(model.Config, model.Fused, sequenceParallel);
         var table = LayerParameters.Of(model.Embed).Value;
         // A vocabulary shard's rows follow each other rank by rank; the padding rows are the last ones.
         dense.Embed.SetWeights(model.Embed.Shard is null

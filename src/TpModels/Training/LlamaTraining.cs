@@ -9,7 +9,10 @@ namespace TpCodegen.Models;
 /// </summary>
 public static class LlamaTraining
 {
-    /// <summary>Every trainable parameter of this rank's model: embedding, per layer the norms and linear layers, final norm, head.</summary>
+    /// <summary>
+    /// Every trainable parameter of this rank's model: embedding, per layer the norms and linear layers, final norm, head.
+    /// Collective the first time when key/value heads are replicated across ranks (see <see cref="LayerParameters.Of(Linear)"/>).
+    /// </summary>
     public static ParameterSet Parameters(this LlamaModel model)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -59,15 +62,23 @@ public static class LlamaTraining
         }
         plans.Add(vocabulary with { Layers = vocabulary.Layers.Skip(1).ToArray() });
         int buckets = DataParallelGradients.Buckets(model.Parameters(), dataParallel, bucketFloats);
-        return Training.TrainingPlan.Of(plans, tokens, tp, clipping, dataParallel, buckets);
+        var plan = Training.TrainingPlan.Of(plans, tokens, tp, clipping, dataParallel, buckets, sequenceParallelColumns: model.SequenceParallel);
+        var extra = new List<PlannedCollective>();
+        // A head tied to the embedding is the embedding's plan entry, which plans its lookup only; its logits' backward
+        // all-reduces dX like any head split by vocabulary.
+        if (model.Head is null) extra.Add(Training.TrainingPlan.TiedHeadBackward(tokens, model.Config.Hidden, tp));
+        if (model.SequenceParallel) extra.AddRange(Training.TrainingPlan.SequenceParallelMoves(model.Layers.Count, model.Config.Hidden, tp, tokens));
+        return plan with { TensorParallel = [.. plan.TensorParallel, .. extra] };
     }
 
     /// <summary>The linear layers of an attention or MLP module, by member name.</summary>
     internal static IEnumerable<(string Name, Linear Layer)> Linears(ITensorParallelModule module) => module switch
     {
         LlamaAttention a => [("Q", a.Q), ("K", a.K), ("V", a.V), ("O", a.O)],
+        SequenceParallelLlamaAttention a => [("Q", a.Q), ("K", a.K), ("V", a.V), ("O", a.O)],
         FusedLlamaAttention a => [("Qkv", a.Qkv), ("O", a.O)],
         LlamaMlp m => [("Gate", m.Gate), ("Up", m.Up), ("Down", m.Down)],
+        SequenceParallelLlamaMlp m => [("Gate", m.Gate), ("Up", m.Up), ("Down", m.Down)],
         FusedLlamaMlp m => [("GateUp", m.GateUp), ("Down", m.Down)],
         _ => throw new ArgumentException($"No training parameters known for a {module.GetType().Name}."),
     };

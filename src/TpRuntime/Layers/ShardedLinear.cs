@@ -131,11 +131,11 @@ public abstract class ShardedLinear : IDisposable
         if (gradOutput.Tokens != input.Tokens)
             throw new ArgumentException(
                 $"{Split} layer '{LayerName}' backward: the input has {input.Tokens} tokens but the output gradient {gradOutput.Tokens}.", nameof(gradOutput));
-        // A vocabulary split's logits (and so their gradient) span the padded vocabulary.
-        int outputFeatures = Split == Split.Vocab ? VocabularySplit.Of(OutFeatures, Group.Size, Group.Rank).Padded : OutFeatures;
-        if (gradOutput.Features != outputFeatures)
+        // A sharded gradient is as wide on this rank as the forward's output: the weight block's columns when the shard shows
+        // its block (a padded vocabulary, replicated key/value heads); a whole one has the layer's output features.
+        if (gradOutput.Placement is ShardPlacement && WeightBlock is { } block ? gradOutput.LocalFeatures != block.N : gradOutput.Features != OutFeatures)
             throw new ArgumentException(
-                $"{Split} layer '{LayerName}' backward expects an output gradient of {outputFeatures} features but got {gradOutput}.", nameof(gradOutput));
+                $"{Split} layer '{LayerName}' backward expects an output gradient of {OutFeatures} features ({WeightBlock?.N ?? OutFeatures} on this rank) but got {gradOutput}.", nameof(gradOutput));
         return BackwardCore(input, gradOutput);
     }
 

@@ -10,7 +10,7 @@ namespace TpCodegen;
 /// instead of producing wrong numbers; <see cref="Redistribute"/> moves data between placements with the
 /// cheapest collective.
 /// </summary>
-public sealed class DTensor
+public sealed partial class DTensor
 {
     // Set once when the value is made; a value made over a step buffer may be re-made for the next step (see OverStepBuffer).
     private float[] _local = [];
@@ -135,6 +135,7 @@ public sealed class DTensor
         ArgumentNullException.ThrowIfNull(target);
         target = Normalize(target);
         if (target == Placement) return this;
+        if (IsTokenShard(target) || IsTokenShard(Placement)) return MoveTokens(target);
         var move = Parallel.RuntimeContract.LayoutOf(Placement) is { } from && Parallel.RuntimeContract.LayoutOf(target) is { } to
             ? Contract.Transitions.Between(from, to)
             : Contract.Move.Impossible;

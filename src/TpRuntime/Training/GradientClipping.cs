@@ -35,7 +35,8 @@ public static class GradientClipping
         foreach (var item in parameters.Items)
         {
             double squares = System.Numerics.Tensors.TensorPrimitives.SumOfSquares(item.Parameter.Grad);
-            if (item.Parameter.Placement == ParameterPlacement.Sharded) sharded += squares;
+            // A block held by several ranks (replicated key/value heads) is counted once over them.
+            if (item.Parameter.Placement == ParameterPlacement.Sharded) sharded += squares / item.Parameter.Replicas;
             else replicated += squares;
         }
         Span<float> sum = [(float)sharded];

@@ -11,12 +11,16 @@ public static class LayerParameters
 {
     private static readonly ConditionalWeakTable<object, Parameter[]> s_parameters = new();
 
-    /// <summary>Weight (and bias, when the layer has one) of <paramref name="layer"/>, as this rank holds them.</summary>
+    /// <summary>
+    /// Weight (and bias, when the layer has one) of <paramref name="layer"/>, as this rank holds them. The first call for a
+    /// layer whose key/value heads are replicated across ranks is collective over its group (it splits off the replicas'
+    /// sub-group): every rank must ask for its parameters, in the same order, as <c>model.Parameters()</c> does.
+    /// </summary>
     public static IReadOnlyList<Parameter> Of(Linear layer)
     {
         ArgumentNullException.ThrowIfNull(layer);
         return layer.Shard is { } shard
-            ? s_parameters.GetValue(shard, _ => ShardParameters(shard))
+            ? s_parameters.GetValue(shard, _ => ShardParameters(layer, shard))
             : s_parameters.GetValue(layer, _ => DenseParameters(layer));
     }
 
@@ -48,26 +52,30 @@ public static class LayerParameters
         ? [new Parameter("weight", layer.Weight, ParameterPlacement.Replicated), new Parameter("bias", layer.Bias!, ParameterPlacement.Replicated)]
         : [new Parameter("weight", layer.Weight, ParameterPlacement.Replicated)];
 
-    private static Parameter[] ShardParameters(ShardedLinear shard)
+    private static Parameter[] ShardParameters(Linear layer, ShardedLinear shard)
     {
-        RequireNoReplicatedUnits(shard);
-        var weight = new Parameter(shard.LayerName + ".weight", shard.CopyWeight(), ParameterPlacement.Sharded, p => shard.UpdateWeight(p.Value));
+        var replicas = ReplicaGroup(layer, shard);
+        var weight = new Parameter(shard.LayerName + ".weight", shard.CopyWeight(), ParameterPlacement.Sharded, replicas, p => shard.UpdateWeight(p.Value));
         if (shard.BiasForTraining is not { } bias) return [weight];
         // A row layer's bias is whole on every rank (added once after the reduce); a column or vocabulary layer's is its slice.
         var placement = shard.Split == Split.Row ? ParameterPlacement.Replicated : ParameterPlacement.Sharded;
-        return [weight, new Parameter(shard.LayerName + ".bias", bias, placement)];
+        return [weight, new Parameter(shard.LayerName + ".bias", bias, placement, placement == ParameterPlacement.Sharded ? replicas : null, null)];
     }
 
-    // Key/value heads replicated on several ranks (tp above the head count) get a different part of their gradient on each
-    // replica; summing the replicas would need a sub-group collective this runtime does not plan yet, so training refuses.
-    private static void RequireNoReplicatedUnits(ShardedLinear shard)
+    // Key/value heads replicated on several ranks (tp above the head count): each replica's gradient holds only its own
+    // query heads' part, so the replicas of a head form a group (collectively, in the order every rank creates its
+    // parameters) over which the parts are summed. A fused layer whose segments replicate differently is refused.
+    private static Collectives.ProcessGroup? ReplicaGroup(Linear layer, ShardedLinear shard)
     {
-        if (shard.Split != Split.Column || shard.Group.Size == 1) return;
+        if (shard.Split != Split.Column || shard.Group.Size == 1) return null;
         var (_, localOut) = shard.LocalWeightShape;
-        if ((long)localOut * shard.Group.Size != shard.OutFeatures)
+        if ((long)localOut * shard.Group.Size == shard.OutFeatures) return null;
+        var segments = layer.OutputLayout.Segments;
+        if (segments.Count != 1)
             throw new NotSupportedException(
-                $"Training {shard}: this rank holds {localOut} of {shard.OutFeatures} output features at tp={shard.Group.Size}, so some heads are " +
-                "replicated across ranks (more ranks than key/value heads) and their weight gradients would need summing over the replicas. " +
-                "Train at a degree that divides the key/value heads.");
+                $"Training {shard}: this rank holds {localOut} of {shard.OutFeatures} output features at tp={shard.Group.Size}, so some of the fused " +
+                $"segments ({layer.OutputLayout}) are replicated across ranks; train the unfused projections, or at a degree that divides the key/value heads.");
+        int replicas = shard.Group.Size / segments[0].Units;
+        return shard.Group.Split(color: shard.Group.Rank / replicas, key: shard.Group.Rank);
     }
 }

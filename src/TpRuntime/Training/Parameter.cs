@@ -22,6 +22,15 @@ public sealed class Parameter
     /// <param name="value">The values, shared: when the layer reads this very array, updates need no commit.</param>
     /// <param name="commit">Copies <see cref="Value"/> into the layer after an update, when the layer keeps another form (a packed weight).</param>
     public Parameter(string name, float[] value, ParameterPlacement placement, Action<Parameter>? commit = null)
+        : this(name, value, placement, replicaGroup: null, commit)
+    {
+    }
+
+    /// <param name="replicaGroup">
+    /// For a shard held whole by several ranks of the tensor-parallel group (key/value heads when tp exceeds them): those
+    /// ranks. Each computes part of the block's gradient, and the parts are summed over this group.
+    /// </param>
+    internal Parameter(string name, float[] value, ParameterPlacement placement, Collectives.ProcessGroup? replicaGroup, Action<Parameter>? commit)
     {
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(value);
@@ -29,7 +38,21 @@ public sealed class Parameter
         Value = value;
         Grad = new float[value.Length];
         Placement = placement;
+        ReplicaGroup = replicaGroup;
         _commit = commit;
+    }
+
+    /// <summary>The ranks that hold this same block (see the constructor), or null when this rank's block is its own.</summary>
+    internal Collectives.ProcessGroup? ReplicaGroup { get; }
+
+    /// <summary>How many ranks of the tensor-parallel group hold this same block: 1 for an ordinary shard.</summary>
+    public int Replicas => ReplicaGroup?.Size ?? 1;
+
+    /// <summary>Adds a gradient computed on this rank; a block held by several ranks first sums their parts (one all-reduce over them).</summary>
+    internal void AccumulateFromRank(float[] gradient)
+    {
+        ReplicaGroup?.AllReduce(gradient);
+        Accumulate(gradient);
     }
 
     public string Name { get; }

@@ -21,6 +21,10 @@ public sealed class Tape : IDisposable
     private readonly List<Node> _nodes = [];
     private readonly Dictionary<DTensor, float[]> _gradients = new(ReferenceEqualityComparer.Instance);
     private readonly HashSet<DTensor> _watched = new(ReferenceEqualityComparer.Instance);
+    // Values all-gathered from token shards (sequence parallelism), and those of them whose gradient so far is a
+    // partial sum over the group (column layers leave dX unreduced there: the gather's conjugate, a reduce-scatter, sums it).
+    private readonly HashSet<DTensor> _tokenGathered = new(ReferenceEqualityComparer.Instance);
+    private readonly HashSet<DTensor> _partial = new(ReferenceEqualityComparer.Instance);
     private bool _recording = true;
 
     private Tape() => _previous = t_active;
@@ -92,6 +96,31 @@ public sealed class Tape : IDisposable
 
     /// <summary>Adds <paramref name="gradient"/> (laid out as <paramref name="x"/>'s local block) to x's gradient.</summary>
     internal void Accumulate(DTensor x, ReadOnlySpan<float> gradient)
+    {
+        if (_partial.Contains(x))
+            throw new InvalidOperationException($"{x} gathers token shards and its gradient is a partial sum; only column layers may read it.");
+        Add(x, gradient);
+    }
+
+    /// <summary>Marks <paramref name="gathered"/> as all-gathered from token shards: column layers may leave its gradient partial.</summary>
+    internal void MarkTokenGathered(DTensor gathered) => _tokenGathered.Add(gathered);
+
+    /// <summary>True when <paramref name="x"/> was all-gathered from token shards and no full gradient reached it yet.</summary>
+    internal bool AcceptsPartialGradient(DTensor x) => _tokenGathered.Contains(x) && (_partial.Contains(x) || !_gradients.ContainsKey(x));
+
+    /// <summary>True when the gradient accumulated for <paramref name="x"/> is a partial sum over its group.</summary>
+    internal bool HasPartialGradient(DTensor x) => _partial.Contains(x);
+
+    /// <summary>Adds an addend of x's gradient (see <see cref="AcceptsPartialGradient"/>).</summary>
+    internal void AccumulatePartial(DTensor x, ReadOnlySpan<float> gradient)
+    {
+        if (!AcceptsPartialGradient(x))
+            throw new InvalidOperationException($"A partial gradient for {x}, which does not gather token shards or already has a full gradient.");
+        _partial.Add(x);
+        Add(x, gradient);
+    }
+
+    private void Add(DTensor x, ReadOnlySpan<float> gradient)
     {
         if (gradient.Length != x.LocalSpan.Length)
             throw new ArgumentException($"A gradient of {gradient.Length} floats for {x} ({x.LocalSpan.Length} local).", nameof(gradient));

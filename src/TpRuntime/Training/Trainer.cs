@@ -43,12 +43,17 @@ public sealed class Trainer
 
     /// <summary>
     /// Runs <paramref name="forward"/> (this replica's loss, a Replicate <c>[1, 1]</c> value) on a tape, its backward,
-    /// the data-parallel average, clipping and the optimizer step; zeroes the gradients for the next step.
+    /// the data-parallel average, clipping and the optimizer step; zeroes the gradients for the next step. The forward
+    /// runs inside a <see cref="StepBuffers"/> scope that ends with the backward: what it returns is valid only until then.
     /// </summary>
     public TrainingStepResult Step(Func<DTensor> forward)
     {
         ArgumentNullException.ThrowIfNull(forward);
         float loss;
+        // One step scope around the forward and its backward: activations and the values over them come from this rank's
+        // pool and go back at the end of the step, so steps after the first reuse them instead of allocating hundreds of
+        // megabytes of fresh arrays each (whose page faults and collections cost more than the copies).
+        using (StepBuffers.Enter())
         using (var tape = Tape.Start())
         {
             var value = forward();

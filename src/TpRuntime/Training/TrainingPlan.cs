@@ -24,7 +24,12 @@ public sealed record TrainingPlan(IReadOnlyList<PlannedCollective> TensorParalle
     /// <paramref name="modulePlans"/> (each module's generated <c>GetPlan</c>, once per use) and ends in
     /// <see cref="VocabParallelCrossEntropy"/>.
     /// </summary>
-    public static TrainingPlan Of(IEnumerable<TensorParallelPlan> modulePlans, int tokens, int tp, bool clipping, int dataParallel, int buckets)
+    /// <param name="sequenceParallelColumns">
+    /// Column layers read tokens all-gathered from their shards and leave dX unreduced (the gather's conjugate reduce-scatters
+    /// it): no all-reduce of their own. The token moves themselves are the caller's to add.
+    /// </param>
+    public static TrainingPlan Of(IEnumerable<TensorParallelPlan> modulePlans, int tokens, int tp, bool clipping, int dataParallel, int buckets,
+        bool sequenceParallelColumns = false)
     {
         ArgumentNullException.ThrowIfNull(modulePlans);
         var tensorParallel = new List<PlannedCollective>();
@@ -33,7 +38,8 @@ public sealed record TrainingPlan(IReadOnlyList<PlannedCollective> TensorParalle
         // The loss: the row maxima, then three sums per token (sum of exponentials, target logit, sum of logits).
         tensorParallel.Add(new PlannedCollective(CollectiveKind.AllReduce, (long)tokens * sizeof(float)));
         tensorParallel.Add(new PlannedCollective(CollectiveKind.AllReduce, 3L * tokens * sizeof(float)));
-        foreach (var layer in Enumerable.Reverse(layers)) tensorParallel.AddRange(BackwardCollectives(layer, tokens, tp));
+        foreach (var layer in Enumerable.Reverse(layers))
+            if (!(sequenceParallelColumns && layer.Split == Split.Column)) tensorParallel.AddRange(BackwardCollectives(layer, tokens, tp));
         if (clipping) tensorParallel.Add(new PlannedCollective(CollectiveKind.AllReduce, sizeof(float)));
         var dataParallelCalls = new List<PlannedCollective>();
         if (dataParallel > 1)
@@ -42,6 +48,35 @@ public sealed record TrainingPlan(IReadOnlyList<PlannedCollective> TensorParalle
             dataParallelCalls.Add(new PlannedCollective(CollectiveKind.AllReduce, sizeof(float)));
         }
         return new TrainingPlan(tensorParallel, dataParallelCalls);
+    }
+
+    /// <summary>The backward of a head tied to a vocabulary-split embedding: dX summed over the ranks' ids, one all-reduce.</summary>
+    public static PlannedCollective TiedHeadBackward(int tokens, int hidden, int tp) =>
+        new(CollectiveKind.AllReduce, Contract.Transitions.BytesPerRank(Contract.Move.AllReduce, tokens, hidden, tp));
+
+    /// <summary>
+    /// The token moves sequence parallelism adds to a step of a decoder of <paramref name="blocks"/> blocks (each an
+    /// attention and an MLP sub-block) and their conjugates: per sub-block an all-gather in (a reduce-scatter of the
+    /// column layers' dX back), a reduce-scatter out (an all-gather back) and the norm's weight gradient all-reduced;
+    /// the embedding's output sliced (all-gathered back), the final norm's tokens gathered for the head (sliced back),
+    /// and the final norm's weight gradient all-reduced.
+    /// </summary>
+    public static IEnumerable<PlannedCollective> SequenceParallelMoves(int blocks, int hidden, int tp, int tokens)
+    {
+        var gather = new PlannedCollective(CollectiveKind.AllGather, Contract.Transitions.BytesPerRank(Contract.Move.AllGather, tokens, hidden, tp));
+        var scatter = new PlannedCollective(CollectiveKind.ReduceScatter, Contract.Transitions.BytesPerRank(Contract.Move.ReduceScatter, tokens, hidden, tp));
+        var normGradient = new PlannedCollective(CollectiveKind.AllReduce, (long)hidden * sizeof(float));
+        for (int subBlock = 0; subBlock < 2 * blocks; subBlock++)
+        {
+            yield return gather;
+            yield return scatter;
+            yield return scatter;
+            yield return gather;
+            yield return normGradient;
+        }
+        yield return gather;
+        yield return gather;
+        yield return normGradient;
     }
 
     /// <summary>

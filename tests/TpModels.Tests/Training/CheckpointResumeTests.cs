@@ -17,7 +17,7 @@ public sealed class CheckpointResumeTests
     public void Resume_from_a_checkpoint_is_bit_exact()
     {
         using var directory = new TempDirectory("resume");
-        var dense = new LlamaModel(TinyTraining.Config);
+        var dense = TinyTraining.Dense();
         var uninterrupted = InProcessWorld.Run(4, world =>
         {
             using var run = new TinyTraining(world, dense, dp: 2, tp: 2);
@@ -30,7 +30,7 @@ public sealed class CheckpointResumeTests
             return (Losses: losses, Weights: run.Weights());
         });
 
-        var other = new LlamaModel(TinyTraining.Config);
+        var other = TinyTraining.Dense();
         var resumed = InProcessWorld.Run(4, world =>
         {
             using var run = new TinyTraining(world, other, dp: 2, tp: 2);
@@ -55,7 +55,7 @@ public sealed class CheckpointResumeTests
     public void A_checkpoint_of_another_degree_is_refused_by_name()
     {
         using var directory = new TempDirectory("resume-degree");
-        var dense = new LlamaModel(TinyTraining.Config);
+        var dense = TinyTraining.Dense();
         InProcessWorld.Run(2, world =>
         {
             using var run = new TinyTraining(world, dense, dp: 1, tp: 2);

@@ -14,7 +14,7 @@ public sealed class ExportTests
     public void A_trained_sharded_model_exports_and_reloads()
     {
         using var directory = new TempDirectory("export");
-        var dense = new LlamaModel(TinyTraining.Config);
+        var dense = TinyTraining.Dense();
         var batch = SequenceBatch.Prefill(5, 4);
         int[] ids = [1, 5, 9, 60, 3, 4, 4, 17, 2];
         int[] targets = ids.Select(x => (7 * x + 3) % TinyTraining.Config.Vocabulary).ToArray();

@@ -13,13 +13,32 @@ internal sealed class TinyTraining : IDisposable
     public const int Sequences = 4, Length = 7;
     public static readonly LlamaConfig Config = LlamaConfig.Small(vocabulary: 61, hidden: 48, intermediate: 72, layers: 2, heads: 8, kvHeads: 4);
 
+    /// <summary>
+    /// The dense model every run of a test shards, built on a fresh thread: layers draw their seeds from a per-thread
+    /// counter, and xunit's threads carry it over from whatever test ran on them before, so a model built on the test's
+    /// thread would have other weights (and a loss curve that differs in its last digits) from run to run.
+    /// </summary>
+    public static LlamaModel Dense()
+    {
+        LlamaModel? model = null;
+        var thread = new Thread(() => model = new LlamaModel(Config));
+        thread.Start();
+        thread.Join();
+        return model!;
+    }
+
+    /// <param name="dense">The model to shard; built with sequence parallelism exactly when this run uses it.</param>
     public TinyTraining(ProcessGroup world, LlamaModel dense, int dp, int tp, int bucketFloats = DataParallelGradients.DefaultBucketFloats)
     {
         Mesh = DeviceMesh.Create(world, dp, tp);
-        Model = new LlamaModel(Config);
+        Model = new LlamaModel(Config, sequenceParallel: dense.SequenceParallel);
         Model.ShardFrom(dense, Mesh.TensorParallel);
         Parameters = Model.Parameters();
-        Optimizer = new AdamW(Parameters, learningRate: 1e-2f, weightDecay: 0.01f);
+        // Sums run in another order at each degree, so gradients differ at rounding level. epsilon 1e-6 rather than 1e-8:
+        // Adam turns a gradient at rounding level (1e-9) into a step of the full learning rate, and a larger epsilon keeps
+        // such steps negligible; a moderate learning rate keeps twenty steps from amplifying the rest past 1e-5 (at 1e-2
+        // the losses drift apart by 3e-5).
+        Optimizer = new AdamW(Parameters, learningRate: 3e-3f, epsilon: 1e-6f, weightDecay: 0.01f);
         Trainer = new Trainer(Optimizer, Mesh.TensorParallel, Mesh.DataParallel, maxGradientNorm: 1f, bucketFloats: bucketFloats);
         PerReplica = Sequences / dp;
         Plan = Model.TrainingPlan(tp, PerReplica * Length, clipping: true, dp, bucketFloats);

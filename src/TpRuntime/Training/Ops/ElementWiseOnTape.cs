@@ -118,6 +118,20 @@ internal static class ElementWiseOnTape
 
     private static void RecordRedistributeOn(Tape tape, DTensor x, DTensor moved)
     {
+        if (x.Placement is ShardPlacement { Dim: -2 } && moved.Placement is ReplicatePlacement)
+        {
+            // Sequence parallelism's all-gather entering a column block: its conjugate is a reduce-scatter of the column
+            // layers' unreduced dX (one collective for all of them), or a slice when a full gradient came back instead.
+            tape.MarkTokenGathered(moved);
+            tape.Record(moved, g =>
+            {
+                var source = tape.HasPartialGradient(moved)
+                    ? DTensor.FromArray(g.LocalSpan.ToArray(), g.Tokens, g.LocalFeatures, Placement.Partial(), g.Group)
+                    : g;
+                tape.Accumulate(x, source.Redistribute(x.Placement).LocalSpan);
+            });
+            return;
+        }
         tape.Record(moved, g => tape.Accumulate(x, g.Redistribute(Tape.GradientPlacement(x.Placement)).LocalSpan));
     }
 }

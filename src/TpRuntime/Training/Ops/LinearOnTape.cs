@@ -18,12 +18,35 @@ internal static class LinearOnTape
     {
         tape.Record(output, gradOutput =>
         {
+            if (layer.Shard is { Split: Split.Column } && tape.AcceptsPartialGradient(input))
+            {
+                SequenceParallelColumnBackward(tape, layer, input, gradOutput);
+                return;
+            }
             var gradients = layer.Backward(input, gradOutput);
             tape.Accumulate(input, gradients.Input.LocalSpan);
             var parameters = LayerParameters.Of(layer);
-            parameters[0].Accumulate(gradients.Weight);
-            if (gradients.Bias is { } bias) parameters[1].Accumulate(bias);
+            parameters[0].AccumulateFromRank(gradients.Weight);
+            if (gradients.Bias is { } bias) parameters[1].AccumulateFromRank(bias);
         });
+    }
+
+    /// <summary>
+    /// A column layer fed tokens all-gathered from their shards (sequence parallelism): dW and db as in its Backward, but
+    /// dX = dY W^T stays this rank's addend; the gather's conjugate reduce-scatters the sum of every column layer's addends
+    /// at once, instead of one all-reduce per layer.
+    /// </summary>
+    private static void SequenceParallelColumnBackward(Tape tape, Linear layer, DTensor input, DTensor gradOutput)
+    {
+        var parameters = LayerParameters.Of(layer);
+        int tokens = input.Tokens, inFeatures = layer.InFeatures, localOut = gradOutput.LocalFeatures;
+        var dw = new float[(long)inFeatures * localOut];
+        Parallel.Generated.ShardKernels.WeightGradient(input.LocalSpan, gradOutput.LocalSpan, dw, tokens, inFeatures, localOut);
+        parameters[0].AccumulateFromRank(dw);
+        if (parameters.Count > 1) parameters[1].AccumulateFromRank(Parallel.Generated.ShardKernels.BiasGradient(gradOutput.LocalSpan, tokens, localOut));
+        var dx = new float[(long)tokens * inFeatures];
+        Parallel.Generated.ShardKernels.InputGradient(gradOutput.LocalSpan, parameters[0].Value, dx, tokens, inFeatures, localOut);
+        tape.AccumulatePartial(input, dx);
     }
 
     /// <summary>Each part's gradient goes back to its columns of the fused output; a part nobody used contributes zeros.</summary>
