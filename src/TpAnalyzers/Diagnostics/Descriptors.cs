@@ -149,12 +149,22 @@ internal static class Descriptors
     public static readonly DiagnosticDescriptor VocabularyLogitsGathered = new(
         id: RuleIds.VocabularyLogitsGathered,
         title: "Vocabulary-parallel logits gathered in full",
-        messageFormat: "'{0}' gathers the logits of {1} in full on every rank{2}: pick tokens with VocabParallel.Argmax or VocabParallel.Sample, which exchange one value and id per token, or reduce a vocab-parallel loss over the shards",
+        messageFormat: "'{0}' gathers the logits of {1} in full on every rank{2}: pick tokens with VocabParallel.Argmax or VocabParallel.Sample, which exchange one value and id per token, and compute the loss on the shards with VocabParallelCrossEntropy.Loss",
         category: Category,
         defaultSeverity: DiagnosticSeverity.Warning,
         isEnabledByDefault: true,
         description: "A Split.Vocab layer leaves its logits split over the vocabulary (Shard(-1), padded). Gathering them moves vocabulary x tokens floats to every rank where the argmax, sampling or loss needs one (value, id) pair or one scalar per token.",
         helpLinkUri: HelpLink(RuleIds.VocabularyLogitsGathered));
+
+    public static readonly DiagnosticDescriptor FusedLayerWithoutSegments = new(
+        id: RuleIds.FusedLayerWithoutSegments,
+        title: "Fused layer split contiguously instead of per segment",
+        messageFormat: "Column layer '{0}' has {1} output features, a sum of segments, but no OutputLayout: the column split cuts the fused dimension into contiguous 1/tp blocks, so a rank gets all of one segment and none of another; say what it is made of, OutputLayout = FeatureLayout.Qkv(heads, kvHeads, headDim) or FeatureLayout.Fused((\"gate\", n), (\"up\", n))",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Warning,
+        isEnabledByDefault: true,
+        description: "A fused projection (q|k|v, gate|up) must be split segment by segment so that every rank gets its heads of q, of k and of v. Without an OutputLayout the split is one contiguous block per rank (Megatron #985, vLLM #42803).",
+        helpLinkUri: HelpLink(RuleIds.FusedLayerWithoutSegments));
 
     public static readonly DiagnosticDescriptor ShapeNotDivisibleByDegree = new(
         id: RuleIds.ShapeNotDivisibleByDegree,

@@ -38,4 +38,5 @@ internal static class RuleIds
     public const string HeadsNotSplittable = "TP0019";
     public const string GlobalHeadsOnShard = "TP0020";
     public const string VocabularyLogitsGathered = "TP0021";
+    public const string FusedLayerWithoutSegments = "TP0022";
 }

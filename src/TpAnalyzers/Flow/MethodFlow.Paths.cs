@@ -13,8 +13,12 @@ namespace TpCodegen.Analyzers.Flow;
 /// </summary>
 internal sealed partial class MethodFlow
 {
-    /// <summary>Passes over a loop before giving up on a fixed point: the join changes a local at most three times (known, Unknown, partial).</summary>
-    private const int MaxLoopPasses = 4;
+    /// <summary>
+    /// Passes over a loop before giving up on a fixed point. The join moves each local up at most twice (a layout, then
+    /// Unknown, then partial), and each pass carries a value one assignment further, so real loop bodies settle in two or
+    /// three; a loop that has not settled is walked with the locals it assigns forgotten instead.
+    /// </summary>
+    private const int MaxLoopPasses = 8;
 
     /// <summary>Loops nested deeper than this are walked once, their assigned locals forgotten, so that the cost stays linear.</summary>
     private const int MaxLoopNesting = 3;
@@ -108,21 +112,29 @@ internal sealed partial class MethodFlow
         _loopNesting++;
         var entry = _state;
         var head = entry.Clone();
+        bool settled = false;
         _quiet++;
         try
         {
-            for (int pass = 0; pass < MaxLoopPasses; pass++)
+            for (int pass = 0; pass < MaxLoopPasses && !settled; pass++)
             {
                 _state = head.Clone();
                 var (backEdge, _) = Iteration(loop);
                 var next = FlowState.Join(entry, backEdge);
-                if (next.SameAs(head)) break;
+                settled = next.SameAs(head);
                 head = next;
             }
         }
         finally
         {
             _quiet--;
+        }
+        if (!settled)
+        {
+            // A head that is not a fixed point could miss a value some iteration gives: say nothing about those locals.
+            _state = entry.Clone();
+            ForgetAssignedLocals(loop);
+            head = _state;
         }
 
         // The recorded pass starts from the fixed point, so that every value a local takes on any iteration is seen.

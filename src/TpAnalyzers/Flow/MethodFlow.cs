@@ -345,8 +345,12 @@ internal sealed partial class MethodFlow
         }
 
         // 5. Extension methods that read a DTensor's values out (ToArray and the like).
+        // What it does inside is that read, told once.
         if (method.IsExtensionMethod && activation == 0 && PlacementApis.IsValueRead(method.Name) && activationOperation is not null)
+        {
             Escape(activationOperation, activationValue, "'." + method.Name + "()'");
+            return FlowValue.Unknown;
+        }
 
         // 6. Norms and softmax need the whole value, never an addend.
         if (PlacementApis.IsNormLike(method.Name) && activationOperation is not null)
@@ -410,6 +414,7 @@ internal sealed partial class MethodFlow
             if (argument.Parameter is not { } parameter || Unwrap(argument.Value) is not { } value) continue;
             foreach (var consumer in summary.Feeds(parameter.Ordinal)) Record(new ConsumeEvent(value, arguments[i], consumer));
             foreach (var added in summary.Adds(parameter.Ordinal)) AddedInCallee(invocation, arguments, value, arguments[i], summary.Name, added);
+            foreach (var how in summary.Escapes(parameter.Ordinal)) Escape(value, arguments[i], how);
             if (summary.Returns.Parameter == parameter.Ordinal) returned = arguments[i];
         }
         return returned;
@@ -511,7 +516,8 @@ internal sealed partial class MethodFlow
 
     private void Escape(IOperation value, FlowValue flowValue, string how)
     {
-        if (flowValue.IsPartial) Record(new EscapeEvent(value, flowValue, how));
+        // A summary also keeps where a parameter escapes: the caller decides whether what it passes is a partial sum.
+        if (flowValue.IsPartial || (_summarizing && flowValue.Parameter >= 0)) Record(new EscapeEvent(value, flowValue, how));
     }
 
     private static bool IsNull(IOperation operation) => Unwrap(operation).ConstantValue is { HasValue: true, Value: null };

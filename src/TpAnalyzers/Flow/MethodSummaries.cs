@@ -11,8 +11,9 @@ namespace TpCodegen.Analyzers.Flow;
 /// <summary>
 /// Summaries of the methods of a compilation, each computed once, the first time a call to it is walked, and kept
 /// for the compilation's lifetime (the table is keyed weakly on the compilation, so an edit starts afresh). Only
-/// methods whose body is the one that runs are summarised: ordinary, non-virtual, with source in this compilation.
-/// A call cycle (recursion) reads as no summary.
+/// methods whose body is the one that runs are summarised for placements: ordinary, non-virtual, with source in this
+/// compilation. For collectives a dispatched call counts when every implementation in the compilation runs one. A call
+/// cycle (recursion) reads as no summary.
 /// </summary>
 internal static class MethodSummaries
 {
@@ -49,7 +50,7 @@ internal static class MethodSummaries
         method = method.OriginalDefinition;
         var table = s_tables.GetValue(compilation, _ => new Table());
         if (table.Collectives.TryGetValue(method, out var known)) return known.Summary;
-        if (SourceBodies.Method(method, compilation) is not { } body) return null;
+        if (SourceBodies.Method(method, compilation) is not { } body) return Implementations.IsDispatched(method) ? CollectiveInEvery(method, compilation, describe) : null;
         string? found = null;
         bool complete = Guarded(method, () =>
         {
@@ -66,9 +67,24 @@ internal static class MethodSummaries
         return table.Collectives.GetOrAdd(method, new Box<string>(found)).Summary;
     }
 
-    /// <summary>Cheap first test: a method with a body in this compilation (its summary is worth asking for).</summary>
+    /// <summary>
+    /// A dispatched call (an interface's Forward, an abstract module's): the collective every implementation in the
+    /// compilation runs, or null when one of them runs none (or there is none to read).
+    /// </summary>
+    private static string? CollectiveInEvery(IMethodSymbol method, Compilation compilation, Func<IInvocationOperation, string?> describe)
+    {
+        string? first = null;
+        foreach (var implementation in Implementations.Of(method, compilation))
+        {
+            if (CollectiveIn(implementation, compilation, describe) is not { } found) return null;
+            first ??= found;
+        }
+        return first;
+    }
+
+    /// <summary>Cheap first test: a method declared in this compilation (its summary is worth asking for).</summary>
     public static bool MayRunCollective(IMethodSymbol method, Compilation compilation) =>
-        method.MethodKind == MethodKind.Ordinary && !method.IsAbstract && !method.IsVirtual && SourceBodies.InCompilation(method, compilation);
+        method.MethodKind == MethodKind.Ordinary && SourceBodies.InCompilation(method, compilation);
 
     private static T? Guarded<T>(IMethodSymbol method, Func<T> compute)
         where T : class

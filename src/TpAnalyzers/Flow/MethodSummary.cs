@@ -23,13 +23,20 @@ internal sealed class MethodSummary
 {
     private readonly ImmutableDictionary<int, ImmutableArray<Consumer>> _feeds;
     private readonly ImmutableDictionary<int, ImmutableArray<AddedValue>> _adds;
+    private readonly ImmutableDictionary<int, ImmutableArray<string>> _escapes;
 
-    private MethodSummary(string name, FlowValue returns, ImmutableDictionary<int, ImmutableArray<Consumer>> feeds, ImmutableDictionary<int, ImmutableArray<AddedValue>> adds)
+    private MethodSummary(
+        string name,
+        FlowValue returns,
+        ImmutableDictionary<int, ImmutableArray<Consumer>> feeds,
+        ImmutableDictionary<int, ImmutableArray<AddedValue>> adds,
+        ImmutableDictionary<int, ImmutableArray<string>> escapes)
     {
         Name = name;
         Returns = returns;
         _feeds = feeds;
         _adds = adds;
+        _escapes = escapes;
     }
 
     /// <summary>"Block.FeedGate": how messages name the method.</summary>
@@ -42,11 +49,15 @@ internal sealed class MethodSummary
 
     public ImmutableArray<AddedValue> Adds(int ordinal) => _adds.TryGetValue(ordinal, out var adds) ? adds : ImmutableArray<AddedValue>.Empty;
 
+    /// <summary>How the method reads, prints or compares a parameter ("Console.WriteLine in 'Block.Log'"), for TP0009.</summary>
+    public ImmutableArray<string> Escapes(int ordinal) => _escapes.TryGetValue(ordinal, out var escapes) ? escapes : ImmutableArray<string>.Empty;
+
     public static MethodSummary From(IMethodSymbol method, ImmutableArray<FlowEvent> events, FlowValue returned)
     {
         string name = method.ContainingType.Name + "." + method.Name;
         var feeds = new Dictionary<int, List<Consumer>>();
         var adds = new Dictionary<int, List<AddedValue>>();
+        var escapes = new Dictionary<int, List<string>>();
         foreach (var e in events)
         {
             switch (e)
@@ -63,6 +74,10 @@ internal sealed class MethodSummary
                     if (sum.LeftValue.Parameter >= 0 && Added(sum.Right, sum.RightValue) is { } right) Add(adds, sum.LeftValue.Parameter, right);
                     if (sum.RightValue.Parameter >= 0 && Added(sum.Left, sum.LeftValue) is { } left) Add(adds, sum.RightValue.Parameter, left);
                     break;
+                case EscapeEvent { FlowValue.Parameter: >= 0 } escape:
+                    // Through several calls the innermost says where it escapes.
+                    Add(escapes, escape.FlowValue.Parameter, escape.How.Contains(" in '") ? escape.How : escape.How + " in '" + name + "'");
+                    break;
                 case CalleeAddEvent { Value.Parameter: >= 0 } inner:
                     Add(adds, inner.Value.Parameter, new AddedValue(inner.Added, inner.AddedOrigin, inner.AddedValue.Parameter));
                     break;
@@ -73,7 +88,8 @@ internal sealed class MethodSummary
             name,
             returns,
             feeds.ToImmutableDictionary(p => p.Key, p => Polymorphic(p.Value)),
-            adds.ToImmutableDictionary(p => p.Key, p => p.Value.ToImmutableArray()));
+            adds.ToImmutableDictionary(p => p.Key, p => p.Value.ToImmutableArray()),
+            escapes.ToImmutableDictionary(p => p.Key, p => p.Value.ToImmutableArray()));
     }
 
     /// <summary>What a parameter is added to, when it says something at the call: a replica, or another parameter.</summary>

@@ -7,6 +7,7 @@
 // while typing; today it surfaces in ShardFrom on the cluster. The counts are recognised by where they go (the
 // layout's arguments), not by their names.
 using System.Collections.Immutable;
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
@@ -23,43 +24,77 @@ public sealed class HeadsNotSplittableAnalyzer : DegreeRuleAnalyzer
 
     private protected override bool AppliesTo(KnownTypes types) => types.FeatureLayout is not null;
 
-    private protected override void Register(CompilationStartAnalysisContext start, KnownTypes types, StatedDegrees degrees) =>
+    private protected override void Register(CompilationStartAnalysisContext start, KnownTypes types, StatedDegrees degrees)
+    {
         start.RegisterOperationAction(c => Analyze(c, types, degrees), OperationKind.Invocation);
+        start.RegisterOperationAction(c => AnalyzeConstruction(c, types, degrees), OperationKind.ObjectCreation);
+    }
 
     private static void Analyze(OperationAnalysisContext context, KnownTypes types, StatedDegrees degrees)
     {
         var invocation = (IInvocationOperation)context.Operation;
-        var method = invocation.TargetMethod;
-        if (!KnownTypes.Is(method.ContainingType, types.FeatureLayout)) return;
-        var counts = method.Name switch
+        if (Counts(invocation, types) is not { } counts || LayerOf(invocation, types) is not { } layer) return;
+        var module = layer.Member.ContainingType;
+        foreach (var (parameter, kind, replicableSegment) in counts)
+        {
+            if (Calls.Argument(invocation, parameter) is not { Value.ConstantValue: { HasValue: true, Value: int heads } } argument) continue;
+            // Named head constants are TP0014's (it reports them where they are declared).
+            if (Operations.Unwrap(argument.Value) is IFieldReferenceOperation { Field: { IsConst: true } constant } && ShapeNotDivisibleAnalyzer.IsHeadConstant(constant, module)) continue;
+            Check(context, degrees, layer, kind, replicableSegment, heads, argument.Value, $"{layer.Split.Name} layer '{layer.Member.Name}'");
+        }
+    }
+
+    /// <summary>
+    /// <c>new Attention(4096, 6, 6, 64)</c>: a constant head count the module's constructor hands to a layer's layout
+    /// (<c>FeatureLayout.Qkv(heads, kvHeads, headDim)</c>), flagged where it is written.
+    /// </summary>
+    private static void AnalyzeConstruction(OperationAnalysisContext context, KnownTypes types, StatedDegrees degrees)
+    {
+        var construction = (IObjectCreationOperation)context.Operation;
+        if (construction.Constructor is not { } constructor || construction.Type is not INamedTypeSymbol module || construction.Arguments.Length == 0) return;
+        if (KnownTypes.Is(module, types.Linear) || !construction.Arguments.Any(a => a.Value.ConstantValue.HasValue)) return;
+        foreach (var creation in LinearCreation.OfModule(module, context.Compilation, types))
+        {
+            foreach (var layout in creation.Creation.Initializer?.Initializers ?? ImmutableArray<IOperation>.Empty)
+            {
+                if (layout is not ISimpleAssignmentOperation { Value: IInvocationOperation invocation } ||
+                    Counts(invocation, types) is not { } counts || LayerOf(invocation, types) is not { } layer)
+                    continue;
+                foreach (var (parameter, kind, replicableSegment) in counts)
+                {
+                    if (ShapeNotDivisibleAnalyzer.ConstructorParameter(Calls.Argument(invocation, parameter)?.Value, constructor, context.Compilation) is not { } given ||
+                        Calls.ConstantArgument(construction.Arguments, given) is not { Value.ConstantValue.Value: int heads } written)
+                        continue;
+                    Check(context, degrees, layer, kind, replicableSegment, heads, written.Value, $"{layer.Split.Name} layer '{layer.Member.Name}' of '{module.Name}' (its '{given.Name}')");
+                }
+            }
+        }
+    }
+
+    /// <summary>The head counts a FeatureLayout call takes: its parameter, how messages name the heads, and whether they may be replicated.</summary>
+    private static (string Parameter, string Kind, bool Replicable)[]? Counts(IInvocationOperation invocation, KnownTypes types)
+    {
+        if (!KnownTypes.Is(invocation.TargetMethod.ContainingType, types.FeatureLayout)) return null;
+        return invocation.TargetMethod.Name switch
         {
             "Heads" => new[] { ("heads", "query", false) },
             "KeyValueHeads" => new[] { ("kvHeads", "key/value", true) },
             "Qkv" => new[] { ("heads", "query", false), ("kvHeads", "key/value", true) },
             _ => null,
         };
-        if (counts is null || LayerOf(invocation, types) is not { } layer) return;
-        var module = layer.Member.ContainingType;
-        foreach (var (parameter, kind, replicableSegment) in counts)
-        {
-            if (Calls.Argument(invocation, parameter) is not { Value.ConstantValue: { HasValue: true, Value: int heads } } argument || heads < 1) continue;
-            // Named head constants are TP0014's (it reports them where they are declared).
-            if (Operations.Unwrap(argument.Value) is IFieldReferenceOperation { Field: { IsConst: true } constant } && ShapeNotDivisibleAnalyzer.IsHeadConstant(constant, module)) continue;
-            bool replicable = replicableSegment && layer.ColumnLike;
-            if (StatedDegrees.FirstRefused(degrees.For(module), d => HeadDegrees.Allows(heads, d, replicable)) is not int degree) continue;
-            string why = !replicableSegment ? ""
-                : replicable ? ", nor replicated (tp must divide the key/value heads or be a multiple of them)"
-                : ", and a row layer cannot replicate key/value heads (their slices would be summed twice)";
-            context.ReportDiagnostic(Diagnostic.Create(
-                Descriptors.HeadsNotSplittable,
-                argument.Value.Syntax.GetLocation(),
-                $"{layer.Split.Name} layer '{layer.Member.Name}'",
-                kind,
-                heads,
-                degree,
-                why,
-                HeadDegrees.ValidText(heads, replicable)));
-        }
+    }
+
+    private static void Check(
+        OperationAnalysisContext context, StatedDegrees degrees, (ISymbol Member, SplitContract Split, bool ColumnLike) layer,
+        string kind, bool replicableSegment, int heads, IOperation written, string display)
+    {
+        bool replicable = replicableSegment && layer.ColumnLike;
+        if (heads < 1 || StatedDegrees.FirstRefused(degrees.For(layer.Member.ContainingType), d => HeadDegrees.Allows(heads, d, replicable)) is not int degree) return;
+        string why = !replicableSegment ? ""
+            : replicable ? ", nor replicated (tp must divide the key/value heads or be a multiple of them)"
+            : ", and a row layer cannot replicate key/value heads (their slices would be summed twice)";
+        context.ReportDiagnostic(Diagnostic.Create(
+            Descriptors.HeadsNotSplittable, written.Syntax.GetLocation(), display, kind, heads, degree, why, HeadDegrees.ValidText(heads, replicable)));
     }
 
     /// <summary>

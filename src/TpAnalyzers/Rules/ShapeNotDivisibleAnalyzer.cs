@@ -73,27 +73,41 @@ public sealed class ShapeNotDivisibleAnalyzer : DegreeRuleAnalyzer
         var construction = (IObjectCreationOperation)context.Operation;
         if (construction.Constructor is not { } constructor || construction.Type is not INamedTypeSymbol module) return;
         if (KnownTypes.Is(module, types.Linear) || construction.Arguments.Length == 0) return;
-        IArgumentOperation? ConstantFor(IParameterSymbol parameter)
-        {
-            foreach (var argument in construction.Arguments)
-            {
-                if (SymbolEqualityComparer.Default.Equals(argument.Parameter, parameter) && argument.ArgumentKind == ArgumentKind.Explicit &&
-                    argument.Value.ConstantValue is { HasValue: true, Value: int }) return argument;
-            }
-            return null;
-        }
         bool anyConstant = false;
         foreach (var argument in construction.Arguments) anyConstant |= argument.Value.ConstantValue.HasValue;
         if (!anyConstant) return;
         foreach (var creation in LinearCreation.OfModule(module, context.Compilation, types))
         {
             if (TensorParallelAttributeReader.Find(creation.Member)?.Split is not { } split) continue;
-            if (Operations.Unwrap(DividedSize(creation, split)?.Value) is not IParameterReferenceOperation { Parameter: var parameter } ||
-                !SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, constructor) ||
-                ConstantFor(parameter) is not { Value.ConstantValue.Value: int value } given)
+            if (ConstructorParameter(DividedSize(creation, split)?.Value, constructor, context.Compilation) is not { } parameter ||
+                Calls.ConstantArgument(construction.Arguments, parameter) is not { Value.ConstantValue.Value: int value } given)
                 continue;
             Check(context, degrees, creation, split, value, given.Value, $"{split.Name} layer '{creation.Member.Name}' of '{module.Name}' (its '{parameter.Name}')");
         }
+    }
+
+    /// <summary>
+    /// The constructor parameter a size is: the parameter itself (<c>new(hidden, intermediate)</c>), or a field or
+    /// property of the module that the constructor gives that parameter (<c>_intermediate = intermediate</c>).
+    /// </summary>
+    internal static IParameterSymbol? ConstructorParameter(IOperation? size, IMethodSymbol constructor, Compilation compilation)
+    {
+        ISymbol? member = Operations.Unwrap(size) switch
+        {
+            IParameterReferenceOperation reference => SymbolEqualityComparer.Default.Equals(reference.Parameter.ContainingSymbol, constructor) ? reference.Parameter : null,
+            IFieldReferenceOperation { Instance: null or IInstanceReferenceOperation } field => field.Field,
+            IPropertyReferenceOperation { Instance: null or IInstanceReferenceOperation } property => property.Property,
+            _ => null,
+        };
+        if (member is not (IFieldSymbol or IPropertySymbol)) return member as IParameterSymbol;
+        IParameterSymbol? found = null;
+        foreach (var value in MemberValues.Of(member, compilation))
+        {
+            if (Operations.Unwrap(value) is not IParameterReferenceOperation reference || !SymbolEqualityComparer.Default.Equals(reference.Parameter.ContainingSymbol, constructor)) return null;
+            if (found is not null && !SymbolEqualityComparer.Default.Equals(found, reference.Parameter)) return null;
+            found = reference.Parameter;
+        }
+        return found;
     }
 
     private static void AnalyzeHeads(SymbolAnalysisContext context, KnownTypes types, StatedDegrees degrees)

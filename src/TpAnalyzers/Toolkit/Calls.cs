@@ -17,6 +17,17 @@ internal static class Calls
         return null;
     }
 
+    /// <summary>The argument written for <paramref name="parameter"/> when it is an int constant (<c>new LlamaMlp(4096, 11008)</c>), or null.</summary>
+    public static IArgumentOperation? ConstantArgument(System.Collections.Immutable.ImmutableArray<IArgumentOperation> arguments, IParameterSymbol parameter)
+    {
+        foreach (var argument in arguments)
+        {
+            if (SymbolEqualityComparer.Default.Equals(argument.Parameter, parameter) && argument.ArgumentKind == ArgumentKind.Explicit &&
+                argument.Value.ConstantValue is { HasValue: true, Value: int }) return argument;
+        }
+        return null;
+    }
+
     /// <summary>"'tp.AllReduce'": the called expression as written, quoted.</summary>
     public static string Name(IInvocationOperation invocation) =>
         "'" + (invocation.Syntax is InvocationExpressionSyntax call ? Operations.Text(call.Expression) : invocation.TargetMethod.Name) + "'";

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Linq;
 using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -11,7 +12,8 @@ namespace TpCodegen.Analyzers.Toolkit;
 /// DeviceMesh's members, a DTensor's or a shard's Group, the world Launcher.Run hands its body, a Split by
 /// <c>rank / tp</c> (the tensor-parallel group, as DeviceMesh.Create makes it) or <c>rank % tp</c> (data-parallel), and
 /// from those through locals' initializers and the values fields and properties are given in their initializers and
-/// constructors. A name (tp, dp, world) decides only where no origin is found.
+/// constructors, and into a private method's parameters from its callers. A name (tp, dp, world) decides only where no
+/// origin is found.
 /// </summary>
 internal static class GroupRoles
 {
@@ -42,7 +44,8 @@ internal static class GroupRoles
             case IFieldReferenceOperation field:
                 return Or(Member(types, field.Field, operation, depth), field.Field.Name);
             case IParameterReferenceOperation parameter:
-                return Or(IsLaunchedWorld(parameter, types) ? GroupRole.World : GroupRole.Unknown, parameter.Parameter.Name);
+                var passed = IsLaunchedWorld(parameter, types) ? GroupRole.World : Passed(types, parameter, depth);
+                return Or(passed, parameter.Parameter.Name);
             case ILocalReferenceOperation local:
                 var fromInitializer = depth < Operations.MaxLocalDepth ? Classify(types, Operations.InitializerOf(local), depth + 1) : GroupRole.Unknown;
                 return Or(fromInitializer, local.Local.Name);
@@ -89,54 +92,60 @@ internal static class GroupRoles
     }
 
     /// <summary>
-    /// The role of every value a field or property of the compilation is given (its initializer, assignments in its
-    /// type's constructors), when they agree; computed once per member and compilation.
+    /// A private method's parameter: the role of what its callers pass (they are all in its type), when they agree;
+    /// computed once per parameter and compilation.
     /// </summary>
-    private static GroupRole Member(KnownTypes types, ISymbol member, IOperation reference, int depth)
+    private static GroupRole Passed(KnownTypes types, IParameterReferenceOperation reference, int depth)
     {
-        if (depth >= Operations.MaxLocalDepth || reference.SemanticModel?.Compilation is not { } compilation || !SourceBodies.InCompilation(member, compilation)) return GroupRole.Unknown;
-        var cache = s_members.GetValue(compilation, _ => new ConcurrentDictionary<ISymbol, GroupRole>(SymbolEqualityComparer.Default));
-        if (cache.TryGetValue(member, out var known)) return known;
-        var role = GroupRole.Unknown;
-        bool conflict = false;
-        foreach (var value in AssignedValues(member, compilation))
-        {
-            var assigned = Classify(types, value, depth + 1);
-            if (assigned == GroupRole.Unknown) continue;
-            if (role != GroupRole.Unknown && role != assigned) conflict = true;
-            role = assigned;
-        }
-        return cache.GetOrAdd(member, conflict ? GroupRole.Unknown : role);
+        var parameter = reference.Parameter;
+        if (parameter.ContainingSymbol is not IMethodSymbol { MethodKind: MethodKind.Ordinary, DeclaredAccessibility: Accessibility.Private } method) return GroupRole.Unknown;
+        return Cached(reference, parameter, depth, compilation => CallArguments(method, parameter, compilation), types);
     }
 
-    private static System.Collections.Generic.IEnumerable<IOperation> AssignedValues(ISymbol member, Compilation compilation)
+    private static System.Collections.Generic.IEnumerable<IOperation> CallArguments(IMethodSymbol method, IParameterSymbol parameter, Compilation compilation)
     {
-        foreach (var reference in member.DeclaringSyntaxReferences)
+        foreach (var reference in method.ContainingType.DeclaringSyntaxReferences)
         {
-            var initializer = reference.GetSyntax() switch
+            foreach (var call in reference.GetSyntax().DescendantNodes().OfType<InvocationExpressionSyntax>())
             {
-                VariableDeclaratorSyntax variable => variable.Initializer?.Value,
-                PropertyDeclarationSyntax property => property.Initializer?.Value ?? property.ExpressionBody?.Expression,
-                _ => null,
-            };
-            if (initializer is not null && SourceBodies.Operation(initializer, compilation) is { } value) yield return value;
-        }
-        foreach (var constructor in member.ContainingType.InstanceConstructors)
-        {
-            foreach (var reference in constructor.DeclaringSyntaxReferences)
-            {
-                if (reference.GetSyntax() is not ConstructorDeclarationSyntax declaration || SourceBodies.Operation(declaration, compilation) is not { } body) continue;
-                foreach (var node in body.DescendantsAndSelf())
+                var name = call.Expression switch
                 {
-                    if (node is ISimpleAssignmentOperation assignment && Operations.Unwrap(assignment.Target) switch
-                        {
-                            IFieldReferenceOperation field => SymbolEqualityComparer.Default.Equals(field.Field, member),
-                            IPropertyReferenceOperation property => SymbolEqualityComparer.Default.Equals(property.Property, member),
-                            _ => false,
-                        })
-                        yield return assignment.Value;
+                    IdentifierNameSyntax identifier => identifier.Identifier.ValueText,
+                    MemberAccessExpressionSyntax access => access.Name.Identifier.ValueText,
+                    _ => null,
+                };
+                if (name != method.Name || SourceBodies.Operation(call, compilation) is not IInvocationOperation invocation) continue;
+                if (!SymbolEqualityComparer.Default.Equals(invocation.TargetMethod.OriginalDefinition, method)) continue;
+                foreach (var argument in invocation.Arguments)
+                {
+                    if (SymbolEqualityComparer.Default.Equals(argument.Parameter?.OriginalDefinition, parameter)) yield return argument.Value;
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// The role of every value a field or property of the compilation is given (its initializer, assignments in its
+    /// type's constructors), when they agree; computed once per member and compilation.
+    /// </summary>
+    private static GroupRole Member(KnownTypes types, ISymbol member, IOperation reference, int depth) =>
+        Cached(reference, member, depth, compilation => MemberValues.Of(member, compilation), types);
+
+    /// <summary>The role the values a symbol is given agree on (Unknown when they disagree), cached per symbol and compilation.</summary>
+    private static GroupRole Cached(IOperation reference, ISymbol symbol, int depth, System.Func<Compilation, System.Collections.Generic.IEnumerable<IOperation>> values, KnownTypes types)
+    {
+        if (depth >= Operations.MaxLocalDepth || reference.SemanticModel?.Compilation is not { } compilation || !SourceBodies.InCompilation(symbol, compilation)) return GroupRole.Unknown;
+        var cache = s_members.GetValue(compilation, _ => new ConcurrentDictionary<ISymbol, GroupRole>(SymbolEqualityComparer.Default));
+        if (cache.TryGetValue(symbol, out var known)) return known;
+        var role = GroupRole.Unknown;
+        bool conflict = false;
+        foreach (var value in values(compilation))
+        {
+            var given = Classify(types, value, depth + 1);
+            if (given == GroupRole.Unknown) continue;
+            if (role != GroupRole.Unknown && role != given) conflict = true;
+            role = given;
+        }
+        return cache.GetOrAdd(symbol, conflict ? GroupRole.Unknown : role);
     }
 }

@@ -15,7 +15,8 @@ namespace TpCodegen.Analyzers.Toolkit;
 /// The tensor-parallel degrees a module will be split by, as far as the compilation states them, most specific first:
 /// a <c>const int TensorParallelDegree</c> (or <c>TpDegree</c>) in the module or a type around it; else the MSBuild
 /// property <c>TpDegree</c> (made visible with <c>&lt;CompilerVisibleProperty Include="TpDegree" /&gt;</c>; a list
-/// such as <c>2,4</c> checks each (a comma, since .editorconfig reads a semicolon as a comment)); else every constant tp of a <c>DeviceMesh.Create(world, dp, tp)</c> in the compilation.
+/// such as <c>2,4</c> checks each (a comma, since .editorconfig reads a semicolon as a comment)); else every constant tp of a <c>DeviceMesh.Create(world, dp, tp)</c> in the compilation,
+/// and the ranks of a <c>Launcher.Run</c> that makes no mesh.
 /// </summary>
 internal sealed class StatedDegrees
 {
@@ -71,25 +72,67 @@ internal sealed class StatedDegrees
         return degrees.ToImmutable();
     }
 
-    /// <summary>Syntax only (no semantic model), so it costs one walk of the trees that mention DeviceMesh.</summary>
+    /// <summary>
+    /// Syntax only (no semantic model), so it costs one walk of the trees that mention DeviceMesh or a launcher: the tp of
+    /// each <c>DeviceMesh.Create(world, dp, tp)</c>, and the ranks of a <c>Launcher.Run(ranks, world =&gt; ...)</c> (or
+    /// <c>InProcessWorld.Run</c>) whose body makes no mesh, so that its world is the tensor-parallel group. A degree given
+    /// as a constant of the same file (<c>const int Shards = 4;</c>) counts as well as a literal.
+    /// </summary>
     private static ImmutableArray<int> ScanMeshes(Compilation compilation)
     {
         var degrees = new SortedSet<int>();
         foreach (var tree in compilation.SyntaxTrees)
         {
             var root = tree.GetRoot();
-            if (!root.ToFullString().Contains("DeviceMesh")) continue;
+            var text = root.ToFullString();
+            if (!text.Contains("DeviceMesh") && !text.Contains("Launcher") && !text.Contains("InProcessWorld")) continue;
             foreach (var invocation in root.DescendantNodes().OfType<InvocationExpressionSyntax>())
             {
-                if (invocation.Expression is not MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Create" } access ||
-                    !access.Expression.ToString().EndsWith("DeviceMesh", StringComparison.Ordinal))
-                    continue;
+                if (invocation.Expression is not MemberAccessExpressionSyntax access) continue;
                 var arguments = invocation.ArgumentList.Arguments;
-                ArgumentSyntax? tp = arguments.FirstOrDefault(a => a.NameColon?.Name.Identifier.ValueText == "tensorParallel")
-                    ?? (arguments.Count == 3 && arguments[2].NameColon is null ? arguments[2] : null);
-                if (tp?.Expression is LiteralExpressionSyntax { Token.Value: int degree } && degree > 0) degrees.Add(degree);
+                var receiver = access.Expression.ToString();
+                ArgumentSyntax? degree = null;
+                if (access.Name.Identifier.ValueText == "Create" && receiver.EndsWith("DeviceMesh", StringComparison.Ordinal))
+                {
+                    degree = arguments.FirstOrDefault(a => a.NameColon?.Name.Identifier.ValueText == "tensorParallel")
+                        ?? (arguments.Count == 3 && arguments[2].NameColon is null ? arguments[2] : null);
+                }
+                else if (access.Name.Identifier.ValueText == "Run" && (receiver.EndsWith("Launcher", StringComparison.Ordinal) || receiver.EndsWith("InProcessWorld", StringComparison.Ordinal)) &&
+                         arguments.Count == 2 && !MakesMesh(arguments[1].Expression))
+                {
+                    degree = arguments[0];
+                }
+                if (degree is not null && ConstantOf(degree.Expression, root) is int value && value > 0) degrees.Add(value);
             }
         }
         return degrees.ToImmutableArray();
+    }
+
+    private static bool MakesMesh(SyntaxNode body) =>
+        body.DescendantNodes().OfType<MemberAccessExpressionSyntax>().Any(a => a.Name.Identifier.ValueText == "Create" && a.Expression.ToString().EndsWith("DeviceMesh", StringComparison.Ordinal));
+
+    /// <summary>A literal, or the name of an <c>int</c> constant declared in the same file with a literal value.</summary>
+    private static int? ConstantOf(ExpressionSyntax expression, SyntaxNode root)
+    {
+        switch (expression)
+        {
+            case LiteralExpressionSyntax { Token.Value: int literal }:
+                return literal;
+            case IdentifierNameSyntax name:
+                foreach (var declarator in root.DescendantNodes().OfType<VariableDeclaratorSyntax>())
+                {
+                    if (declarator.Identifier.ValueText != name.Identifier.ValueText) continue;
+                    bool isConst = declarator.Parent?.Parent switch
+                    {
+                        FieldDeclarationSyntax field => field.Modifiers.Any(m => m.IsKind(SyntaxKind.ConstKeyword)),
+                        LocalDeclarationStatementSyntax local => local.IsConst,
+                        _ => false,
+                    };
+                    if (isConst && declarator.Initializer?.Value is LiteralExpressionSyntax { Token.Value: int value }) return value;
+                }
+                return null;
+            default:
+                return null;
+        }
     }
 }

@@ -94,6 +94,25 @@ public sealed class CollectiveOverWrongGroupTests
         Diagnostic(3, "'g.AllReduce'", "'g'", "world", "its buffer is the output of tensor-parallel layer 'Down', which lives on the tensor-parallel group"));
 
     [Fact]
+    public Task Roles_follow_arguments_into_private_methods() => AnalyzerVerifier<CollectiveOverWrongGroupAnalyzer>.VerifyAsync(Usings + Module + """
+        class Setup
+        {
+            static void Run(DeviceMesh mesh)
+            {
+                Shard(mesh.DataParallel);
+                Both(mesh.TensorParallel);
+                Both(mesh.DataParallel);
+            }
+
+            private static void Shard(ProcessGroup group) => Mlp.ShardFrom(new Mlp(), {|#0:group|});
+
+            // Given either group: nothing can be said.
+            private static void Both(ProcessGroup group) => Mlp.ShardFrom(new Mlp(), group);
+        }
+        """,
+        Diagnostic(0, "'Mlp.ShardFrom'", "'group'", "data-parallel", "the module would be split over ranks that see different batches instead of the ranks that share one"));
+
+    [Fact]
     public Task Tensor_parallel_group_and_plain_worlds_are_not_flagged() => AnalyzerVerifier<CollectiveOverWrongGroupAnalyzer>.VerifyAsync(Usings + Module + """
         class Launch
         {

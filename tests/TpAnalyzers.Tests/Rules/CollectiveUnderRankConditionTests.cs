@@ -65,6 +65,52 @@ public sealed class CollectiveUnderRankConditionTests
             .WithArguments("'Sync', which runs 'group.Barrier'", "'tp.Rank == 0' holds"));
 
     [Fact]
+    public Task Interface_calls_whose_every_implementation_runs_a_collective_are_flagged() => Verify.VerifyAsync(Usings + """
+        interface IBlock { DTensor Forward(DTensor x); }
+        interface IProbe { DTensor Forward(DTensor x); }
+
+        partial class Mlp : IBlock, IProbe
+        {
+            [TensorParallel(Split.Row)] public Linear Down { get; } = new(8, 4);
+            public DTensor Forward(DTensor x) => Down.Forward(x);
+        }
+
+        abstract partial class Attention : IBlock
+        {
+            [TensorParallel(Split.Row)] public Linear O { get; } = new(8, 4);
+            public abstract DTensor Forward(DTensor x);
+        }
+
+        sealed partial class Causal : Attention
+        {
+            public override DTensor Forward(DTensor x) => Ops.AllReduce(x);
+        }
+
+        // Runs nothing collective: a call through IProbe may reach it.
+        sealed class Identity : IProbe
+        {
+            public DTensor Forward(DTensor x) => x;
+        }
+
+        class Trainer
+        {
+            void Step(ProcessGroup tp, IBlock block, Attention attention, IProbe probe, DTensor x)
+            {
+                if (tp.Rank == 0)
+                {
+                    _ = {|#0:block.Forward(x)|};
+                    _ = {|#1:attention.Forward(x)|};
+                    _ = probe.Forward(x);
+                }
+            }
+        }
+        """,
+        Verify.Diagnostic(Descriptors.CollectiveUnderRankCondition).WithLocation(0)
+            .WithArguments("'block.Forward', which runs 'Down.Forward' (the forward of tensor-parallel layer 'Down')", "'tp.Rank == 0' holds"),
+        Verify.Diagnostic(Descriptors.CollectiveUnderRankCondition).WithLocation(1)
+            .WithArguments("'attention.Forward', which runs 'Ops.AllReduce'", "'tp.Rank == 0' holds"));
+
+    [Fact]
     public Task Rank_test_behind_a_property_and_collectives_in_catch_blocks_are_flagged() => Verify.VerifyAsync(Usings + """
         class Trainer
         {

@@ -33,6 +33,29 @@ public sealed class HeadsNotSplittableTests
             .WithArguments("Row layer 'Odd'", "key/value", 2, 4, ", and a row layer cannot replicate key/value heads (their slices would be summed twice)", "1, 2"));
 
     [Fact]
+    public Task Constant_head_counts_handed_to_a_module_constructor_are_flagged_where_written() => Verify.VerifyAsync(Usings + """
+        public partial class Attention(int hidden, int heads, int kvHeads, int headDim)
+        {
+            [TensorParallel(Split.Column)]
+            public Linear Qkv { get; } = new(hidden, (heads + 2 * kvHeads) * headDim) { OutputLayout = FeatureLayout.Qkv(heads, kvHeads, headDim) };
+        }
+
+        static class Models
+        {
+            static DeviceMesh Mesh(ProcessGroup world) => DeviceMesh.Create(world, 1, 4);
+
+            static object[] Make() =>
+            [
+                new Attention(4096, 32, 8, 128),
+                new Attention(4096, 32, 2, 128),
+                new Attention(4096, {|#0:6|}, 2, 64),
+            ];
+        }
+        """,
+        Verify.Diagnostic(Descriptors.HeadsNotSplittable).WithLocation(0)
+            .WithArguments("Column layer 'Qkv' of 'Attention' (its 'heads')", "query", 6, 4, "", "1, 2, 3, 6"));
+
+    [Fact]
     public Task Message_names_the_layer_the_heads_and_the_valid_degrees() => Verify.VerifyAsync(Usings + """
         public partial class Attention
         {

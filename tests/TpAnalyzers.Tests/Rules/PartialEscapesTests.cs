@@ -45,6 +45,23 @@ public class PartialEscapesTests
         """) + Extensions);
 
     [Fact]
+    public Task Partial_handed_to_a_helper_that_prints_or_reads_it_is_flagged() => Verify.VerifyAsync(Modules.With("""
+            private static void Log(DTensor h) => Console.WriteLine(h);
+            private static float First(DTensor h) => h.LocalSpan[0];
+
+            public DTensor Forward(DTensor x)
+            {
+                var y = DownPartial.Forward(Up.Forward(x));
+                Log({|#0:y|});
+                var first = First({|#1:y|});
+                Log(Ops.AllReduce(y));
+                return Ops.AllReduce(y);
+            }
+        """),
+        Verify.Diagnostic(Descriptors.PartialEscapes).WithLocation(0).WithArguments("y", FromDownPartial, "Console.WriteLine in 'Block.Log'"),
+        Verify.Diagnostic(Descriptors.PartialEscapes).WithLocation(1).WithArguments("y", FromDownPartial, "'.LocalSpan' in 'Block.First'"));
+
+    [Fact]
     public Task Fix_reduces_before_reading() => VerifyFix.VerifyCodeFixAsync(
         Modules.With("""
             public DTensor Forward(DTensor x)

@@ -103,6 +103,19 @@ public sealed class ShapeNotDivisibleTests
             public Attention(int hidden, int qkv) => Qkv = new Linear(hidden, qkv);
         }
 
+        public partial class Stored
+        {
+            private readonly int _intermediate;
+
+            [TensorParallel(Split.Column)] public Linear Up { get; }
+
+            public Stored(int hidden, int intermediate)
+            {
+                _intermediate = intermediate;
+                Up = new Linear(hidden, _intermediate);
+            }
+        }
+
         static class Launch
         {
             static DeviceMesh Build(ProcessGroup world) => DeviceMesh.Create(world, 1, 4);
@@ -114,6 +127,7 @@ public sealed class ShapeNotDivisibleTests
                 var wrong = new LlamaMlp(4096, {|#0:11010|});
                 var attention = new Attention(4096, {|#1:6150|});
                 var unknown = new Attention(4096, fine.Gate.OutFeatures);
+                var stored = new Stored(4096, {|#2:6150|});
             }
         }
         """,
@@ -122,7 +136,36 @@ public sealed class ShapeNotDivisibleTests
         Verify.Diagnostic(Descriptors.ShapeNotDivisibleByDegree).WithLocation(0)
             .WithArguments("Row layer 'Down' of 'LlamaMlp' (its 'intermediate')", "input features", 11010, 4, "1, 2, 3, 5, 6, 10, 15, 30, ..."),
         Verify.Diagnostic(Descriptors.ShapeNotDivisibleByDegree).WithLocation(1)
-            .WithArguments("Column layer 'Qkv' of 'Attention' (its 'qkv')", "output features", 6150, 4, "1, 2, 3, 5, 6, 10, 15, 25, ..."));
+            .WithArguments("Column layer 'Qkv' of 'Attention' (its 'qkv')", "output features", 6150, 4, "1, 2, 3, 5, 6, 10, 15, 25, ..."),
+        Verify.Diagnostic(Descriptors.ShapeNotDivisibleByDegree).WithLocation(2)
+            .WithArguments("Column layer 'Up' of 'Stored' (its 'intermediate')", "output features", 6150, 4, "1, 2, 3, 5, 6, 10, 15, 25, ..."));
+
+    [Fact]
+    public Task Degree_from_a_named_constant_or_a_launcher_without_a_mesh_is_used() => Verify.VerifyAsync(Usings + """
+        public partial class Mlp
+        {
+            [TensorParallel(Split.Row)] public Linear Down { get; } = new({|#0:1000|}, 512);
+            [TensorParallel(Split.Column)] public Linear Up { get; } = new(512, {|#1:1020|});
+        }
+
+        static class Launch
+        {
+            private const int Shards = 8;
+
+            static DeviceMesh Build(ProcessGroup world) => DeviceMesh.Create(world, 1, Shards);
+
+            static void Main() => Launcher.Run(3, world => Mlp.ShardFrom(new Mlp(), world));
+        }
+
+        partial class Mlp
+        {
+            public static Mlp ShardFrom(Mlp dense, ProcessGroup group) => dense;
+        }
+        """,
+        Verify.Diagnostic(Descriptors.ShapeNotDivisibleByDegree).WithLocation(0)
+            .WithArguments("Row layer 'Down'", "input features", 1000, 3, "1, 2, 4, 5, 8, 10, 20, 25, ..."),
+        Verify.Diagnostic(Descriptors.ShapeNotDivisibleByDegree).WithLocation(1)
+            .WithArguments("Column layer 'Up'", "output features", 1020, 8, "1, 2, 3, 4, 5, 6, 10, 12, ..."));
 
     [Fact]
     public Task Divisible_unknown_or_unsplit_shapes_are_not_flagged() => Verify.VerifyAsync(Usings + """
