@@ -63,15 +63,19 @@ public sealed class OpGradientTests
         Run("tied head", [In("h", 3, 5, 17)], [LayerParameters.Of(embedding)], t => embedding.Logits(t[0]));
     }
 
+    // Head widths of 4 run the backward's generic path; 16 and 32 are whole numbers of vectors (of 8 or 16 floats), the
+    // path Llama's 64 takes.
     [Theory]
-    [InlineData(0)]
-    [InlineData(3)]
-    public void Causal_attention_with_gqa_and_rotary(int slidingWindow)
+    [InlineData(0, 4)]
+    [InlineData(3, 4)]
+    [InlineData(0, 16)]
+    [InlineData(3, 32)]
+    public void Causal_attention_with_gqa_and_rotary(int slidingWindow, int headDim)
     {
-        const int headDim = 4, heads = 6, kvHeads = 2;
+        const int heads = 6, kvHeads = 2;
         var batch = SequenceBatch.Prefill(4, 3);
         var rope = new RotaryEmbedding(headDim);
-        Run($"attention window {slidingWindow}",
+        Run($"attention window {slidingWindow} head {headDim}",
             [In("q", 7, heads * headDim, 18), In("k", 7, kvHeads * headDim, 19), In("v", 7, kvHeads * headDim, 20)], [],
             t => CausalAttention.Forward(t[0], t[1], t[2], headDim, batch, rope: rope, slidingWindow: slidingWindow));
     }

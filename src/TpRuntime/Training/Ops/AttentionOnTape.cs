@@ -70,23 +70,13 @@ internal static class AttentionOnTape
                     var gradOut = dOut.Slice(row * qWidth + h * headDim, headDim);
                     // Key position lo + j sits on row row0 + (lo + j - Start), as in the forward without a cache.
                     int firstKeyRow = row0 + lo - span.Start;
-                    for (int j = 0; j < count; j++)
-                        p[j] = TensorPrimitives.Dot(query, keys.AsSpan((firstKeyRow + j) * kvWidth + kvOffset, headDim)) * scale;
+                    int first = firstKeyRow * kvWidth + kvOffset;
+                    HeadGradients.Dots(query, keys, first, kvWidth, p.AsSpan(0, count), scale);
                     CausalAttention.Softmax(p.AsSpan(0, count));
-                    for (int j = 0; j < count; j++)
-                        dp[j] = TensorPrimitives.Dot(gradOut, values.Slice((firstKeyRow + j) * kvWidth + kvOffset, headDim));
+                    HeadGradients.Dots(gradOut, values, first, kvWidth, dp.AsSpan(0, count), 1f);
                     float weighted = TensorPrimitives.Dot(p.AsSpan(0, count), dp.AsSpan(0, count));
                     var dQuery = dq.AsSpan(row * qWidth + h * headDim, headDim);
-                    for (int j = 0; j < count; j++)
-                    {
-                        int at = (firstKeyRow + j) * kvWidth + kvOffset;
-                        var dValue = dv.AsSpan(at, headDim);
-                        TensorPrimitives.MultiplyAdd(gradOut, p[j], dValue, dValue);
-                        float ds = p[j] * (dp[j] - weighted) * scale;
-                        TensorPrimitives.MultiplyAdd(keys.AsSpan(at, headDim), ds, dQuery, dQuery);
-                        var dKey = dk.AsSpan(at, headDim);
-                        TensorPrimitives.MultiplyAdd(query, ds, dKey, dKey);
-                    }
+                    HeadGradients.Accumulate(query, gradOut, dQuery, keys, dk, dv, first, kvWidth, count, p, dp, weighted, scale);
                 }
             }
             row0 += span.Length;
