@@ -63,6 +63,27 @@ public sealed unsafe class PackedWeight : IDisposable
         if (w.Length != (long)K * N)
             throw new ArgumentException($"Repacking a [{K}, {N}] weight needs {(long)K * N} floats; got {w.Length}.", nameof(w));
         Fill(w);
+        DropTransposed();
+    }
+
+    // W^T packed, made by the first backward that needs dx = dY @ W^T and kept until the values change: without it every
+    // backward would unpack W^T and pack it again (two passes over the weight) before its GEMM. Inference never makes it.
+    private PackedWeight? _transposed;
+
+    /// <summary><c>W^T: [N, K]</c>, packed: built on first use from this copy, rebuilt after <see cref="Repack"/>.</summary>
+    internal PackedWeight Transposed()
+    {
+        ThrowIfDisposed();
+        if (_transposed is { } ready) return ready;
+        var transposed = new float[(long)K * N];
+        Unpack(transposed, transposed: true);
+        return _transposed = new PackedWeight(Set, transposed, N, K);
+    }
+
+    private void DropTransposed()
+    {
+        _transposed?.Dispose();
+        _transposed = null;
     }
 
     /// <summary>Writes the weight <c>[K, N]</c> row-major into <paramref name="destination"/>: the values the packed copy holds.</summary>
@@ -167,6 +188,7 @@ public sealed unsafe class PackedWeight : IDisposable
     /// <summary>Frees the packed copy.</summary>
     public void Dispose()
     {
+        DropTransposed();
         NativeMemory.AlignedFree(data);
         data = null;
         GC.SuppressFinalize(this);

@@ -32,4 +32,34 @@ public sealed class PackedWeightUpdateTests
             Assert.True(Math.Abs(viaPlain[i] - viaPacked[i]) <= 1e-4f * (1 + Math.Abs(viaPlain[i])), $"element {i}: {viaPacked[i]} packed vs {viaPlain[i]}");
         Assert.Throws<ArgumentException>(() => packed.Repack(new float[k * n - 1]));
     }
+
+    // The backward multiplies by W^T packed once and kept: a step that repacks W must not leave the old W^T behind.
+    [Fact]
+    public void The_input_gradient_follows_a_repacked_weight()
+    {
+        const int k = 300, n = 37, m = 5;
+        var first = GradientCheck.Random(k * n, seed: 4);
+        var second = GradientCheck.Random(k * n, seed: 5);
+        var dy = GradientCheck.Random(m * n, seed: 6);
+        using var packed = Gemm.Pack(first, k, n);
+        var dx = new float[m * k];
+
+        Parallel.Generated.ShardKernels.InputGradient(dy, packed, dx, m);
+        AssertInputGradient(dy, first, dx, m, k, n);
+        packed.Repack(second);
+        Parallel.Generated.ShardKernels.InputGradient(dy, packed, dx, m);
+        AssertInputGradient(dy, second, dx, m, k, n);
+    }
+
+    // dx[t, i] = sum over o of dy[t, o] * w[i, o], in double.
+    private static void AssertInputGradient(float[] dy, float[] w, float[] dx, int m, int k, int n)
+    {
+        for (int t = 0; t < m; t++)
+            for (int i = 0; i < k; i++)
+            {
+                double expected = 0;
+                for (int o = 0; o < n; o++) expected += (double)dy[t * n + o] * w[i * n + o];
+                Assert.True(Math.Abs(dx[t * k + i] - expected) <= 1e-4 * (1 + Math.Abs(expected)), $"dx[{t}, {i}] = {dx[t * k + i]}, expected {expected}");
+            }
+    }
 }

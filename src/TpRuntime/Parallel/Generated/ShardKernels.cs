@@ -36,14 +36,12 @@ public static class ShardKernels
 
     /// <summary>
     /// <c>dx[tokens, in] = dy[tokens, out] @ w^T</c> for a weight packed for the forward (<c>w.K</c> = in,
-    /// <c>w.N</c> = out): the transpose is recovered from the packed copy into a temporary, then one GEMM.
+    /// <c>w.N</c> = out): one GEMM with <c>w^T</c> packed, which the weight builds once and keeps until its values change.
     /// </summary>
     public static void InputGradient(ReadOnlySpan<float> dy, Kernels.PackedWeight w, Span<float> dx, int tokens)
     {
         ArgumentNullException.ThrowIfNull(w);
-        var transposed = StepBuffers.Rent((long)w.K * w.N, zeroed: false); // pooled in a training step
-        w.CopyTransposedTo(transposed);
-        Kernels.Gemm.Multiply(dy, transposed, dx, tokens, w.N, w.K);
+        Kernels.Gemm.Multiply(dy, w.Transposed(), dx, tokens);
     }
 
     /// <summary>
