@@ -74,17 +74,20 @@ public sealed unsafe class PackedWeight : IDisposable
     internal PackedWeight Transposed()
     {
         ThrowIfDisposed();
-        if (_transposed is { } ready) return ready;
+        if (Volatile.Read(ref _transposed) is { } ready) return ready;
         var transposed = new float[(long)K * N];
         Unpack(transposed, transposed: true);
-        return _transposed = new PackedWeight(Set, transposed, N, K);
+        var made = new PackedWeight(Set, transposed, N, K);
+        // Two threads backpropagating through one weight (ranks sharing a dense module) may both build it: keep one.
+        if (Interlocked.CompareExchange(ref _transposed, made, null) is { } other)
+        {
+            made.Dispose();
+            return other;
+        }
+        return made;
     }
 
-    private void DropTransposed()
-    {
-        _transposed?.Dispose();
-        _transposed = null;
-    }
+    private void DropTransposed() => Interlocked.Exchange(ref _transposed, null)?.Dispose();
 
     /// <summary>Writes the weight <c>[K, N]</c> row-major into <paramref name="destination"/>: the values the packed copy holds.</summary>
     public void CopyTo(Span<float> destination) => Unpack(destination, transposed: false);
