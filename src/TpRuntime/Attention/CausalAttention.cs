@@ -81,12 +81,10 @@ public static class CausalAttention
                     int kvHead = h / shape.Group;
                     var query = queries.AsSpan(row * shape.QueryWidth + h * headDim, headDim);
                     var rowScores = scores.AsSpan(0, count);
-                    for (int j = 0; j < count; j++)
-                        rowScores[j] = TensorPrimitives.Dot(query, keySource.Slice((int)(keyBase + (long)(lo + j) * shape.KvWidth) + kvHead * headDim, headDim)) * scale;
+                    int first = (int)(keyBase + (long)lo * shape.KvWidth) + kvHead * headDim;
+                    HeadVectors.Dots(query, keySource, first, shape.KvWidth, rowScores, scale);
                     Softmax(rowScores);
-                    var target = output.AsSpan(row * shape.QueryWidth + h * headDim, headDim);
-                    for (int j = 0; j < count; j++)
-                        TensorPrimitives.MultiplyAdd(valueSource.Slice((int)(keyBase + (long)(lo + j) * shape.KvWidth) + kvHead * headDim, headDim), rowScores[j], target, target);
+                    HeadVectors.AddWeighted(valueSource, first, shape.KvWidth, rowScores, output.AsSpan(row * shape.QueryWidth + h * headDim, headDim));
                 }
             }
             row0 += span.Length;

@@ -71,9 +71,9 @@ internal static class AttentionOnTape
                     // Key position lo + j sits on row row0 + (lo + j - Start), as in the forward without a cache.
                     int firstKeyRow = row0 + lo - span.Start;
                     int first = firstKeyRow * kvWidth + kvOffset;
-                    HeadGradients.Dots(query, keys, first, kvWidth, p.AsSpan(0, count), scale);
+                    HeadVectors.Dots(query, keys, first, kvWidth, p.AsSpan(0, count), scale);
                     CausalAttention.Softmax(p.AsSpan(0, count));
-                    HeadGradients.Dots(gradOut, values, first, kvWidth, dp.AsSpan(0, count), 1f);
+                    HeadVectors.Dots(gradOut, values, first, kvWidth, dp.AsSpan(0, count), 1f);
                     float weighted = TensorPrimitives.Dot(p.AsSpan(0, count), dp.AsSpan(0, count));
                     var dQuery = dq.AsSpan(row * qWidth + h * headDim, headDim);
                     HeadGradients.Accumulate(query, gradOut, dQuery, keys, dk, dv, first, kvWidth, count, p, dp, weighted, scale);

@@ -6,10 +6,8 @@ using System.Runtime.InteropServices;
 namespace TpCodegen.Training;
 
 /// <summary>
-/// The inner loop of attention's backward for one query row and head, over its keys: every key is one head-wide vector
-/// (64 floats for Llama), and a library call per key and per vector op cost more than the arithmetic. With the head
-/// width a whole number of vectors, the loop runs on <see cref="Vector{T}"/> spans directly; otherwise through
-/// <see cref="TensorPrimitives"/>, as before.
+/// The inner loop of attention's backward for one query row and head, over its keys, on whole vectors as
+/// <see cref="HeadVectors"/> runs the forward's (the scores it recomputes come from there too).
 /// </summary>
 internal static class HeadGradients
 {
@@ -54,27 +52,6 @@ internal static class HeadGradients
                 dq[v] += ds * k[v];
                 dk[v] += ds * q[v];
             }
-        }
-    }
-
-    /// <summary><c>scores[j] = dot(row, vectors[first + j * stride ..]) * scale</c> for <c>j</c> in <c>[0, scores.Length)</c>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Dots(ReadOnlySpan<float> row, ReadOnlySpan<float> vectors, int first, int stride, Span<float> scores, float scale)
-    {
-        int width = row.Length;
-        if (width % Vector<float>.Count != 0)
-        {
-            for (int j = 0; j < scores.Length; j++)
-                scores[j] = TensorPrimitives.Dot(row, vectors.Slice(first + j * stride, width)) * scale;
-            return;
-        }
-        var r = MemoryMarshal.Cast<float, Vector<float>>(row);
-        for (int j = 0; j < scores.Length; j++)
-        {
-            var other = MemoryMarshal.Cast<float, Vector<float>>(vectors.Slice(first + j * stride, width));
-            var sum = Vector<float>.Zero;
-            for (int v = 0; v < r.Length; v++) sum += r[v] * other[v];
-            scores[j] = Vector.Sum(sum) * scale;
         }
     }
 }
