@@ -49,13 +49,16 @@ public sealed class DeviceMesh : IDisposable
             throw new ArgumentException(
                 $"A {dataParallel} x {tensorParallel} (dp x tp) mesh needs {dataParallel * tensorParallel} ranks, but {world.Name} has {world.Size}.");
         int rank = world.Rank;
-        var tp = world.Split(color: rank / tensorParallel, key: rank);
+        var tp = world.Split(color: TensorParallelGroupOf(rank, tensorParallel), key: rank);
         var dp = world.Split(color: rank % tensorParallel, key: rank);
         var mesh = new DeviceMesh(world, tp, dp, HostOfEachRank(world));
         if (mesh.PlacementWarning is not null && rank == 0)
             Console.Error.WriteLine($"warning: {mesh.PlacementWarning}");
         return mesh;
     }
+
+    /// <summary>The tensor-parallel group a world rank belongs to: consecutive ranks, the mesh's one layout rule.</summary>
+    internal static int TensorParallelGroupOf(int worldRank, int tensorParallel) => worldRank / tensorParallel;
 
     // In-process ranks are threads of this process; MPI ranks exchange their host names once (one all-gather).
     private static string[] HostOfEachRank(ProcessGroup world)

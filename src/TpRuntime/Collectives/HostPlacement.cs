@@ -15,8 +15,7 @@ public static class HostPlacement
 
     /// <summary>
     /// A warning naming each tensor-parallel group that spans hosts, or null when every group sits on one.
-    /// <paramref name="hostOfRank"/> is each world rank's host; TP groups are consecutive world ranks, as
-    /// <see cref="DeviceMesh.Create"/> builds them.
+    /// <paramref name="hostOfRank"/> is each world rank's host; TP groups are those <see cref="DeviceMesh.Create"/> builds.
     /// </summary>
     public static string? Check(IReadOnlyList<string> hostOfRank, int tensorParallel)
     {
@@ -24,11 +23,12 @@ public static class HostPlacement
         if (tensorParallel < 1 || hostOfRank.Count % tensorParallel != 0)
             throw new ArgumentException($"{hostOfRank.Count} ranks do not form groups of {tensorParallel}.", nameof(tensorParallel));
         var spanning = new List<string>();
-        for (int group = 0; group < hostOfRank.Count / tensorParallel; group++)
+        var groups = Enumerable.Range(0, hostOfRank.Count).GroupBy(rank => DeviceMesh.TensorParallelGroupOf(rank, tensorParallel));
+        foreach (var group in groups)
         {
-            var hosts = Enumerable.Range(group * tensorParallel, tensorParallel).Select(r => hostOfRank[r]).Distinct().ToArray();
+            var hosts = group.Select(r => hostOfRank[r]).Distinct().ToArray();
             if (hosts.Length > 1)
-                spanning.Add($"tp[{group}] (world ranks {group * tensorParallel}-{(group + 1) * tensorParallel - 1}) spans {string.Join(", ", hosts)}");
+                spanning.Add($"tp[{group.Key}] (world ranks {group.Min()}-{group.Max()}) spans {string.Join(", ", hosts)}");
         }
         if (spanning.Count == 0) return null;
         return $"Tensor parallelism crosses machines: {string.Join("; ", spanning)}. Its all-reduces (two per layer per token) "
