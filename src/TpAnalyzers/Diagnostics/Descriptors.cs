@@ -156,6 +156,28 @@ internal static class Descriptors
         description: "A Split.Vocab layer leaves its logits split over the vocabulary (Shard(-1), padded). Gathering them moves vocabulary x tokens floats to every rank where the argmax, sampling or loss needs one (value, id) pair or one scalar per token.",
         helpLinkUri: HelpLink(RuleIds.VocabularyLogitsGathered));
 
+    // {0} logits, {1} their origin, {2} whose shards they were, {3} how to pass the shard.
+    public static readonly DiagnosticDescriptor VocabularyLossFedGatheredLogits = new(
+        id: RuleIds.VocabularyLossFedGatheredLogits,
+        title: "Vocabulary-parallel loss fed gathered logits",
+        messageFormat: "VocabParallelCrossEntropy.Loss is fed '{0}', logits gathered in full ({1}{2}): the loss works on each rank's vocabulary shard and exchanges a few floats per token; {3}",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Warning,
+        isEnabledByDefault: true,
+        description: "VocabParallelCrossEntropy.Loss takes the Shard(-1) logits of a Split.Vocab head and never gathers them. Gathering them first moves vocabulary x tokens floats to every rank, and the gathered logits of a Vocab head carry its padding columns, which the loss rejects when tp does not divide the vocabulary (gpt-neox #905).",
+        helpLinkUri: HelpLink(RuleIds.VocabularyLossFedGatheredLogits));
+
+    // {0} value, {1} its origin, {2} what needs another placement, {3} how to fix.
+    public static readonly DiagnosticDescriptor TokenShardWithoutGather = new(
+        id: RuleIds.TokenShardWithoutGather,
+        title: "Token shard used without the sequence-parallel gather or reduce-scatter",
+        messageFormat: "'{0}' is split by tokens, Shard(-2) ({1}), but {2}: {3}",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "Under sequence parallelism the residual stream is split by tokens: norms and residual adds run on a rank's tokens, the tokens are all-gathered (Redistribute(Placement.Replicate)) before column layers and attention, and the row layers' partial sums are reduce-scattered over the tokens (Redistribute(Placement.Shard(-2))) before the residual add. A token shard fed to a layer, or added to a partial sum or to a value of another placement, skips one of the two (pytorch #129355).",
+        helpLinkUri: HelpLink(RuleIds.TokenShardWithoutGather));
+
     public static readonly DiagnosticDescriptor FusedLayerWithoutSegments = new(
         id: RuleIds.FusedLayerWithoutSegments,
         title: "Fused layer split contiguously instead of per segment",

@@ -39,4 +39,6 @@ internal static class RuleIds
     public const string GlobalHeadsOnShard = "TP0020";
     public const string VocabularyLogitsGathered = "TP0021";
     public const string FusedLayerWithoutSegments = "TP0022";
+    public const string VocabularyLossFedGatheredLogits = "TP0023";
+    public const string TokenShardWithoutGather = "TP0024";
 }

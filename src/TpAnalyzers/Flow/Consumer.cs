@@ -18,6 +18,9 @@ internal enum ConsumerKind
 
     /// <summary>A product '*' inside a called method: an addend times anything is not an addend of the product.</summary>
     Product,
+
+    /// <summary>VocabParallelCrossEntropy.Loss: takes the vocabulary shards of a Split.Vocab head, or dense logits.</summary>
+    VocabularyLoss,
 }
 
 /// <summary>Something that takes a DTensor activation and needs it in some placement.</summary>

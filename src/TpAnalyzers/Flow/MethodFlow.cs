@@ -300,6 +300,10 @@ internal sealed partial class MethodFlow
             }
         }
 
+        // 3b. Norms and the vocabulary-parallel loss of TpRuntime (SequenceApis).
+        if (activationOperation is not null && SequenceModel(method, activationOperation, activationValue, returnsDTensor) is { } modelled)
+            return modelled;
+
         // 4. DTensor's own methods.
         if (_types.IsDTensor(method.ContainingType) && !method.IsStatic && invocation.Instance is { } receiver)
         {
@@ -308,14 +312,17 @@ internal sealed partial class MethodFlow
                 var target = PlacementApis.ReadPlacement(invocation.Arguments[0].Value, _types);
                 Record(new RedistributeEvent(invocation, Unwrap(receiver), instance, target));
                 if (target == Layout.Unknown) return FlowValue.Unknown;
-                var gatheredBy = instance.IsKnown && instance.Layout == Layout.ShardLast && target == Layout.Replicate ? "'.Redistribute(Placement.Replicate)'" : null;
+                bool gathered = instance.IsKnown && instance.Layout == Layout.ShardLast && target == Layout.Replicate;
+                var gatheredBy = gathered ? "'.Redistribute(Placement.Replicate)'" : null;
                 var origin = target switch
                 {
                     Layout.Replicate => "the result of .Redistribute(Placement.Replicate)",
                     Layout.ShardLast => "the result of .Redistribute(Placement.Shard(-1))",
+                    SequenceApis.TokenShard => "the result of .Redistribute(Placement.Shard(-2))",
                     _ => "the result of .Redistribute(Placement.Partial())",
                 };
-                return new FlowValue(target, origin, gatheredBy, instance.Features);
+                // Gathered logits still say whose they are: TP0023 names the vocabulary layer the loss should have had the shards of.
+                return new FlowValue(target, origin, gatheredBy, instance.Features).WithVocabulary(gathered ? instance.VocabularyOf : null);
             }
             // FullTensor is Redistribute(Placement.Replicate) read out.
             if (method.Name == "FullTensor" && invocation.Arguments.Length == 0) Record(new RedistributeEvent(invocation, Unwrap(receiver), instance, Layout.Replicate));
@@ -457,6 +464,7 @@ internal sealed partial class MethodFlow
         if (operatorMethod is not null && _types.IsDTensor(operatorMethod.ContainingType))
         {
             Record(new OperatorEvent(operation, kind, Unwrap(left), leftValue, Unwrap(right), rightValue));
+            if (TokenShardOperands(leftValue, rightValue) is { } tokens) return tokens;
             if (!leftValue.IsKnown || !rightValue.IsKnown || leftValue.Layout != rightValue.Layout) return FlowValue.Unknown;
             // Sums of addends stay addends; a product of two partial sums is not a partial sum of anything.
             if (kind == BinaryOperatorKind.Multiply && leftValue.Layout == Layout.PartialSum) return FlowValue.Unknown;

@@ -16,16 +16,21 @@ namespace TpCodegen.Analyzers.Flow;
 internal static class PlacementApis
 {
     /// <summary>The layout a placement expression names (<c>Placement.Replicate</c>, <c>Placement.Shard(-1)</c>, <c>Placement.FromKind(...)</c>, ...), or Unknown.</summary>
-    public static Layout ReadPlacement(IOperation? operation, KnownTypes types)
+    public static Layout ReadPlacement(IOperation? operation, KnownTypes types) => ReadPlacement(operation, types, followLocal: true);
+
+    private static Layout ReadPlacement(IOperation? operation, KnownTypes types, bool followLocal)
     {
         switch (Operations.Unwrap(operation))
         {
+            // var tokens = Placement.Shard(-2); ... .Redistribute(tokens): one step, never a chain of locals.
+            case ILocalReferenceOperation local when followLocal:
+                return ReadPlacement(SequenceApis.SingleInitializer(local), types, followLocal: false);
             case IPropertyReferenceOperation { Property.Name: "Replicate" } property when KnownTypes.Is(property.Property.ContainingType, types.Placement):
                 return Layout.Replicate;
             case IInvocationOperation invocation when KnownTypes.Is(invocation.TargetMethod.ContainingType, types.Placement):
                 return invocation.TargetMethod.Name switch
                 {
-                    "Shard" => IsLastDim(invocation.Arguments.FirstOrDefault()?.Value) ? Layout.ShardLast : Layout.Unknown,
+                    "Shard" => ShardLayout(invocation.Arguments.FirstOrDefault()?.Value),
                     "Partial" => Layout.PartialSum,
                     // Placement.FromKind(PlacementKind.X): PlacementKind's values are the contract's layouts.
                     "FromKind" => invocation.Arguments.FirstOrDefault()?.Value.ConstantValue is { HasValue: true, Value: int kind } && kind is >= 0 and < (int)Layout.Unknown
@@ -35,7 +40,7 @@ internal static class PlacementApis
                 };
             case IObjectCreationOperation creation:
                 if (KnownTypes.Is(creation.Type, types.ReplicatePlacement)) return Layout.Replicate;
-                if (KnownTypes.Is(creation.Type, types.ShardPlacement)) return IsLastDim(creation.Arguments.FirstOrDefault()?.Value) ? Layout.ShardLast : Layout.Unknown;
+                if (KnownTypes.Is(creation.Type, types.ShardPlacement)) return ShardLayout(creation.Arguments.FirstOrDefault()?.Value);
                 if (KnownTypes.Is(creation.Type, types.PartialPlacement)) return Layout.PartialSum;
                 return Layout.Unknown;
             default:
@@ -44,6 +49,10 @@ internal static class PlacementApis
     }
 
     private static bool IsLastDim(IOperation? operation) => operation?.ConstantValue is { HasValue: true, Value: -1 };
+
+    /// <summary>Shard(-1) splits the features, Shard(-2) (or 0) the tokens; any other dimension is not followed.</summary>
+    private static Layout ShardLayout(IOperation? dim) =>
+        IsLastDim(dim) ? Layout.ShardLast : SequenceApis.IsTokenDim(dim) ? SequenceApis.TokenShard : Layout.Unknown;
 
     /// <summary>The placements a method declares with [PlacementContract] (its own, or the one it overrides).</summary>
     public static bool TryGetContract(IMethodSymbol method, KnownTypes types, out Layout input, out Layout output)
@@ -114,6 +123,7 @@ internal static class PlacementApis
         Layout.Replicate => "Replicate",
         Layout.ShardLast => "ShardLast",
         Layout.PartialSum => "PartialSum",
+        SequenceApis.TokenShard => "Shard(-2)",
         _ => "unknown",
     };
 }

@@ -1,0 +1,81 @@
+// TP0024 — a token shard (sequence parallelism's Shard(-2)) used without the gather or the reduce-scatter.
+// Under sequence parallelism each rank holds a run of tokens of the residual stream. Column layers and attention need
+// every token (all-gather first, .Redistribute(Placement.Replicate)); a row layer's partial sum is reduce-scattered over
+// the tokens (.Redistribute(Placement.Shard(-2))) before it is added back. Feeding the shard to a layer, or adding it to a
+// partial sum or to a value of another placement, skips one of them (pytorch #129355): the runtime throws on the cluster,
+// the analyzer says so in the editor. A module's own input, assumed replicated, is never the other operand flagged:
+// under sequence parallelism it may well be a token shard.
+using System;
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+using TpCodegen.Analyzers.Flow;
+using TpCodegen.Contract;
+
+namespace TpCodegen.Analyzers.Rules;
+
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class TokenShardWithoutGatherAnalyzer : PlacementRuleAnalyzer
+{
+    /// <summary>Diagnostic property: the operand (Left or Right) to redistribute, for the code fix; absent when the fix is not mechanical.</summary>
+    public const string RedistributeOperandKey = "RedistributeOperand";
+
+    /// <summary>Diagnostic property: the placement that operand is moved to, "Replicate" or "Shard(-2)".</summary>
+    public const string TargetKey = "Target";
+
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.TokenShardWithoutGather);
+
+    private protected override void Check(FlowEvent e, Action<Diagnostic> report)
+    {
+        switch (e)
+        {
+            case ConsumeEvent consume when IsTokenShard(consume.Value) && consume.Consumer.Required is Layout.Replicate or Layout.ShardLast:
+                {
+                    string value = Text(consume.Argument);
+                    string needs = consume.Consumer.Required == Layout.Replicate ? "every token, replicated" : "its input split by features, Shard(-1)";
+                    var properties = ImmutableDictionary<string, string?>.Empty.Add(TargetKey, "Replicate");
+                    report(Diagnostic.Create(
+                        Descriptors.TokenShardWithoutGather, consume.Argument.Syntax.GetLocation(), properties,
+                        value, consume.Value.Origin, consume.Consumer.Display + " needs " + needs,
+                        "all-gather the tokens first with " + CallOn(value, ".Redistribute(Placement.Replicate)")));
+                    break;
+                }
+            case OperatorEvent op:
+                Operator(op, report);
+                break;
+        }
+    }
+
+    private static void Operator(OperatorEvent op, Action<Diagnostic> report)
+    {
+        bool leftTokens = IsTokenShard(op.LeftValue);
+        if (leftTokens == IsTokenShard(op.RightValue)) return;
+        var (tokens, tokensValue, other, otherValue) = leftTokens
+            ? (op.Left, op.LeftValue, op.Right, op.RightValue)
+            : (op.Right, op.RightValue, op.Left, op.LeftValue);
+        if (!otherValue.IsKnown || IsModuleInput(otherValue)) return;
+        string otherText = Text(other);
+        string combined = op.Kind == BinaryOperatorKind.Add ? "added to" : "combined with";
+        string problem, fix;
+        if (otherValue.IsPartial)
+        {
+            problem = "it is " + combined + " '" + otherText + "', a partial sum (" + otherValue.Origin + ")";
+            fix = "reduce-scatter that over the tokens first with " + CallOn(otherText, ".Redistribute(Placement.Shard(-2))");
+        }
+        else
+        {
+            problem = "it is " + combined + " '" + otherText + "', " + PlacementApis.Describe(otherValue.Layout) + " (" + otherValue.Origin + ")";
+            fix = "split that by tokens too with " + CallOn(otherText, ".Redistribute(Placement.Shard(-2))");
+        }
+        var properties = ImmutableDictionary<string, string?>.Empty
+            .Add(RedistributeOperandKey, leftTokens ? "Right" : "Left")
+            .Add(TargetKey, "Shard(-2)");
+        report(Diagnostic.Create(Descriptors.TokenShardWithoutGather, op.Operation.Syntax.GetLocation(), properties, Text(tokens), tokensValue.Origin, problem, fix));
+    }
+
+    private static bool IsTokenShard(FlowValue value) => value.IsKnown && value.Layout == SequenceApis.TokenShard;
+
+    /// <summary>The input of a Forward, replicated only by assumption (or by a contract that cannot say Shard(-2)).</summary>
+    private static bool IsModuleInput(FlowValue value) => value.Origin.StartsWith("the input '", StringComparison.Ordinal);
+}

@@ -1,0 +1,112 @@
+using Verify = TpCodegen.Analyzers.Tests.Verifiers.AnalyzerVerifier<TpCodegen.Analyzers.Rules.TokenShardWithoutGatherAnalyzer>;
+
+namespace TpCodegen.Analyzers.Tests.Rules;
+
+public sealed class TokenShardWithoutGatherTests
+{
+    /// <summary>A sequence-parallel model: an MLP whose Down keeps its partial sum, and a model that runs it on token shards.</summary>
+    private static string Model(string body) => $$"""
+        using TpCodegen;
+
+        public sealed partial class SpMlp
+        {
+            [TensorParallel(Split.Column)] public Linear Up { get; } = new(64, 256);
+            [TensorParallel(Split.Row, ReduceResults = false)] public Linear Down { get; } = new(256, 64);
+
+            [PlacementContract(PlacementKind.Replicate, PlacementKind.PartialSum)]
+            public DTensor Forward(DTensor x) => Down.Forward(Ops.Silu(Up.Forward(x)));
+        }
+
+        public sealed partial class SpModel
+        {
+            [TensorParallel(Split.Column)] public Linear Head { get; } = new(64, 256);
+            public RmsNorm Norm { get; } = new(64);
+            public SpMlp Mlp { get; } = new();
+            private readonly SpMlp[] _blocks = [new(), new()];
+
+            private DTensor Ffn(DTensor h) => Mlp.Forward(h);
+
+            private DTensor Block(DTensor x) => x + Mlp.Forward(Norm.Forward(x).Redistribute(Placement.Replicate)).Redistribute(Placement.Shard(-2));
+
+            public DTensor Forward(DTensor embedded, bool deep)
+            {
+                var tokens = Placement.Shard(-2);
+                var x = embedded.Redistribute(tokens);
+                {{body}}
+            }
+        }
+        """;
+
+    private const string Shard = "the result of .Redistribute(Placement.Shard(-2))";
+    private const string Normed = "the result of 'RmsNorm.Forward' on Shard(-2) input";
+    private const string Mlp = "'SpMlp.Forward' ([PlacementContract] input Replicate)";
+
+    [Fact]
+    public Task A_token_shard_fed_to_a_layer_without_the_all_gather_is_flagged() => Verify.VerifyAsync(Model("""
+                var a = Mlp.Forward({|#0:Norm.Forward(x)|}).Redistribute(tokens);
+                var b = Ffn({|#1:Norm.Forward(x)|}).Redistribute(tokens);
+                var logits = Head.Forward({|#2:x|});
+                return x + a + b;
+        """),
+        Verify.Diagnostic(Descriptors.TokenShardWithoutGather).WithLocation(0).WithArguments(
+            "Norm.Forward(x)", Normed, Mlp + " needs every token, replicated", "all-gather the tokens first with Norm.Forward(x).Redistribute(Placement.Replicate)"),
+        Verify.Diagnostic(Descriptors.TokenShardWithoutGather).WithLocation(1).WithArguments(
+            "Norm.Forward(x)", Normed, Mlp + " in 'SpModel.Ffn' needs every token, replicated", "all-gather the tokens first with Norm.Forward(x).Redistribute(Placement.Replicate)"),
+        Verify.Diagnostic(Descriptors.TokenShardWithoutGather).WithLocation(2).WithArguments(
+            "x", Shard, "column layer 'Head' needs every token, replicated", "all-gather the tokens first with x.Redistribute(Placement.Replicate)"));
+
+    [Fact]
+    public Task A_partial_sum_added_to_the_token_shard_without_the_reduce_scatter_is_flagged() => Verify.VerifyAsync(Model("""
+                var normed = Norm.Forward(x).Redistribute(Placement.Replicate);
+                var h = {|#0:x + Mlp.Forward(normed)|};
+                foreach (var block in _blocks)
+                    x = deep ? Block(x) : {|#1:x + block.Forward(Norm.Forward(x).Redistribute(Placement.Replicate))|};
+                return h;
+        """),
+        Verify.Diagnostic(Descriptors.TokenShardWithoutGather).WithLocation(0).WithArguments(
+            "x", Shard, "it is added to 'Mlp.Forward(normed)', a partial sum (the output of 'SpMlp.Forward')",
+            "reduce-scatter that over the tokens first with Mlp.Forward(normed).Redistribute(Placement.Shard(-2))"),
+        Verify.Diagnostic(Descriptors.TokenShardWithoutGather).WithLocation(1).WithArguments(
+            "x", Shard, "it is added to 'block.Forward(Norm.Forward(x).Redistribute(Placement.Repl...', a partial sum (the output of 'SpMlp.Forward')",
+            "reduce-scatter that over the tokens first with '.Redistribute(Placement.Shard(-2))' on it"));
+
+    [Fact]
+    public Task A_replicated_result_added_to_the_token_shard_is_flagged() => Verify.VerifyAsync(Model("""
+                var full = Ops.AllReduce(Mlp.Forward(Norm.Forward(x).Redistribute(Placement.Replicate)));
+                return {|#0:x + full|};
+        """),
+        Verify.Diagnostic(Descriptors.TokenShardWithoutGather).WithLocation(0).WithArguments(
+            "x", Shard, "it is added to 'full', Replicate (the result of Ops.AllReduce)",
+            "split that by tokens too with full.Redistribute(Placement.Shard(-2))"));
+
+    [Fact]
+    public Task The_sequence_parallel_block_written_right_is_not_flagged() => Verify.VerifyAsync(Model("""
+                for (int i = 0; i < 2; i++)
+                {
+                    var gathered = Norm.Forward(x).Redistribute(Placement.Replicate);
+                    x = x + Ffn(gathered).Redistribute(tokens);
+                    x = Block(x);
+                }
+                foreach (var block in _blocks)
+                    x = x + block.Forward(Norm.Forward(x).Redistribute(Placement.Replicate)).Redistribute(tokens);
+                var scaled = Ops.Silu(Norm.Forward(x)) * x;
+                var logits = Head.Forward(Norm.Forward(scaled).Redistribute(Placement.Replicate));
+                return deep ? x : scaled;
+        """));
+
+    [Fact]
+    public Task A_module_input_assumed_replicated_is_not_taken_for_a_mismatch() => Verify.VerifyAsync("""
+        using TpCodegen;
+
+        public sealed partial class SpLayer
+        {
+            [TensorParallel(Split.Column)] public Linear Up { get; } = new(64, 256);
+            [TensorParallel(Split.Row, ReduceResults = false)] public Linear Down { get; } = new(256, 64);
+            public RmsNorm Norm { get; } = new(64);
+
+            // Under sequence parallelism this Forward's input is a token shard, though the analyzers assume it replicated.
+            public DTensor Forward(DTensor x) =>
+                x + Down.Forward(Ops.Silu(Up.Forward(Norm.Forward(x).Redistribute(Placement.Replicate)))).Redistribute(Placement.Shard(-2));
+        }
+        """);
+}
