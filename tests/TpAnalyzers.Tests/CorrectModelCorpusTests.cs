@@ -171,6 +171,50 @@ public class CorrectModelCorpusTests
                 public static DeviceMesh Mesh(ProcessGroup world) => DeviceMesh.Create(world, 1, 4);
             }
             """ },
+        { "sequence parallelism and the vocabulary-parallel loss", """
+            public sealed partial class SpMlp
+            {
+                [TensorParallel(Split.Column)] public Linear Gate { get; } = new(64, 256);
+                [TensorParallel(Split.Column)] public Linear Up { get; } = new(64, 256);
+                [TensorParallel(Split.Row, ReduceResults = false)] public Linear Down { get; } = new(256, 64);
+
+                [PlacementContract(PlacementKind.Replicate, PlacementKind.PartialSum)]
+                public DTensor Forward(DTensor x) => Down.Forward(Ops.Silu(Gate.Forward(x)) * Up.Forward(x));
+            }
+
+            public sealed partial class SpModel
+            {
+                [TensorParallel(Split.Vocab)] public Linear Head { get; } = new(64, 1001);
+                public RmsNorm FinalNorm { get; } = new(64);
+                private readonly RmsNorm[] _norms = [new(64), new(64)];
+                private readonly SpMlp[] _mlps = [new(), new()];
+
+                private static DTensor Gather(DTensor tokens) => tokens.Redistribute(Placement.Replicate);
+
+                private DTensor Block(int i, DTensor x, Placement tokens) =>
+                    x + _mlps[i].Forward(Gather(_norms[i].Forward(x))).Redistribute(tokens);
+
+                // Either layout of the residual stream, chosen at run time: the blocks are helpers.
+                public DTensor Hidden(DTensor embedded, bool sequenceParallel)
+                {
+                    var tokens = Placement.Shard(-2);
+                    var x = sequenceParallel ? embedded.Redistribute(tokens) : embedded;
+                    for (int i = 0; i < _mlps.Length; i++)
+                        x = sequenceParallel ? Block(i, x, tokens) : x + Ops.AllReduce(_mlps[i].Forward(_norms[i].Forward(x)));
+                    return sequenceParallel ? Gather(FinalNorm.Forward(x)) : FinalNorm.Forward(x);
+                }
+
+                public DTensor Loss(DTensor embedded, int[] targets)
+                {
+                    var tokens = Placement.Shard(-2);
+                    var x = embedded.Redistribute(tokens);
+                    foreach (var (norm, mlp) in _norms.Zip(_mlps))
+                        x = x + mlp.Forward(Gather(norm.Forward(x))).Redistribute(tokens);
+                    var logits = Head.Forward(Gather(FinalNorm.Forward(x)));
+                    return TpCodegen.Training.VocabParallelCrossEntropy.Loss(logits, targets, 1001);
+                }
+            }
+            """ },
     };
 
     [Theory]
@@ -187,6 +231,9 @@ public class CorrectModelCorpusTests
     [InlineData("blocks in a loop", "return Ops.AllReduce(sum) + x;", "return sum + x;", "TP0002")]
     [InlineData("mesh, roles and ranks", "if (IsMain) Console.WriteLine(", "if (IsMain) _group.Barrier(); Console.WriteLine(", "TP0015")]
     [InlineData("heads, vocabulary and constructor sizes", "new Mlp(4096, 11008)", "new Mlp(4096, 11010)", "TP0014")]
+    [InlineData("sequence parallelism and the vocabulary-parallel loss", "Loss(logits, targets", "Loss(logits.Redistribute(Placement.Replicate), targets", "TP0023")]
+    [InlineData("sequence parallelism and the vocabulary-parallel loss", "mlp.Forward(Gather(norm.Forward(x)))", "mlp.Forward(norm.Forward(x))", "TP0024")]
+    [InlineData("sequence parallelism and the vocabulary-parallel loss", "x))).Redistribute(tokens);", "x)));", "TP0024")]
     public async Task The_same_code_made_wrong_is_flagged(string name, string right, string wrong, string id)
     {
         var source = (string)Corpus().Single(row => (string)row[0] == name)[1];
