@@ -95,6 +95,8 @@ public class CorrectModelCorpusTests
 
             public sealed class Trainer
             {
+                // The machines run four ranks each: TP0025 checks the mesh's tp against it.
+                private const int RanksPerHost = 4;
                 private readonly ProcessGroup _group;
                 private readonly ProcessGroup _replicas;
                 private readonly Mlp _mlp;
@@ -231,6 +233,7 @@ public class CorrectModelCorpusTests
     [InlineData("blocks in a loop", "return Ops.AllReduce(sum) + x;", "return sum + x;", "TP0002")]
     [InlineData("mesh, roles and ranks", "if (IsMain) Console.WriteLine(", "if (IsMain) _group.Barrier(); Console.WriteLine(", "TP0015")]
     [InlineData("heads, vocabulary and constructor sizes", "new Mlp(4096, 11008)", "new Mlp(4096, 11010)", "TP0014")]
+    [InlineData("mesh, roles and ranks", "DeviceMesh.Create(world, 2, 2)", "DeviceMesh.Create(world, 4, 3)", "TP0025")]
     [InlineData("sequence parallelism and the vocabulary-parallel loss", "Loss(logits, targets", "Loss(logits.Redistribute(Placement.Replicate), targets", "TP0023")]
     [InlineData("sequence parallelism and the vocabulary-parallel loss", "mlp.Forward(Gather(norm.Forward(x)))", "mlp.Forward(norm.Forward(x))", "TP0024")]
     [InlineData("sequence parallelism and the vocabulary-parallel loss", "x))).Redistribute(tokens);", "x)));", "TP0024")]
@@ -254,7 +257,8 @@ public class CorrectModelCorpusTests
         return await compilation.WithAnalyzers(CatalogTests.AllAnalyzers().ToImmutableArray()).GetAnalyzerDiagnosticsAsync();
     }
 
-    private static ImmutableArray<MetadataReference> References()
+    /// <summary>The platform and TpRuntime: what a compilation of model code needs.</summary>
+    internal static ImmutableArray<MetadataReference> References()
     {
         var platform = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator);
         return platform.Concat(TestReferences.Runtime).Distinct().Select(p => (MetadataReference)MetadataReference.CreateFromFile(p)).ToImmutableArray();

@@ -178,6 +178,17 @@ internal static class Descriptors
         description: "Under sequence parallelism the residual stream is split by tokens: norms and residual adds run on a rank's tokens, the tokens are all-gathered (Redistribute(Placement.Replicate)) before column layers and attention, and the row layers' partial sums are reduce-scattered over the tokens (Redistribute(Placement.Shard(-2))) before the residual add. A token shard fed to a layer, or added to a partial sum or to a value of another placement, skips one of the two (pytorch #129355).",
         helpLinkUri: HelpLink(RuleIds.TokenShardWithoutGather));
 
+    // {0} tp, {1} ranks per host, {2} where that number comes from, {3} a spanning group, {4} its first and last rank, {5} its hosts, {6} valid tp.
+    public static readonly DiagnosticDescriptor TensorParallelGroupSpansHosts = new(
+        id: RuleIds.TensorParallelGroupSpansHosts,
+        title: "Tensor-parallel group spans machines",
+        messageFormat: "DeviceMesh.Create makes tensor-parallel groups of tp={0} consecutive ranks, but each host runs {1} ranks ({2}): tp[{3}] (world ranks {4}) spans hosts {5}, so its all-reduces, two per layer per token, cross the network; a tp that divides {1} keeps every group on one machine: {6}",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Warning,
+        isEnabledByDefault: true,
+        description: "A tensor-parallel group belongs on the fastest links, inside one machine. DeviceMesh puts tp consecutive world ranks in a group; started host by host with a number of ranks per host that tp does not divide, some group spans two machines. With a constant tp and a stated number of ranks per host (the MSBuild property TpRanksPerHost, or a const int RanksPerHost) the analyzer sees it before the run; DeviceMesh.PlacementWarning says it at run time for any launch.",
+        helpLinkUri: HelpLink(RuleIds.TensorParallelGroupSpansHosts));
+
     public static readonly DiagnosticDescriptor FusedLayerWithoutSegments = new(
         id: RuleIds.FusedLayerWithoutSegments,
         title: "Fused layer split contiguously instead of per segment",

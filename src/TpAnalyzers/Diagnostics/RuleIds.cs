@@ -41,4 +41,5 @@ internal static class RuleIds
     public const string FusedLayerWithoutSegments = "TP0022";
     public const string VocabularyLossFedGatheredLogits = "TP0023";
     public const string TokenShardWithoutGather = "TP0024";
+    public const string TensorParallelGroupSpansHosts = "TP0025";
 }

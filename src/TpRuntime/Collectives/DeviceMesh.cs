@@ -58,7 +58,7 @@ public sealed class DeviceMesh : IDisposable
     }
 
     /// <summary>The tensor-parallel group a world rank belongs to: consecutive ranks, the mesh's one layout rule.</summary>
-    internal static int TensorParallelGroupOf(int worldRank, int tensorParallel) => worldRank / tensorParallel;
+    internal static int TensorParallelGroupOf(int worldRank, int tensorParallel) => Contract.MeshLayout.TensorParallelGroupOf(worldRank, tensorParallel);
 
     // In-process ranks are threads of this process; MPI ranks exchange their host names once (one all-gather).
     private static string[] HostOfEachRank(ProcessGroup world)

@@ -22,14 +22,10 @@ public static class HostPlacement
         ArgumentNullException.ThrowIfNull(hostOfRank);
         if (tensorParallel < 1 || hostOfRank.Count % tensorParallel != 0)
             throw new ArgumentException($"{hostOfRank.Count} ranks do not form groups of {tensorParallel}.", nameof(tensorParallel));
-        var spanning = new List<string>();
-        var groups = Enumerable.Range(0, hostOfRank.Count).GroupBy(rank => DeviceMesh.TensorParallelGroupOf(rank, tensorParallel));
-        foreach (var group in groups)
-        {
-            var hosts = group.Select(r => hostOfRank[r]).Distinct().ToArray();
-            if (hosts.Length > 1)
-                spanning.Add($"tp[{group.Key}] (world ranks {group.Min()}-{group.Max()}) spans {string.Join(", ", hosts)}");
-        }
+        // The mesh's layout rule, shared with the analyzers' static check (TP0025).
+        var spanning = Contract.MeshLayout.SpanningGroups(hostOfRank, tensorParallel)
+            .Select(g => $"tp[{g.Group}] (world ranks {g.Ranks[0]}-{g.Ranks[^1]}) spans {string.Join(", ", g.Hosts)}")
+            .ToList();
         if (spanning.Count == 0) return null;
         return $"Tensor parallelism crosses machines: {string.Join("; ", spanning)}. Its all-reduces (two per layer per token) "
             + $"then go over the network instead of the links inside a machine. {Remedy(hostOfRank, tensorParallel)}";
