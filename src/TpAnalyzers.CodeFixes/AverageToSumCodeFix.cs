@@ -1,8 +1,5 @@
-using System.Collections.Immutable;
 using System.Composition;
-using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -11,35 +8,25 @@ namespace TpCodegen.Analyzers.CodeFixes;
 
 /// <summary>TP0010: writes <c>ReduceOp.Sum</c> where a tensor-parallel partial sum was averaged.</summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(AverageToSumCodeFix)), Shared]
-public sealed class AverageToSumCodeFix : CodeFixProvider
+public sealed class AverageToSumCodeFix : RootEditCodeFix
 {
     private const string Title = "Sum the partial sums (ReduceOp.Sum)";
 
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIds.PartialSumAveraged);
-
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    public AverageToSumCodeFix()
+        : base(RuleIds.PartialSumAveraged)
     {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null) return;
-        foreach (var diagnostic in context.Diagnostics)
+    }
+
+    private protected override (string Title, string Key, SyntaxNode Root)? Edit(SyntaxNode root, Diagnostic diagnostic)
+    {
+        // Only the spelled-out member (ReduceOp.Average, or Average under using static) has a mechanical fix;
+        // an op read from a variable needs the author's decision.
+        var name = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) switch
         {
-            // Only the spelled-out member (ReduceOp.Average, or Average under using static) has a mechanical fix;
-            // an op read from a variable needs the author's decision.
-            var name = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) switch
-            {
-                MemberAccessExpressionSyntax { Name: IdentifierNameSyntax { Identifier.ValueText: "Average" } member } => member,
-                IdentifierNameSyntax { Identifier.ValueText: "Average" } identifier => identifier,
-                _ => null,
-            };
-            if (name is null) continue;
-            context.RegisterCodeFix(
-                CodeAction.Create(
-                    Title,
-                    _ => Task.FromResult(context.Document.WithSyntaxRoot(root.ReplaceNode(name, SyntaxFactory.IdentifierName("Sum").WithTriviaFrom(name)))),
-                    equivalenceKey: nameof(AverageToSumCodeFix)),
-                diagnostic);
-        }
+            MemberAccessExpressionSyntax { Name: IdentifierNameSyntax { Identifier.ValueText: "Average" } member } => member,
+            IdentifierNameSyntax { Identifier.ValueText: "Average" } identifier => identifier,
+            _ => null,
+        };
+        return name is null ? null : (Title, nameof(AverageToSumCodeFix), root.ReplaceNode(name, SyntaxFactory.IdentifierName("Sum").WithTriviaFrom(name)));
     }
 }

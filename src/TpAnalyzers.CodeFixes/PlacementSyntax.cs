@@ -52,11 +52,17 @@ internal static class PlacementSyntax
     public static ExpressionSyntax ReplicatePlacement() => QualifiedMember("Placement", "Replicate");
 
     /// <summary><c>Placement.Shard(-1)</c>.</summary>
-    public static ExpressionSyntax ShardLastPlacement() =>
+    public static ExpressionSyntax ShardLastPlacement() => ShardPlacement(1);
+
+    /// <summary><c>Placement.Shard(-2)</c>: split by tokens (sequence parallelism).</summary>
+    public static ExpressionSyntax ShardTokensPlacement() => ShardPlacement(2);
+
+    /// <summary><c>Placement.Shard(-fromEnd)</c>.</summary>
+    private static ExpressionSyntax ShardPlacement(int fromEnd) =>
         SyntaxFactory.InvocationExpression(
             QualifiedMember("Placement", "Shard"),
             SyntaxFactory.ArgumentList(SyntaxFactory.SingletonSeparatedList(SyntaxFactory.Argument(
-                SyntaxFactory.PrefixUnaryExpression(SyntaxKind.UnaryMinusExpression, SyntaxFactory.LiteralExpression(SyntaxKind.NumericLiteralExpression, SyntaxFactory.Literal(1)))))));
+                SyntaxFactory.PrefixUnaryExpression(SyntaxKind.UnaryMinusExpression, SyntaxFactory.LiteralExpression(SyntaxKind.NumericLiteralExpression, SyntaxFactory.Literal(fromEnd)))))));
 
     /// <summary>The attribute with <c>name = value</c> set: an existing argument is replaced, otherwise one is appended.</summary>
     public static AttributeSyntax SetNamedArgument(AttributeSyntax attribute, string name, ExpressionSyntax value)

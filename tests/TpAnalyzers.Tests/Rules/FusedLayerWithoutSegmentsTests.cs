@@ -1,4 +1,5 @@
 using Verify = TpCodegen.Analyzers.Tests.Verifiers.AnalyzerVerifier<TpCodegen.Analyzers.Rules.FusedLayerWithoutSegmentsAnalyzer>;
+using VerifyFix = TpCodegen.Analyzers.Tests.Verifiers.CodeFixVerifier<TpCodegen.Analyzers.Rules.FusedLayerWithoutSegmentsAnalyzer, TpCodegen.Analyzers.CodeFixes.QkvLayoutCodeFix>;
 
 namespace TpCodegen.Analyzers.Tests.Rules;
 
@@ -30,6 +31,26 @@ public sealed class FusedLayerWithoutSegmentsTests
             [TensorParallel(Split.Column)] public Linear Fc { get; } = new(hidden, 4 * hidden);
             [TensorParallel(Split.Row)] public Linear Out { get; } = new(heads * headDim + 0, hidden);
             public Linear Dense { get; } = new(hidden, hidden + hidden);
+        }
+        """);
+
+    [Fact]
+    public Task Fix_gives_a_fused_qkv_its_segments() => VerifyFix.VerifyCodeFixAsync(Usings + """
+        public partial class Block(int hidden, int heads, int kvHeads, int headDim)
+        {
+            [TensorParallel(Split.Column)] public Linear Qkv { get; } = new(hidden, {|#0:(heads + 2 * kvHeads) * headDim|});
+            [TensorParallel(Split.Column)] public Linear Kqv { get; } = new(hidden, {|#1:(heads + kvHeads * 2) * headDim|}) { InputLayout = FeatureLayout.Plain(hidden) };
+        }
+        """,
+        [
+            VerifyFix.Diagnostic(Descriptors.FusedLayerWithoutSegments).WithLocation(0).WithArguments("Qkv", "'(heads + 2 * kvHeads) * headDim'"),
+            VerifyFix.Diagnostic(Descriptors.FusedLayerWithoutSegments).WithLocation(1).WithArguments("Kqv", "'(heads + kvHeads * 2) * headDim'"),
+        ],
+        Usings + """
+        public partial class Block(int hidden, int heads, int kvHeads, int headDim)
+        {
+            [TensorParallel(Split.Column)] public Linear Qkv { get; } = new(hidden, (heads + 2 * kvHeads) * headDim) { OutputLayout = FeatureLayout.Qkv(heads, kvHeads, headDim) };
+            [TensorParallel(Split.Column)] public Linear Kqv { get; } = new(hidden, (heads + kvHeads * 2) * headDim) { InputLayout = FeatureLayout.Plain(hidden), OutputLayout = FeatureLayout.Qkv(heads, kvHeads, headDim) };
         }
         """);
 }

@@ -1,4 +1,5 @@
 using Verify = TpCodegen.Analyzers.Tests.Verifiers.AnalyzerVerifier<TpCodegen.Analyzers.Rules.GlobalHeadsOnShardAnalyzer>;
+using VerifyFix = TpCodegen.Analyzers.Tests.Verifiers.CodeFixVerifier<TpCodegen.Analyzers.Rules.GlobalHeadsOnShardAnalyzer, TpCodegen.Analyzers.CodeFixes.LocalHeadCountCodeFix>;
 
 namespace TpCodegen.Analyzers.Tests.Rules;
 
@@ -51,5 +52,21 @@ public sealed class GlobalHeadsOnShardTests
                 // A gathered output and a dense one hold every head.
                 var c = Tensor.Reshape(K.Forward(x).Local, [x.Tokens, Heads, Dim]);
                 var d = Tensor.Reshape(Dense.Forward(x).Local, [x.Tokens, Heads, Dim]);
+        """ + End);
+
+    [Fact]
+    public Task Fix_reads_the_rank_head_count_from_the_shard() => VerifyFix.VerifyCodeFixAsync(Attention + """
+                var q = Q.Forward(x);
+                var a = Tensor.Reshape(q.Local, [q.Tokens, {|#0:Heads|}, Dim]);
+                var b = Tensor.Reshape(q.Local, new nint[] { q.Tokens, {|#1:8|}, Dim });
+        """ + End,
+        [
+            VerifyFix.Diagnostic(Descriptors.GlobalHeadsOnShard).WithLocation(0).WithArguments("Tensor.Reshape(q.Local, [q.Tokens, Heads, Dim])", "q", FromQ, "8", "Heads"),
+            VerifyFix.Diagnostic(Descriptors.GlobalHeadsOnShard).WithLocation(1).WithArguments("Tensor.Reshape(q.Local, new nint[] { q.Tokens, 8, Dim })", "q", FromQ, "8", "8"),
+        ],
+        Attention + """
+                var q = Q.Forward(x);
+                var a = Tensor.Reshape(q.Local, [q.Tokens, q.LocalFeatures / Dim, Dim]);
+                var b = Tensor.Reshape(q.Local, new nint[] { q.Tokens, q.LocalFeatures / Dim, Dim });
         """ + End);
 }

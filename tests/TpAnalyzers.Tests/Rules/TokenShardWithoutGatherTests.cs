@@ -1,4 +1,5 @@
 using Verify = TpCodegen.Analyzers.Tests.Verifiers.AnalyzerVerifier<TpCodegen.Analyzers.Rules.TokenShardWithoutGatherAnalyzer>;
+using VerifyFix = TpCodegen.Analyzers.Tests.Verifiers.CodeFixVerifier<TpCodegen.Analyzers.Rules.TokenShardWithoutGatherAnalyzer, TpCodegen.Analyzers.CodeFixes.TokenShardCodeFix>;
 
 namespace TpCodegen.Analyzers.Tests.Rules;
 
@@ -109,4 +110,31 @@ public sealed class TokenShardWithoutGatherTests
                 x + Down.Forward(Ops.Silu(Up.Forward(Norm.Forward(x).Redistribute(Placement.Replicate)))).Redistribute(Placement.Shard(-2));
         }
         """);
+
+    [Fact]
+    public Task Fix_reduce_scatters_the_partial_sum_added_to_the_stream() => VerifyFix.VerifyCodeFixAsync(Model("""
+                var normed = Norm.Forward(x).Redistribute(Placement.Replicate);
+                return {|#0:x + Mlp.Forward(normed)|};
+        """),
+        [
+            VerifyFix.Diagnostic(Descriptors.TokenShardWithoutGather).WithLocation(0).WithArguments(
+                "x", Shard, "it is added to 'Mlp.Forward(normed)', a partial sum (the output of 'SpMlp.Forward')",
+                "reduce-scatter that over the tokens first with Mlp.Forward(normed).Redistribute(Placement.Shard(-2))"),
+        ],
+        Model("""
+                var normed = Norm.Forward(x).Redistribute(Placement.Replicate);
+                return x + Mlp.Forward(normed).Redistribute(Placement.Shard(-2));
+        """));
+
+    [Fact]
+    public Task Fix_all_gathers_the_tokens_fed_to_a_layer() => VerifyFix.VerifyCodeFixAsync(Model("""
+                return x + Mlp.Forward({|#0:Norm.Forward(x)|}).Redistribute(tokens);
+        """),
+        [
+            VerifyFix.Diagnostic(Descriptors.TokenShardWithoutGather).WithLocation(0).WithArguments(
+                "Norm.Forward(x)", Normed, Mlp + " needs every token, replicated", "all-gather the tokens first with Norm.Forward(x).Redistribute(Placement.Replicate)"),
+        ],
+        Model("""
+                return x + Mlp.Forward(Norm.Forward(x).Redistribute(Placement.Replicate)).Redistribute(tokens);
+        """));
 }

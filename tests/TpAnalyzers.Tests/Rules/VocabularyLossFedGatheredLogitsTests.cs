@@ -1,4 +1,5 @@
 using Verify = TpCodegen.Analyzers.Tests.Verifiers.AnalyzerVerifier<TpCodegen.Analyzers.Rules.VocabularyLossFedGatheredLogitsAnalyzer>;
+using VerifyFix = TpCodegen.Analyzers.Tests.Verifiers.CodeFixVerifier<TpCodegen.Analyzers.Rules.VocabularyLossFedGatheredLogitsAnalyzer, TpCodegen.Analyzers.CodeFixes.PassLogitShardCodeFix>;
 
 namespace TpCodegen.Analyzers.Tests.Rules;
 
@@ -62,4 +63,29 @@ public sealed class VocabularyLossFedGatheredLogitsTests
                 for (int i = 0; i < 2; i++) shard = Head.Forward(h);
                 return VocabParallelCrossEntropy.Loss(shard, targets, 32001);
         """));
+
+    /// <summary>Only an inline gather is dropped: gathered logits in a local may have other readers.</summary>
+    [Fact]
+    public async Task Fix_passes_the_shard()
+    {
+        var test = new VerifyFix.Test
+        {
+            TestCode = Model("""
+                var full = Head.Forward(h).Redistribute(Placement.Replicate);
+                var kept = VocabParallelCrossEntropy.Loss({|#1:full|}, targets, 32001);
+                return VocabParallelCrossEntropy.Loss({|#0:Head.Forward(h).Redistribute(Placement.Replicate)|}, targets, 32001);
+        """),
+            FixedCode = Model("""
+                var full = Head.Forward(h).Redistribute(Placement.Replicate);
+                var kept = VocabParallelCrossEntropy.Loss({|#1:full|}, targets, 32001);
+                return VocabParallelCrossEntropy.Loss(Head.Forward(h), targets, 32001);
+        """),
+        };
+        var kept = VerifyFix.Diagnostic(Descriptors.VocabularyLossFedGatheredLogits).WithLocation(1).WithArguments("full", Gathered, OfHead, PassShard);
+        test.ExpectedDiagnostics.Add(VerifyFix.Diagnostic(Descriptors.VocabularyLossFedGatheredLogits).WithLocation(0)
+            .WithArguments("Head.Forward(h).Redistribute(Placement.Replicate)", Gathered, OfHead, PassShard));
+        test.ExpectedDiagnostics.Add(kept);
+        test.FixedState.ExpectedDiagnostics.Add(kept);
+        await test.RunAsync();
+    }
 }
