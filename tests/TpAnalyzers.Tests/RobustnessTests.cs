@@ -63,6 +63,19 @@ public class RobustnessTests(ITestOutputHelper output)
             private bool IsMain => Gate.Shard!.Group.Rank == 0;
 
             public DTensor Step(DTensor x) => IsMain ? Helper(x, 2) : Forward(x);
+
+            // Token shards, a norm, a placement kept in a local, the vocabulary-parallel loss and a mesh on stated hosts.
+            private const int RanksPerHost = 4;
+            private readonly TpCodegen.RmsNorm _norm = new(64);
+
+            public DTensor Sequence(DTensor x, int[] targets, TpCodegen.Collectives.ProcessGroup world)
+            {
+                var tokens = Placement.Shard(-2);
+                var t = x.Redistribute(tokens);
+                t = t + Attention(_norm.Forward(t).Redistribute(Placement.Replicate)).Redistribute(tokens);
+                using var mesh = TpCodegen.Collectives.DeviceMesh.Create(world, 4, 3);
+                return TpCodegen.Training.VocabParallelCrossEntropy.Loss(Gate.Forward(t), targets, 256);
+            }
         }
         """;
 
@@ -106,6 +119,8 @@ public class RobustnessTests(ITestOutputHelper output)
         var diagnostics = await compilation.WithAnalyzers(CatalogTests.AllAnalyzers().ToImmutableArray()).GetAnalyzerDiagnosticsAsync();
         Assert.Contains(diagnostics, d => d.Id == "TP0002");
         Assert.Contains(diagnostics, d => d.Id == "TP0009");
+        Assert.Contains(diagnostics, d => d.Id == "TP0024");
+        Assert.Contains(diagnostics, d => d.Id == "TP0025");
     }
 
     /// <summary>Truncations at every token boundary, each brace or parenthesis deleted, each identifier misspelt.</summary>
