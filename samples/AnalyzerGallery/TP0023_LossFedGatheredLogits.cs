@@ -10,7 +10,7 @@ public partial class LossOnGatheredLogits
 
     public DTensor Loss(DTensor hidden, int[] targets)
     {
-        var logits = Head.Forward(hidden).Redistribute(Placement.Replicate);
+        var logits = Head.Forward(hidden).Redistribute(Placement.Replicate);   // TP0021 as well: the gather itself
         return VocabParallelCrossEntropy.Loss(logits, targets, 32001);   // TP0023: pass Head.Forward(hidden), the shards
     }
 }

@@ -7,6 +7,12 @@ namespace TpCodegen.Analyzers.Flow;
 internal sealed partial class MethodFlow
 {
     /// <summary>
+    /// How the origin of a method's own input begins ("the input 'x' of ..."): its placement is the one the method declares
+    /// or is assumed, not one the walk saw made, and under sequence parallelism it may be a token shard (TP0024 reads it).
+    /// </summary>
+    internal const string InputOrigin = "the input '";
+
+    /// <summary>
     /// RmsNorm / LayerNorm.Forward and VocabParallelCrossEntropy.Loss: each consumes its input (a norm needs the whole
     /// value, the loss its logits), and a norm keeps a replica or a token shard. Null for any other method.
     /// </summary>
@@ -38,6 +44,19 @@ internal sealed partial class MethodFlow
     {
         if (left.IsKnown && left.Layout == SequenceApis.TokenShard) return left;
         if (right.IsKnown && right.Layout == SequenceApis.TokenShard) return right;
+        return null;
+    }
+
+    /// <summary>
+    /// A block helper's residual add, <c>x + Mlp.Forward(...)</c> with <c>x</c> a parameter and the other operand a partial
+    /// sum, in a summary: the runtime adds only values of one placement, so the sum is whatever the caller's <c>x</c> is
+    /// (its token shard stays one around a loop over blocks). The add itself is reported at the call, from
+    /// <see cref="MethodSummary.Adds"/>. Null for any other operands.
+    /// </summary>
+    private static FlowValue? ResidualOfParameter(FlowValue left, FlowValue right)
+    {
+        if (left.Parameter >= 0 && !left.IsKnown && right.IsPartial) return left;
+        if (right.Parameter >= 0 && !right.IsKnown && left.IsPartial) return right;
         return null;
     }
 }

@@ -214,10 +214,10 @@ internal sealed partial class MethodFlow
         if (_summarizing) return FlowValue.OfParameter(parameter.Ordinal);
         if (PlacementApis.ActivationParameter(_method, _types) is not { } activation || !SymbolEqualityComparer.Default.Equals(activation, parameter)) return FlowValue.Unknown;
         if (PlacementApis.TryGetContract(_method, _types, out var input, out _))
-            return new FlowValue(input, "the input '" + parameter.Name + "' of " + _method.Name + ", [PlacementContract] " + PlacementApis.Describe(input));
+            return new FlowValue(input, InputOrigin + parameter.Name + "' of " + _method.Name + ", [PlacementContract] " + PlacementApis.Describe(input));
         // A module's Forward takes the replicated activation of the block before it unless it declares otherwise.
         if (PlacementApis.IsModuleForward(_method, _types))
-            return new FlowValue(Layout.Replicate, "the input '" + parameter.Name + "' of the module's Forward, replicated unless Forward declares a [PlacementContract]");
+            return new FlowValue(Layout.Replicate, InputOrigin + parameter.Name + "' of the module's Forward, replicated unless Forward declares a [PlacementContract]");
         return FlowValue.Unknown;
     }
 
@@ -428,21 +428,21 @@ internal sealed partial class MethodFlow
     }
 
     /// <summary>
-    /// The callee adds something to this argument: a replica of its own, or another argument (a fused bias-dropout-add
-    /// given the residual), followed to what that argument is here.
+    /// The callee adds something to this argument: a replica or a partial sum of its own, or another argument (a fused
+    /// bias-dropout-add given the residual), followed to what that argument is here.
     /// </summary>
     private void AddedInCallee(IInvocationOperation invocation, FlowValue[] arguments, IOperation argument, FlowValue value, string callee, AddedValue added)
     {
         if (added.Parameter < 0)
         {
-            Record(new CalleeAddEvent(argument, value, callee, added.Text, added.Origin, new FlowValue(Layout.Replicate, added.Origin)));
+            Record(new CalleeAddEvent(argument, value, callee, added.Text, added.Origin, new FlowValue(added.Layout, added.Origin)));
             return;
         }
         for (int j = 0; j < arguments.Length; j++)
         {
             if (invocation.Arguments[j].Parameter?.Ordinal != added.Parameter) continue;
             var other = arguments[j];
-            if (other.IsKnown && other.Layout == Layout.Replicate || other.Parameter >= 0)
+            if (other.IsKnown || other.Parameter >= 0)
                 Record(new CalleeAddEvent(argument, value, callee, Operations.Text(Unwrap(invocation.Arguments[j].Value).Syntax), other.Origin ?? "", other));
         }
     }
@@ -465,6 +465,7 @@ internal sealed partial class MethodFlow
         {
             Record(new OperatorEvent(operation, kind, Unwrap(left), leftValue, Unwrap(right), rightValue));
             if (TokenShardOperands(leftValue, rightValue) is { } tokens) return tokens;
+            if (kind == BinaryOperatorKind.Add && _summarizing && ResidualOfParameter(leftValue, rightValue) is { } residual) return residual;
             if (!leftValue.IsKnown || !rightValue.IsKnown || leftValue.Layout != rightValue.Layout) return FlowValue.Unknown;
             // Sums of addends stay addends; a product of two partial sums is not a partial sum of anything.
             if (kind == BinaryOperatorKind.Multiply && leftValue.Layout == Layout.PartialSum) return FlowValue.Unknown;

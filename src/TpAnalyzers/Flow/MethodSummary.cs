@@ -9,10 +9,11 @@ using TpCodegen.Contract;
 namespace TpCodegen.Analyzers.Flow;
 
 /// <summary>
-/// A value a method adds to one of its parameters: a replicated value of its own (its text and origin as written
-/// there), or another of its parameters (<paramref name="Parameter"/>), replicated or not as the caller's argument is.
+/// A value a method adds to one of its parameters: a replicated value or a partial sum of its own (its text and origin
+/// as written there, and <paramref name="Layout"/>), or another of its parameters (<paramref name="Parameter"/>), whatever
+/// the caller's argument is.
 /// </summary>
-internal sealed record AddedValue(string Text, string Origin, int Parameter = -1);
+internal sealed record AddedValue(string Text, string Origin, int Parameter = -1, Layout Layout = Layout.Replicate);
 
 /// <summary>
 /// What a method of the compilation does with the DTensors it is given and what it returns, read once from its body
@@ -79,7 +80,7 @@ internal sealed class MethodSummary
                     Add(escapes, escape.FlowValue.Parameter, escape.How.Contains(" in '") ? escape.How : escape.How + " in '" + name + "'");
                     break;
                 case CalleeAddEvent { Value.Parameter: >= 0 } inner:
-                    Add(adds, inner.Value.Parameter, new AddedValue(inner.Added, inner.AddedOrigin, inner.AddedValue.Parameter));
+                    Add(adds, inner.Value.Parameter, new AddedValue(inner.Added, inner.AddedOrigin, inner.AddedValue.Parameter, inner.AddedValue.IsKnown ? inner.AddedValue.Layout : Layout.Replicate));
                     break;
             }
         }
@@ -92,9 +93,10 @@ internal sealed class MethodSummary
             escapes.ToImmutableDictionary(p => p.Key, p => p.Value.ToImmutableArray()));
     }
 
-    /// <summary>What a parameter is added to, when it says something at the call: a replica, or another parameter.</summary>
+    /// <summary>What a parameter is added to, when it says something at the call: a replica, a partial sum, or another parameter.</summary>
     private static AddedValue? Added(IOperation operand, FlowValue value) =>
         value.IsKnown && value.Layout == Layout.Replicate ? new AddedValue(Operations.Text(operand.Syntax), value.Origin)
+        : value.IsPartial ? new AddedValue(Operations.Text(operand.Syntax), value.Origin, Layout: Layout.PartialSum)
         : value.Parameter >= 0 ? new AddedValue(Operations.Text(operand.Syntax), "", value.Parameter)
         : null;
 

@@ -44,8 +44,25 @@ public sealed class TokenShardWithoutGatherAnalyzer : PlacementRuleAnalyzer
             case OperatorEvent op:
                 Operator(op, report);
                 break;
+            // The add is in a helper of the compilation (a block's residual add): the call is where the token shard goes in.
+            // No code fix: the reduce-scatter belongs inside the helper.
+            case CalleeAddEvent callee when IsTokenShard(callee.Value) && callee.AddedValue.IsKnown && !IsTokenShard(callee.AddedValue) && !IsModuleInput(callee.AddedValue):
+                {
+                    var (problem, fix) = Mismatch("'" + callee.Callee + "' adds it to", callee.Added, callee.AddedValue);
+                    report(Diagnostic.Create(
+                        Descriptors.TokenShardWithoutGather, callee.Argument.Syntax.GetLocation(),
+                        Text(callee.Argument), callee.Value.Origin, problem, fix + " in '" + callee.Callee + "'"));
+                    break;
+                }
         }
     }
+
+    /// <summary>What is wrong with combining a token shard with <paramref name="other"/>, and what to do about it.</summary>
+    private static (string Problem, string Fix) Mismatch(string combined, string otherText, FlowValue other) => other.IsPartial
+        ? (combined + " '" + otherText + "', a partial sum (" + other.Origin + ")",
+           "reduce-scatter that over the tokens first with " + CallOn(otherText, ".Redistribute(Placement.Shard(-2))"))
+        : (combined + " '" + otherText + "', " + PlacementApis.Describe(other.Layout) + " (" + other.Origin + ")",
+           "split that by tokens too with " + CallOn(otherText, ".Redistribute(Placement.Shard(-2))"));
 
     private static void Operator(OperatorEvent op, Action<Diagnostic> report)
     {
@@ -55,19 +72,7 @@ public sealed class TokenShardWithoutGatherAnalyzer : PlacementRuleAnalyzer
             ? (op.Left, op.LeftValue, op.Right, op.RightValue)
             : (op.Right, op.RightValue, op.Left, op.LeftValue);
         if (!otherValue.IsKnown || IsModuleInput(otherValue)) return;
-        string otherText = Text(other);
-        string combined = op.Kind == BinaryOperatorKind.Add ? "added to" : "combined with";
-        string problem, fix;
-        if (otherValue.IsPartial)
-        {
-            problem = "it is " + combined + " '" + otherText + "', a partial sum (" + otherValue.Origin + ")";
-            fix = "reduce-scatter that over the tokens first with " + CallOn(otherText, ".Redistribute(Placement.Shard(-2))");
-        }
-        else
-        {
-            problem = "it is " + combined + " '" + otherText + "', " + PlacementApis.Describe(otherValue.Layout) + " (" + otherValue.Origin + ")";
-            fix = "split that by tokens too with " + CallOn(otherText, ".Redistribute(Placement.Shard(-2))");
-        }
+        var (problem, fix) = Mismatch(op.Kind == BinaryOperatorKind.Add ? "it is added to" : "it is combined with", Text(other), otherValue);
         var properties = ImmutableDictionary<string, string?>.Empty
             .Add(RedistributeOperandKey, leftTokens ? "Right" : "Left")
             .Add(TargetKey, "Shard(-2)");
@@ -77,5 +82,5 @@ public sealed class TokenShardWithoutGatherAnalyzer : PlacementRuleAnalyzer
     private static bool IsTokenShard(FlowValue value) => value.IsKnown && value.Layout == SequenceApis.TokenShard;
 
     /// <summary>The input of a Forward, replicated only by assumption (or by a contract that cannot say Shard(-2)).</summary>
-    private static bool IsModuleInput(FlowValue value) => value.Origin.StartsWith("the input '", StringComparison.Ordinal);
+    private static bool IsModuleInput(FlowValue value) => value.Origin.StartsWith(MethodFlow.InputOrigin, StringComparison.Ordinal);
 }

@@ -27,6 +27,12 @@ public sealed class TokenShardWithoutGatherTests
 
             private DTensor Ffn(DTensor h) => Mlp.Forward(h);
 
+            private DTensor Leaky(DTensor x)
+            {
+                var y = Mlp.Forward(Norm.Forward(x).Redistribute(Placement.Replicate));
+                return x + y;
+            }
+
             private DTensor Block(DTensor x) => x + Mlp.Forward(Norm.Forward(x).Redistribute(Placement.Replicate)).Redistribute(Placement.Shard(-2));
 
             public DTensor Forward(DTensor embedded, bool deep)
@@ -70,6 +76,17 @@ public sealed class TokenShardWithoutGatherTests
         Verify.Diagnostic(Descriptors.TokenShardWithoutGather).WithLocation(1).WithArguments(
             "x", Shard, "it is added to 'block.Forward(Norm.Forward(x).Redistribute(Placement.Repl...', a partial sum (the output of 'SpMlp.Forward')",
             "reduce-scatter that over the tokens first with '.Redistribute(Placement.Shard(-2))' on it"));
+
+    [Fact]
+    public Task A_token_shard_handed_to_a_helper_that_adds_a_partial_sum_is_flagged() => Verify.VerifyAsync(Model("""
+                for (int i = 0; i < 2; i++) x = deep ? Leaky({|#0:x|}) : Block(x);
+                return Head.Forward({|#1:x|});
+        """),
+        Verify.Diagnostic(Descriptors.TokenShardWithoutGather).WithLocation(0).WithArguments(
+            "x", Shard, "'SpModel.Leaky' adds it to 'y', a partial sum (the output of 'SpMlp.Forward')",
+            "reduce-scatter that over the tokens first with y.Redistribute(Placement.Shard(-2)) in 'SpModel.Leaky'"),
+        Verify.Diagnostic(Descriptors.TokenShardWithoutGather).WithLocation(1).WithArguments(
+            "x", Shard, "column layer 'Head' needs every token, replicated", "all-gather the tokens first with x.Redistribute(Placement.Replicate)"));
 
     [Fact]
     public Task A_replicated_result_added_to_the_token_shard_is_flagged() => Verify.VerifyAsync(Model("""
