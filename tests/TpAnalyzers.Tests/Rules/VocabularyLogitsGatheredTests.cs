@@ -1,4 +1,5 @@
 using Verify = TpCodegen.Analyzers.Tests.Verifiers.AnalyzerVerifier<TpCodegen.Analyzers.Rules.VocabularyLogitsGatheredAnalyzer>;
+using VerifyFix = TpCodegen.Analyzers.Tests.Verifiers.CodeFixVerifier<TpCodegen.Analyzers.Rules.VocabularyLogitsGatheredAnalyzer, TpCodegen.Analyzers.CodeFixes.PassLogitShardCodeFix>;
 
 namespace TpCodegen.Analyzers.Tests.Rules;
 
@@ -41,4 +42,26 @@ public sealed class VocabularyLogitsGatheredTests
                 var still = logits.Redistribute(Placement.Shard(-1));
                 return VocabParallel.Argmax(logits);
         """));
+
+    /// <summary>A gather handed straight to VocabParallel.Argmax is dropped; a gather read another way keeps its warning and gets no fix.</summary>
+    [Fact]
+    public async Task Fix_drops_a_gather_handed_to_a_vocab_parallel_pick()
+    {
+        var test = new VerifyFix.Test
+        {
+            TestCode = Model("""
+                var full = {|#1:Head.Forward(h).Redistribute(Placement.Replicate)|};
+                return VocabParallel.Argmax({|#0:Logits(h).Redistribute(Placement.Replicate)|});
+        """),
+            FixedCode = Model("""
+                var full = {|#1:Head.Forward(h).Redistribute(Placement.Replicate)|};
+                return VocabParallel.Argmax(Logits(h));
+        """),
+        };
+        var kept = VerifyFix.Diagnostic(Descriptors.VocabularyLogitsGathered).WithLocation(1).WithArguments("Head.Forward(h).Redistribute(Placement.Replicate)", Head, Cost);
+        test.ExpectedDiagnostics.Add(VerifyFix.Diagnostic(Descriptors.VocabularyLogitsGathered).WithLocation(0).WithArguments("Logits(h).Redistribute(Placement.Replicate)", Head, Cost));
+        test.ExpectedDiagnostics.Add(kept);
+        test.FixedState.ExpectedDiagnostics.Add(kept);
+        await test.RunAsync();
+    }
 }
