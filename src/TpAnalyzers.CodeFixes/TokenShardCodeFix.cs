@@ -1,4 +1,5 @@
 using System.Composition;
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -26,6 +27,16 @@ public sealed class TokenShardCodeFix : RootEditCodeFix
         var diagnosed = PlacementSyntax.FindExpression(root, diagnostic.Location.SourceSpan);
         if (diagnosed is null) return null;
         string key = nameof(TokenShardCodeFix) + "." + target;
+        var placement = target == "Replicate" ? PlacementSyntax.ReplicatePlacement() : PlacementSyntax.ShardTokensPlacement();
+        if (diagnostic.Properties.ContainsKey(TokenShardWithoutGatherAnalyzer.RelabelKey))
+        {
+            // DTensor.FromLocal(x.Local, ..., group) becomes x.Redistribute(...): the move the label skipped.
+            if (diagnosed.FirstAncestorOrSelf<InvocationExpressionSyntax>() is not { } call
+                || call.ArgumentList.Arguments.FirstOrDefault()?.Expression is not MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Local", Expression: { } owner })
+                return null;
+            return ("Move it instead: .Redistribute(" + (target == "Replicate" ? "Placement.Replicate" : "Placement.Shard(-2)") + ")", key + ".Relabel",
+                root.ReplaceNode(call, PlacementSyntax.Redistribute(owner, placement).WithTriviaFrom(call)));
+        }
         if (target == "Replicate")
             return ("Gather the tokens: .Redistribute(Placement.Replicate)", key, root.ReplaceNode(diagnosed, PlacementSyntax.Redistribute(diagnosed, PlacementSyntax.ReplicatePlacement())));
         diagnostic.Properties.TryGetValue(TokenShardWithoutGatherAnalyzer.RedistributeOperandKey, out var operand);

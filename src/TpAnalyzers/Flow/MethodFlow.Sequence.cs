@@ -1,4 +1,5 @@
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
 using TpCodegen.Contract;
 
 namespace TpCodegen.Analyzers.Flow;
@@ -58,5 +59,19 @@ internal sealed partial class MethodFlow
         if (left.Parameter >= 0 && !left.IsKnown && right.IsPartial) return left;
         if (right.Parameter >= 0 && !right.IsKnown && left.IsPartial) return right;
         return null;
+    }
+
+    /// <summary>
+    /// <c>DTensor.FromLocal(x.Local, placement, group)</c>: another DTensor's block wrapped under a placement the factory
+    /// is told, which moves nothing (TP0024 reads a replica told it is a token shard, pytorch #129355).
+    /// </summary>
+    private void Relabelled(IInvocationOperation invocation, FlowValue[] arguments, Layout declared)
+    {
+        if (declared == Layout.Unknown) return;
+        for (int i = 0; i < arguments.Length; i++)
+        {
+            if (invocation.Arguments[i].Parameter?.Name == "local" && arguments[i].IsLocalView && arguments[i].Layout != Layout.Unknown)
+                Record(new RelabelEvent(invocation, Unwrap(invocation.Arguments[i].Value), arguments[i], declared));
+        }
     }
 }

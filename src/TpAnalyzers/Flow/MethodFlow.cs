@@ -337,6 +337,7 @@ internal sealed partial class MethodFlow
             {
                 if (argument.Parameter?.Name != "placement") continue;
                 var layout = PlacementApis.ReadPlacement(argument.Value, _types);
+                Relabelled(invocation, arguments, layout);
                 return layout == Layout.Unknown
                     ? FlowValue.Unknown
                     : new FlowValue(layout, "made by 'DTensor." + method.Name + "' with Placement." + PlacementApis.Describe(layout));

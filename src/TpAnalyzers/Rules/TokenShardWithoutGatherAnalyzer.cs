@@ -24,6 +24,9 @@ public sealed class TokenShardWithoutGatherAnalyzer : PlacementRuleAnalyzer
     /// <summary>Diagnostic property: the placement that operand is moved to, "Replicate" or "Shard(-2)".</summary>
     public const string TargetKey = "Target";
 
+    /// <summary>Diagnostic property, set when the diagnosed call wraps another DTensor's block under a placement: the fix redistributes that DTensor instead.</summary>
+    public const string RelabelKey = "Relabel";
+
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.TokenShardWithoutGather);
 
     private protected override void Check(FlowEvent e, Action<Diagnostic> report)
@@ -43,6 +46,12 @@ public sealed class TokenShardWithoutGatherAnalyzer : PlacementRuleAnalyzer
                 }
             case OperatorEvent op:
                 Operator(op, report);
+                break;
+            // A block told it is another placement than it is: a replica labelled a token shard makes every rank claim the
+            // whole sequence as its run (the sequence is tiled tp times, pytorch #129355); a token shard labelled a replica
+            // makes each rank's run pass for the whole sequence.
+            case RelabelEvent relabel when IsRelabelBetweenReplicaAndTokens(relabel):
+                Relabel(relabel, report);
                 break;
             // The add is in a helper of the compilation (a block's residual add): the call is where the token shard goes in.
             // No code fix: the reduce-scatter belongs inside the helper.
@@ -64,6 +73,29 @@ public sealed class TokenShardWithoutGatherAnalyzer : PlacementRuleAnalyzer
         : (combined + " '" + otherText + "', " + PlacementApis.Describe(other.Layout) + " (" + other.Origin + ")",
            "split that by tokens too with " + CallOn(otherText, ".Redistribute(Placement.Shard(-2))"));
 
+    private static void Relabel(RelabelEvent relabel, Action<Diagnostic> report)
+    {
+        var owner = relabel.Local is IPropertyReferenceOperation { Instance: { } instance } ? instance : relabel.Local;
+        string value = Text(owner), call = Text(relabel.Invocation);
+        var properties = ImmutableDictionary<string, string?>.Empty.Add(RelabelKey, "true");
+        if (relabel.Declared == SequenceApis.TokenShard)
+        {
+            properties = properties.Add(TargetKey, "Shard(-2)");
+            report(Diagnostic.Create(
+                Descriptors.TokenShardWithoutGather, relabel.Invocation.Syntax.GetLocation(), properties,
+                call, "it wraps the block of '" + value + "', " + relabel.LocalValue.Origin,
+                "that block holds every token of a replicated value, so each rank claims the whole sequence as its run and the sequence is tiled tp times",
+                "split it with " + CallOn(value, ".Redistribute(Placement.Shard(-2))")));
+            return;
+        }
+        properties = properties.Add(TargetKey, "Replicate");
+        report(Diagnostic.Create(
+            Descriptors.TokenShardWithoutGather, relabel.Invocation.Syntax.GetLocation(), properties,
+            value, relabel.LocalValue.Origin,
+            call + " declares its block the whole sequence, replicated",
+            "gather it with " + CallOn(value, ".Redistribute(Placement.Replicate)")));
+    }
+
     private static void Operator(OperatorEvent op, Action<Diagnostic> report)
     {
         bool leftTokens = IsTokenShard(op.LeftValue);
@@ -78,6 +110,10 @@ public sealed class TokenShardWithoutGatherAnalyzer : PlacementRuleAnalyzer
             .Add(TargetKey, "Shard(-2)");
         report(Diagnostic.Create(Descriptors.TokenShardWithoutGather, op.Operation.Syntax.GetLocation(), properties, Text(tokens), tokensValue.Origin, problem, fix));
     }
+
+    private static bool IsRelabelBetweenReplicaAndTokens(RelabelEvent relabel) =>
+        (relabel.LocalValue.Layout == Layout.Replicate && relabel.Declared == SequenceApis.TokenShard)
+        || (relabel.LocalValue.Layout == SequenceApis.TokenShard && relabel.Declared == Layout.Replicate);
 
     private static bool IsTokenShard(FlowValue value) => value.IsKnown && value.Layout == SequenceApis.TokenShard;
 

@@ -98,6 +98,39 @@ public sealed class TokenShardWithoutGatherTests
             "split that by tokens too with full.Redistribute(Placement.Shard(-2))"));
 
     [Fact]
+    public Task A_block_labelled_with_the_other_placement_is_flagged() => Verify.VerifyAsync(Model("""
+                var normed = Norm.Forward(x).Redistribute(Placement.Replicate);
+                var tiled = {|#0:DTensor.FromLocal(normed.Local, tokens, normed.Group)|};
+                var whole = {|#1:DTensor.FromLocal(x.Local, Placement.Replicate, x.Group)|};
+                var same = DTensor.FromLocal(x.Local, Placement.Shard(-2), x.Group);
+                var copy = DTensor.FromLocal(normed.Local, Placement.Replicate, normed.Group);
+                return same;
+        """),
+        Verify.Diagnostic(Descriptors.TokenShardWithoutGather).WithLocation(0).WithArguments(
+            "DTensor.FromLocal(normed.Local, tokens, normed.Group)", "it wraps the block of 'normed', the result of .Redistribute(Placement.Replicate)",
+            "that block holds every token of a replicated value, so each rank claims the whole sequence as its run and the sequence is tiled tp times",
+            "split it with normed.Redistribute(Placement.Shard(-2))"),
+        Verify.Diagnostic(Descriptors.TokenShardWithoutGather).WithLocation(1).WithArguments(
+            "x", Shard, "DTensor.FromLocal(x.Local, Placement.Replicate, x.Group) declares its block the whole sequence, replicated",
+            "gather it with x.Redistribute(Placement.Replicate)"));
+
+    [Fact]
+    public Task Fix_moves_a_relabelled_block() => VerifyFix.VerifyCodeFixAsync(Model("""
+                var normed = Norm.Forward(x).Redistribute(Placement.Replicate);
+                return {|#0:DTensor.FromLocal(normed.Local, tokens, normed.Group)|};
+        """),
+        [
+            VerifyFix.Diagnostic(Descriptors.TokenShardWithoutGather).WithLocation(0).WithArguments(
+                "DTensor.FromLocal(normed.Local, tokens, normed.Group)", "it wraps the block of 'normed', the result of .Redistribute(Placement.Replicate)",
+                "that block holds every token of a replicated value, so each rank claims the whole sequence as its run and the sequence is tiled tp times",
+                "split it with normed.Redistribute(Placement.Shard(-2))"),
+        ],
+        Model("""
+                var normed = Norm.Forward(x).Redistribute(Placement.Replicate);
+                return normed.Redistribute(Placement.Shard(-2));
+        """));
+
+    [Fact]
     public Task The_sequence_parallel_block_written_right_is_not_flagged() => Verify.VerifyAsync(Model("""
                 for (int i = 0; i < 2; i++)
                 {
