@@ -48,6 +48,14 @@ public sealed class TokenShardWithoutGatherTests
     private const string Normed = "the result of 'RmsNorm.Forward' on Shard(-2) input";
     private const string Mlp = "'SpMlp.Forward' ([PlacementContract] input Replicate)";
 
+    /// <summary>The message's arguments for a replica wrapped as a token shard (the tiling of pytorch #129355).</summary>
+    private static readonly object[] Tiled =
+    [
+        "DTensor.FromLocal(normed.Local, tokens, normed.Group)", "it wraps the block of 'normed', the result of .Redistribute(Placement.Replicate)",
+        "that block holds every token of a replicated value, so each rank claims the whole sequence as its run and the sequence is tiled tp times",
+        "split it with normed.Redistribute(Placement.Shard(-2))",
+    ];
+
     [Fact]
     public Task A_token_shard_fed_to_a_layer_without_the_all_gather_is_flagged() => Verify.VerifyAsync(Model("""
                 var a = Mlp.Forward({|#0:Norm.Forward(x)|}).Redistribute(tokens);
@@ -106,10 +114,7 @@ public sealed class TokenShardWithoutGatherTests
                 var copy = DTensor.FromLocal(normed.Local, Placement.Replicate, normed.Group);
                 return same;
         """),
-        Verify.Diagnostic(Descriptors.TokenShardWithoutGather).WithLocation(0).WithArguments(
-            "DTensor.FromLocal(normed.Local, tokens, normed.Group)", "it wraps the block of 'normed', the result of .Redistribute(Placement.Replicate)",
-            "that block holds every token of a replicated value, so each rank claims the whole sequence as its run and the sequence is tiled tp times",
-            "split it with normed.Redistribute(Placement.Shard(-2))"),
+        Verify.Diagnostic(Descriptors.TokenShardWithoutGather).WithLocation(0).WithArguments(Tiled),
         Verify.Diagnostic(Descriptors.TokenShardWithoutGather).WithLocation(1).WithArguments(
             "x", Shard, "DTensor.FromLocal(x.Local, Placement.Replicate, x.Group) declares its block the whole sequence, replicated",
             "gather it with x.Redistribute(Placement.Replicate)"));
@@ -120,10 +125,7 @@ public sealed class TokenShardWithoutGatherTests
                 return {|#0:DTensor.FromLocal(normed.Local, tokens, normed.Group)|};
         """),
         [
-            VerifyFix.Diagnostic(Descriptors.TokenShardWithoutGather).WithLocation(0).WithArguments(
-                "DTensor.FromLocal(normed.Local, tokens, normed.Group)", "it wraps the block of 'normed', the result of .Redistribute(Placement.Replicate)",
-                "that block holds every token of a replicated value, so each rank claims the whole sequence as its run and the sequence is tiled tp times",
-                "split it with normed.Redistribute(Placement.Shard(-2))"),
+            VerifyFix.Diagnostic(Descriptors.TokenShardWithoutGather).WithLocation(0).WithArguments(Tiled),
         ],
         Model("""
                 var normed = Norm.Forward(x).Redistribute(Placement.Replicate);
