@@ -2,9 +2,10 @@
 // Under sequence parallelism each rank holds a run of tokens of the residual stream. Column layers and attention need
 // every token (all-gather first, .Redistribute(Placement.Replicate)); a row layer's partial sum is reduce-scattered over
 // the tokens (.Redistribute(Placement.Shard(-2))) before it is added back. Feeding the shard to a layer, or adding it to a
-// partial sum or to a value of another placement, skips one of them (pytorch #129355): the runtime throws on the cluster,
-// the analyzer says so in the editor. A module's own input, assumed replicated, is never the other operand flagged:
-// under sequence parallelism it may well be a token shard.
+// partial sum or to a value of another placement, skips one of them: the runtime throws on the cluster, the analyzer says
+// so in the editor. Wrapping a replica's block as a token shard (DTensor.FromLocal) moves nothing and tiles the sequence
+// tp times (pytorch #129355). A module's own input, assumed replicated, is never the other value flagged: under sequence
+// parallelism it may well be a token shard.
 using System;
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
@@ -112,7 +113,7 @@ public sealed class TokenShardWithoutGatherAnalyzer : PlacementRuleAnalyzer
     }
 
     private static bool IsRelabelBetweenReplicaAndTokens(RelabelEvent relabel) =>
-        (relabel.LocalValue.Layout == Layout.Replicate && relabel.Declared == SequenceApis.TokenShard)
+        (relabel.LocalValue.Layout == Layout.Replicate && relabel.Declared == SequenceApis.TokenShard && !IsModuleInput(relabel.LocalValue))
         || (relabel.LocalValue.Layout == SequenceApis.TokenShard && relabel.Declared == Layout.Replicate);
 
     private static bool IsTokenShard(FlowValue value) => value.IsKnown && value.Layout == SequenceApis.TokenShard;

@@ -161,6 +161,14 @@ public sealed class TokenShardWithoutGatherTests
             public DTensor Forward(DTensor x) =>
                 x + Down.Forward(Ops.Silu(Up.Forward(Norm.Forward(x).Redistribute(Placement.Replicate)))).Redistribute(Placement.Shard(-2));
         }
+
+        public sealed partial class SpEntry
+        {
+            [TensorParallel(Split.Column)] public Linear Up { get; } = new(64, 256);
+
+            // The input may already be this rank's tokens: wrapping its block as a token shard is then right.
+            public DTensor Forward(DTensor x) => DTensor.FromLocal(x.Local, Placement.Shard(-2), x.Group);
+        }
         """);
 
     [Fact]
