@@ -1,3 +1,4 @@
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
@@ -51,7 +52,8 @@ internal static class SequenceApis
         {
             bool written = node switch
             {
-                AssignmentExpressionSyntax { Left: IdentifierNameSyntax target } => target.Identifier.ValueText == name,
+                // Also (tokens, other) = ...: any assignment whose target names it.
+                AssignmentExpressionSyntax assignment => assignment.Left.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>().Any(id => id.Identifier.ValueText == name),
                 ArgumentSyntax { RefKindKeyword.ValueText: "ref" or "out", Expression: IdentifierNameSyntax target } => target.Identifier.ValueText == name,
                 _ => false,
             };

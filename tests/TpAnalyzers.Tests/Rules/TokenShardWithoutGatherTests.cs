@@ -142,6 +142,10 @@ public sealed class TokenShardWithoutGatherTests
                 }
                 foreach (var block in _blocks)
                     x = x + block.Forward(Norm.Forward(x).Redistribute(Placement.Replicate)).Redistribute(tokens);
+                // A placement local assigned twice names no one placement: what it makes is not followed.
+                Placement target = Placement.Shard(-2);
+                if (deep) target = Placement.Replicate;
+                var either = Head.Forward(Norm.Forward(x).Redistribute(target));
                 var scaled = Ops.Silu(Norm.Forward(x)) * x;
                 var logits = Head.Forward(Norm.Forward(scaled).Redistribute(Placement.Replicate));
                 return deep ? x : scaled;
