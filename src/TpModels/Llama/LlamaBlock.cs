@@ -27,8 +27,13 @@ public sealed class LlamaBlock(LlamaConfig c, bool fused, bool sequenceParallel 
             var h = x + Attention.Forward(InputNorm.Forward(x), context);
             return h + Mlp.Forward(PostAttentionNorm.Forward(h));
         }
+        // Each gathered input lives only while its sub-block runs; the backward gathers it again (Megatron's choice: an
+        // all-gather more per sub-block for tp-1 / tp of the hidden state's activations, as the training bench measures).
         var tokens = Placement.Shard(-2);
-        var attended = x + Attention.Forward(InputNorm.Forward(x).Redistribute(Placement.Replicate), context).Redistribute(tokens);
-        return attended + Mlp.Forward(PostAttentionNorm.Forward(attended).Redistribute(Placement.Replicate)).Redistribute(tokens);
+        DTensor attended;
+        using (var gathered = InputNorm.Forward(x).GatherTokens())
+            attended = x + Attention.Forward(gathered.Value, context).Redistribute(tokens);
+        using (var gathered = PostAttentionNorm.Forward(attended).GatherTokens())
+            return attended + Mlp.Forward(gathered.Value).Redistribute(tokens);
     }
 }

@@ -44,6 +44,15 @@ public readonly struct StepBuffers : IDisposable
         return zeroed ? new float[length] : GC.AllocateUninitializedArray<float>((int)length);
     }
 
+    /// <summary>
+    /// Hands <paramref name="buffer"/>, rented in the open scope, back before the scope ends, for the next op of this step
+    /// to reuse: only for a buffer nothing reads any more. Outside a scope (or for a buffer not rented here) it does nothing.
+    /// </summary>
+    internal static void Return(float[] buffer)
+    {
+        if (t_pool is { Active: true } pool) pool.Return(buffer);
+    }
+
     /// <summary>A value object for an op's output over a rented buffer: pooled inside a scope, null outside (make a new one).</summary>
     internal static DTensor? RentValue(Func<DTensor> create)
     {
@@ -106,6 +115,16 @@ public readonly struct StepBuffers : IDisposable
             var value = _freeValues.Count > 0 ? _freeValues.Pop() : create();
             _rentedValues.Add(value);
             return value;
+        }
+
+        public void Return(float[] buffer)
+        {
+            // Released buffers are recent rents: search from the end.
+            int index = _rented.LastIndexOf(buffer);
+            if (index < 0) return;
+            _rented.RemoveAt(index);
+            if (!_free.TryGetValue(buffer.Length, out var stack)) _free.Add(buffer.Length, stack = new Stack<float[]>());
+            stack.Push(buffer);
         }
 
         public float[] Rent(int length, bool zeroed)

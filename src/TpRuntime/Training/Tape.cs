@@ -21,10 +21,12 @@ public sealed class Tape : IDisposable
     private readonly List<Node> _nodes = [];
     private readonly Dictionary<DTensor, float[]> _gradients = new(ReferenceEqualityComparer.Instance);
     private readonly HashSet<DTensor> _watched = new(ReferenceEqualityComparer.Instance);
-    // Values all-gathered from token shards (sequence parallelism), and those of them whose gradient so far is a
-    // partial sum over the group (column layers leave dX unreduced there: the gather's conjugate, a reduce-scatter, sums it).
-    private readonly HashSet<DTensor> _tokenGathered = new(ReferenceEqualityComparer.Instance);
+    // Values all-gathered from token shards (sequence parallelism) with the shard each came from, and those of them whose
+    // gradient so far is a partial sum over the group (column layers leave dX unreduced there: the gather's conjugate, a
+    // reduce-scatter, sums it). A gathered value released after its block is gathered again for the backward, once.
+    private readonly Dictionary<DTensor, DTensor> _tokenGathered = new(ReferenceEqualityComparer.Instance);
     private readonly HashSet<DTensor> _partial = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<DTensor, DTensor> _regathered = new(ReferenceEqualityComparer.Instance);
     private bool _recording = true;
 
     private Tape() => _previous = t_active;
@@ -102,11 +104,34 @@ public sealed class Tape : IDisposable
         Add(x, gradient);
     }
 
-    /// <summary>Marks <paramref name="gathered"/> as all-gathered from token shards: column layers may leave its gradient partial.</summary>
-    internal void MarkTokenGathered(DTensor gathered) => _tokenGathered.Add(gathered);
+    /// <summary>Marks <paramref name="gathered"/> as all-gathered from <paramref name="shard"/>: column layers may leave its gradient partial.</summary>
+    internal void MarkTokenGathered(DTensor gathered, DTensor shard) => _tokenGathered[gathered] = shard;
 
     /// <summary>True when <paramref name="x"/> was all-gathered from token shards and no full gradient reached it yet.</summary>
-    internal bool AcceptsPartialGradient(DTensor x) => _tokenGathered.Contains(x) && (_partial.Contains(x) || !_gradients.ContainsKey(x));
+    internal bool AcceptsPartialGradient(DTensor x) => _tokenGathered.ContainsKey(x) && (_partial.Contains(x) || !_gradients.ContainsKey(x));
+
+    /// <summary>
+    /// <paramref name="x"/>'s numbers for a backward that reads them: x itself, or, when x was gathered from token shards
+    /// and released after its block (<see cref="DTensor.GatherTokens"/>), the same tokens gathered again (a collective,
+    /// reached in the same order on every rank: the backward runs the same nodes everywhere), kept until x's own gather
+    /// has run its backward.
+    /// </summary>
+    internal DTensor Readable(DTensor x)
+    {
+        if (!x.IsReleased) return x;
+        if (_regathered.TryGetValue(x, out var again)) return again;
+        if (!_tokenGathered.TryGetValue(x, out var shard))
+            throw new InvalidOperationException($"{x} was released and is not a gather of token shards this tape recorded.");
+        again = shard.Redistribute(Placement.Replicate);
+        _regathered[x] = again;
+        return again;
+    }
+
+    /// <summary>Called when <paramref name="gathered"/>'s gather ran its backward: its second gather goes back to the pool.</summary>
+    internal void ForgetGathered(DTensor gathered)
+    {
+        if (_regathered.Remove(gathered, out var again)) again.Release();
+    }
 
     /// <summary>True when the gradient accumulated for <paramref name="x"/> is a partial sum over its group.</summary>
     internal bool HasPartialGradient(DTensor x) => _partial.Contains(x);
@@ -122,8 +147,10 @@ public sealed class Tape : IDisposable
 
     private void Add(DTensor x, ReadOnlySpan<float> gradient)
     {
-        if (gradient.Length != x.LocalSpan.Length)
-            throw new ArgumentException($"A gradient of {gradient.Length} floats for {x} ({x.LocalSpan.Length} local).", nameof(gradient));
+        // From the shape, not the buffer: a released gathered value keeps its shape only.
+        long local = (long)x.Tokens * x.LocalFeatures;
+        if (gradient.Length != local)
+            throw new ArgumentException($"A gradient of {gradient.Length} floats for {x} ({local} local).", nameof(gradient));
         if (!_gradients.TryGetValue(x, out var sum))
         {
             // From the step pool when the tape runs inside a step scope (Trainer.Step): a training step's gradients of
