@@ -53,6 +53,18 @@ public readonly struct StepBuffers : IDisposable
         if (t_pool is { Active: true } pool) pool.Return(buffer);
     }
 
+    /// <summary>How many buffers the open scope has rented so far (0 outside a scope): a mark for <see cref="ReturnSince"/>.</summary>
+    internal static int RentedCount => t_pool is { Active: true } pool ? pool.RentedCount : 0;
+
+    /// <summary>
+    /// Hands back every buffer rented since <paramref name="mark"/> except those <paramref name="keep"/> names: the scratch
+    /// of one finished piece of work (a backward op), for the next piece of the same step to reuse. Outside a scope it does nothing.
+    /// </summary>
+    internal static void ReturnSince(int mark, HashSet<float[]> keep)
+    {
+        if (t_pool is { Active: true } pool) pool.ReturnSince(mark, keep);
+    }
+
     /// <summary>A value object for an op's output over a rented buffer: pooled inside a scope, null outside (make a new one).</summary>
     internal static DTensor? RentValue(Func<DTensor> create)
     {
@@ -87,11 +99,7 @@ public readonly struct StepBuffers : IDisposable
         {
             if (_depth == 0) return;
             if (--_depth > 0) return;
-            foreach (var buffer in _rented)
-            {
-                if (!_free.TryGetValue(buffer.Length, out var stack)) _free.Add(buffer.Length, stack = new Stack<float[]>());
-                stack.Push(buffer);
-            }
+            foreach (var buffer in _rented) Free(buffer);
             _rented.Clear();
             foreach (var value in _rentedValues) _freeValues.Push(value);
             _rentedValues.Clear();
@@ -117,12 +125,31 @@ public readonly struct StepBuffers : IDisposable
             return value;
         }
 
+        public int RentedCount => _rented.Count;
+
         public void Return(float[] buffer)
         {
             // Released buffers are recent rents: search from the end.
             int index = _rented.LastIndexOf(buffer);
             if (index < 0) return;
             _rented.RemoveAt(index);
+            Free(buffer);
+        }
+
+        public void ReturnSince(int mark, HashSet<float[]> keep)
+        {
+            int kept = mark;
+            for (int i = mark; i < _rented.Count; i++)
+            {
+                var buffer = _rented[i];
+                if (keep.Contains(buffer)) _rented[kept++] = buffer;
+                else Free(buffer);
+            }
+            _rented.RemoveRange(kept, _rented.Count - kept);
+        }
+
+        private void Free(float[] buffer)
+        {
             if (!_free.TryGetValue(buffer.Length, out var stack)) _free.Add(buffer.Length, stack = new Stack<float[]>());
             stack.Push(buffer);
         }

@@ -1,10 +1,11 @@
 namespace TpCodegen;
 
 /// <summary>
-/// Sequence parallelism's gathered tokens, released early: the all-gather that enters a column block makes a value tp
-/// times the size of the token shard it came from, needed only by that block's column layers. Megatron frees it after
-/// the block and all-gathers it again in the backward; <see cref="GatherTokens"/> and <see cref="GatheredTokens"/> do
-/// the same, so what a training step keeps per rank is the token shards, not the gathered copies.
+/// Sequence parallelism's full-size values, released early: the all-gather that enters a column block makes a value tp
+/// times the size of the token shard it came from, needed only by that block's column layers, and the row layer that
+/// leaves the block makes a full-size partial sum, needed only until it is reduce-scattered. Megatron frees both, and
+/// all-gathers the first again in the backward; <see cref="GatherTokens"/> and <see cref="ReduceScatterTokens"/> do the
+/// same, so what a training step keeps per rank is token shards, not full-size copies.
 /// </summary>
 public sealed partial class DTensor
 {
@@ -23,6 +24,23 @@ public sealed partial class DTensor
         return new GatheredTokens(Redistribute(Placement.Replicate));
     }
 
+    /// <summary>
+    /// Collective: reduce-scatters this partial sum over tokens (sequence parallelism leaving a row block: each rank gets
+    /// its run of tokens of the sum, Shard(-2)) and hands this value's buffer back, as <see cref="GatherTokens"/> does for
+    /// its gathered copy. For a layer's fresh partial output that nothing else reads: an op that kept it fails its backward
+    /// with an error naming it (use <see cref="Redistribute"/> to keep it).
+    /// </summary>
+    public DTensor ReduceScatterTokens()
+    {
+        // Replicate too: the same layer unsharded (one rank, or a dense reference) returns its sum whole, and keeps its rows.
+        if (Placement is not (PartialPlacement or ReplicatePlacement))
+            throw new PlacementException(
+                $"ReduceScatterTokens reduce-scatters a partial sum over tokens; {this} is {Placement}. Use Redistribute(Placement.Shard(-2)) for other placements.");
+        var tokens = Redistribute(Placement.Shard(-2));
+        Release();
+        return tokens;
+    }
+
     /// <summary>True once <see cref="Release"/> handed the buffer back: the value keeps its shape, not its numbers.</summary>
     internal bool IsReleased => _released;
 
@@ -36,6 +54,6 @@ public sealed partial class DTensor
     }
 
     private InvalidOperationException ReleasedError() => new(
-        $"{this} was all-gathered by GatherTokens and released when its block ended; only column layers may keep it for the " +
-        "backward (the tape gathers it again for them). Keep a value that must outlive its block with Redistribute(Placement.Replicate).");
+        $"{this} was released by GatherTokens or ReduceScatterTokens when its block ended; only the block's column layers may " +
+        "keep a gathered value for the backward (the tape gathers it again for them). Keep a value that must outlive its block with Redistribute.");
 }

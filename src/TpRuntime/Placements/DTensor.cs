@@ -71,7 +71,8 @@ public sealed partial class DTensor
     /// <summary>This rank's block, row-major. For kernels; reading it out of a Partial value gives an addend, not the value.</summary>
     public Span<float> LocalSpan => LocalArray;
 
-    private float[] LocalArray => _released ? throw ReleasedError() : _local;
+    /// <summary>The local block's array itself (for the step pool's bookkeeping); throws once released.</summary>
+    internal float[] LocalArray => _released ? throw ReleasedError() : _local;
 
     /// <summary>A value that every rank of <paramref name="group"/> (default: a group of one) holds in full; copies <paramref name="full"/>.</summary>
     public static DTensor Replicated(Tensor<float> full, ProcessGroup? group = null) =>

@@ -27,6 +27,9 @@ public sealed class Tape : IDisposable
     private readonly Dictionary<DTensor, DTensor> _tokenGathered = new(ReferenceEqualityComparer.Instance);
     private readonly HashSet<DTensor> _partial = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<DTensor, DTensor> _regathered = new(ReferenceEqualityComparer.Instance);
+    // The step-pool buffers the tape itself holds (gradients not yet consumed, second gathers): everything else an op's
+    // backward rents is scratch, handed back to the step pool when the op is done.
+    private readonly HashSet<float[]> _held = new(ReferenceEqualityComparer.Instance);
     private bool _recording = true;
 
     private Tape() => _previous = t_active;
@@ -44,6 +47,15 @@ public sealed class Tape : IDisposable
 
     /// <summary>Ops recorded so far.</summary>
     public int Count => _nodes.Count;
+
+    /// <summary>
+    /// Tokens the recorded losses averaged over (targets not ignored), or null when no loss counted any: a data-parallel
+    /// step weights each replica by it, so replicas with unequal counts average to the mean over the whole batch.
+    /// </summary>
+    internal long? LossTokens { get; private set; }
+
+    /// <summary>Called by a loss that is a mean over <paramref name="tokens"/> counted tokens.</summary>
+    internal void CountLossTokens(int tokens) => LossTokens = (LossTokens ?? 0) + tokens;
 
     /// <summary>Asks for the gradient of a value no recorded op made (an input); returns it for chaining.</summary>
     public DTensor Watch(DTensor x)
@@ -81,7 +93,15 @@ public sealed class Tape : IDisposable
         for (int i = _nodes.Count - 1; i >= 0; i--)
         {
             var node = _nodes[i];
-            if (_gradients.Remove(node.Output, out var g)) node.Backward(GradientTensor(node.Output, g));
+            if (!_gradients.Remove(node.Output, out var g)) continue;
+            int mark = StepBuffers.RentedCount;
+            node.Backward(GradientTensor(node.Output, g));
+            // Inside a step scope, the op's scratch and the gradient it consumed go back to the pool for the next op: what
+            // it passed on was added into its inputs' own gradient buffers. So a step's pool is the activations plus a few
+            // gradients in flight, not a second copy of every activation.
+            StepBuffers.ReturnSince(mark, _held);
+            _held.Remove(g);
+            StepBuffers.Return(g);
         }
         _nodes.Clear();
     }
@@ -124,13 +144,16 @@ public sealed class Tape : IDisposable
             throw new InvalidOperationException($"{x} was released and is not a gather of token shards this tape recorded.");
         again = shard.Redistribute(Placement.Replicate);
         _regathered[x] = again;
+        _held.Add(again.LocalArray);
         return again;
     }
 
     /// <summary>Called when <paramref name="gathered"/>'s gather ran its backward: its second gather goes back to the pool.</summary>
     internal void ForgetGathered(DTensor gathered)
     {
-        if (_regathered.Remove(gathered, out var again)) again.Release();
+        if (!_regathered.Remove(gathered, out var again)) return;
+        _held.Remove(again.LocalArray);
+        again.Release();
     }
 
     /// <summary>True when the gradient accumulated for <paramref name="x"/> is a partial sum over its group.</summary>
@@ -158,6 +181,7 @@ public sealed class Tape : IDisposable
             var copy = StepBuffers.Rent(gradient.Length, zeroed: false);
             gradient.CopyTo(copy);
             _gradients[x] = copy;
+            _held.Add(copy);
             return;
         }
         System.Numerics.Tensors.TensorPrimitives.Add(sum, gradient, sum);

@@ -77,7 +77,7 @@ public sealed class GatheredTokensTests
         }));
         var inner = Assert.IsType<InvalidOperationException>(error.InnerException);
         Assert.StartsWith("DTensor [12, 10] Replicate on ", inner.Message);
-        Assert.Contains("was all-gathered by GatherTokens and released when its block ended; only column layers may keep it", inner.Message);
+        Assert.Contains("was released by GatherTokens or ReduceScatterTokens when its block ended; only the block's column layers may keep a gathered value", inner.Message);
     }
 
     [Fact]
@@ -88,6 +88,17 @@ public sealed class GatheredTokensTests
         Assert.Equal(
             "GatherTokens all-gathers a token shard (Shard(-2)); DTensor [12, 10] Replicate on single (rank 0 of 1) (local [12, 10]) is Replicate. " +
             "Use Redistribute(Placement.Replicate) for other placements.", error.Message);
+    }
+
+    [Fact]
+    public void Reduce_scattering_a_token_shard_is_refused()
+    {
+        InProcessWorld.Run(2, group =>
+        {
+            var shard = DTensor.FromArray(new float[Tokens / 2 * Features], Tokens / 2, Features, Placement.Shard(-2), group);
+            var error = Assert.Throws<PlacementException>(() => shard.ReduceScatterTokens());
+            Assert.StartsWith("ReduceScatterTokens reduce-scatters a partial sum over tokens; DTensor [6, 10] Shard(-2) on ", error.Message);
+        });
     }
 
     private sealed record StepResult(float[] InputGradient, float[][] ParameterGradients, long Gathers);
