@@ -48,10 +48,8 @@ public readonly struct StepBuffers : IDisposable
     /// Hands <paramref name="buffer"/>, rented in the open scope, back before the scope ends, for the next op of this step
     /// to reuse: only for a buffer nothing reads any more. Outside a scope (or for a buffer not rented here) it does nothing.
     /// </summary>
-    internal static void Return(float[] buffer)
-    {
-        if (t_pool is { Active: true } pool) pool.Return(buffer);
-    }
+    /// <returns>True when the buffer went back (it was rented in the open scope).</returns>
+    internal static bool Return(float[] buffer) => t_pool is { Active: true } pool && pool.Return(buffer);
 
     /// <summary>How many buffers the open scope has rented so far (0 outside a scope): a mark for <see cref="ReturnSince"/>.</summary>
     internal static int RentedCount => t_pool is { Active: true } pool ? pool.RentedCount : 0;
@@ -127,13 +125,14 @@ public readonly struct StepBuffers : IDisposable
 
         public int RentedCount => _rented.Count;
 
-        public void Return(float[] buffer)
+        public bool Return(float[] buffer)
         {
             // Released buffers are recent rents: search from the end.
             int index = _rented.LastIndexOf(buffer);
-            if (index < 0) return;
+            if (index < 0) return false;
             _rented.RemoveAt(index);
             Free(buffer);
+            return true;
         }
 
         public void ReturnSince(int mark, HashSet<float[]> keep)

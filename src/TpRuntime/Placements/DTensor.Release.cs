@@ -49,11 +49,31 @@ public sealed partial class DTensor
     {
         if (_released) return;
         StepBuffers.Return(_local);
+        MarkReleased();
+    }
+
+    /// <summary>
+    /// <see cref="Release"/>, but only for a buffer the open step scope rented: a value over the caller's own array, or made
+    /// outside a scope, stays readable. Returns whether it was released.
+    /// </summary>
+    internal bool ReleaseIfPooled()
+    {
+        if (_released || !StepBuffers.Return(_local)) return false;
+        MarkReleased();
+        return true;
+    }
+
+    /// <summary>The array under the value, released or not (the tape's bookkeeping of which values share one).</summary>
+    internal float[] Storage => _local;
+
+    private void MarkReleased()
+    {
         _local = [];
         _released = true;
     }
 
     private InvalidOperationException ReleasedError() => new(
-        $"{this} was released by GatherTokens or ReduceScatterTokens when its block ended; only the block's column layers may " +
-        "keep a gathered value for the backward (the tape gathers it again for them). Keep a value that must outlive its block with Redistribute.");
+        $"{this} was released: by GatherTokens or ReduceScatterTokens when its block ended (only the block's column layers may " +
+        "keep a gathered value for the backward: the tape gathers it again for them; keep a value that must outlive its block " +
+        "with Redistribute), or by a backward inside a step scope once no op needed it (read op outputs before the backward).");
 }

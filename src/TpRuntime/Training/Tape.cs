@@ -30,6 +30,8 @@ public sealed class Tape : IDisposable
     // The step-pool buffers the tape itself holds (gradients not yet consumed, second gathers): everything else an op's
     // backward rents is scratch, handed back to the step pool when the op is done.
     private readonly HashSet<float[]> _held = new(ReferenceEqualityComparer.Instance);
+    // How many recorded outputs sit on each array, so a spent output's buffer is handed back only when no other has it.
+    private readonly Dictionary<float[], int> _outputStorage = new(ReferenceEqualityComparer.Instance);
     private bool _recording = true;
 
     private Tape() => _previous = t_active;
@@ -102,8 +104,10 @@ public sealed class Tape : IDisposable
             StepBuffers.ReturnSince(mark, _held);
             _held.Remove(g);
             StepBuffers.Return(g);
+            ReleaseSpent(node.Output);
         }
         _nodes.Clear();
+        _outputStorage.Clear();
     }
 
     /// <summary>Stops recording on this thread.</summary>
@@ -114,7 +118,23 @@ public sealed class Tape : IDisposable
     }
 
     /// <summary>Records one op: <paramref name="backward"/> receives <c>dL/d output</c> and accumulates its inputs' gradients.</summary>
-    internal void Record(DTensor output, Action<DTensor> backward) => _nodes.Add(new Node(output, backward));
+    internal void Record(DTensor output, Action<DTensor> backward)
+    {
+        _nodes.Add(new Node(output, backward));
+        var storage = output.Storage;
+        _outputStorage[storage] = _outputStorage.GetValueOrDefault(storage) + 1;
+    }
+
+    // An op's output is spent once its own backward has run: every op that read it was recorded after it, so their
+    // backwards ran first. Inside a step scope its buffer goes back to the pool then (PyTorch frees saved tensors the
+    // same way), so the backward's peak is the activations it has not reached yet plus the gradients in flight, not all
+    // the activations plus all their gradients. Kept: values asked for (Watch), and an array two recorded values share.
+    private void ReleaseSpent(DTensor output)
+    {
+        if (_watched.Contains(output) || output.IsReleased) return;
+        if (_outputStorage.GetValueOrDefault(output.Storage) != 1) return;
+        output.ReleaseIfPooled();
+    }
 
     /// <summary>Adds <paramref name="gradient"/> (laid out as <paramref name="x"/>'s local block) to x's gradient.</summary>
     internal void Accumulate(DTensor x, ReadOnlySpan<float> gradient)

@@ -77,7 +77,7 @@ public sealed class GatheredTokensTests
         }));
         var inner = Assert.IsType<InvalidOperationException>(error.InnerException);
         Assert.StartsWith("DTensor [12, 10] Replicate on ", inner.Message);
-        Assert.Contains("was released by GatherTokens or ReduceScatterTokens when its block ended; only the block's column layers may keep a gathered value", inner.Message);
+        Assert.Contains("was released: by GatherTokens or ReduceScatterTokens when its block ended (only the block's column layers may keep a gathered value", inner.Message);
     }
 
     [Fact]
