@@ -12,8 +12,9 @@ namespace TpCodegen.Bench.Models;
 /// One training step of the 4-layer TinyLlama-shaped model on 512 tokens, at tp=1, tp=2 and tp=2 with sequence
 /// parallelism (in-process ranks, one world per mesh, kept across invocations): the forward alone, forward and
 /// backward on the tape, and the whole step (AdamW and clipping too). tp=2 efficiency = step(tp=1) / (2 * step(tp=2));
-/// the backward costs (forward+backward - forward) / forward of the forward. Setup prints each rank's bytes the tape
-/// keeps for the backward (the activations), which sequence parallelism must lower.
+/// the backward costs (forward+backward - forward) / forward of the forward. Setup prints what each rank's step pool
+/// holds after a forward on the tape (the activations kept for the backward, which sequence parallelism must lower) and
+/// after the whole step.
 /// </summary>
 /// <remarks>Run: <c>dotnet run -c Release --project bench/TpBench -- --filter '*TrainingStep*'</c> (about 8 GiB of memory at tp=1).</remarks>
 [Config(typeof(Config))]
@@ -37,18 +38,20 @@ public class TrainingStepBenchmarks
         bool sequenceParallel = Mesh.EndsWith("seq-par", StringComparison.Ordinal);
         int tp = Mesh.StartsWith("tp=2", StringComparison.Ordinal) ? 2 : 1;
         var dense = new LlamaModel(TinyLlamaShapes.Config, sequenceParallel: sequenceParallel);
-        var kept = new long[tp];
+        var kept = new (long Forward, long Step)[tp];
         _world = new PersistentWorld(tp, group =>
         {
             var model = new LlamaModel(TinyLlamaShapes.Config, sequenceParallel: sequenceParallel);
             model.ShardFrom(dense, group);
             var parameters = model.Parameters();
             var trainer = new Trainer(new AdamW(parameters), group, maxGradientNorm: 1f);
-            kept[group.Rank] = TapedForwardBytes(model);
+            kept[group.Rank] = PooledActivationBytes(model, parameters);
             return () => Run(model, parameters, trainer);
         });
-        Console.WriteLine($"// {Mesh}: the tape keeps {string.Join(", ", kept.Select(b => $"{b / (1024.0 * 1024):F0} MiB"))} per rank for the backward");
+        Console.WriteLine($"// {Mesh}: per rank, the forward's activations {Mebibytes(kept.Select(k => k.Forward))}; the step's pool {Mebibytes(kept.Select(k => k.Step))}");
     }
+
+    private static string Mebibytes(IEnumerable<long> bytes) => string.Join(", ", bytes.Select(b => $"{b / (1024.0 * 1024):F0} MiB"));
 
     [GlobalCleanup]
     public void Cleanup() => _world.Dispose();
@@ -89,13 +92,21 @@ public class TrainingStepBenchmarks
         }
     }
 
-    // What a forward on the tape allocates on this rank: the activations the tape keeps until the backward.
-    private static long TapedForwardBytes(LlamaModel model)
+    // What the rank's step pool grows by in a forward on the tape, as Trainer.Step runs it: the activations the tape keeps
+    // until the backward, plus the buffers released during the forward (sequence parallelism's gathered tokens), counted
+    // once since the next gather reuses them. Then the same for the backward: the pool a whole step needs.
+    private static (long Forward, long Step) PooledActivationBytes(LlamaModel model, ParameterSet parameters)
     {
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        using var tape = Tape.Start();
-        model.Loss(s_ids, s_targets, SequenceBatch.Prefill(Tokens));
-        return GC.GetAllocatedBytesForCurrentThread() - before;
+        long before = StepBuffers.PooledBytes, forward;
+        using (StepBuffers.Enter())
+        using (var tape = Tape.Start())
+        {
+            var loss = model.Loss(s_ids, s_targets, SequenceBatch.Prefill(Tokens));
+            forward = StepBuffers.PooledBytes - before;
+            tape.Backward(loss);
+        }
+        parameters.ZeroGrad();
+        return (forward, StepBuffers.PooledBytes - before);
     }
 
     private sealed class Config : ManualConfig

@@ -27,8 +27,13 @@ public sealed class LlamaBlock(LlamaConfig c, bool fused, bool sequenceParallel 
             var h = x + Attention.Forward(InputNorm.Forward(x), context);
             return h + Mlp.Forward(PostAttentionNorm.Forward(h));
         }
-        var tokens = Placement.Shard(-2);
-        var attended = x + Attention.Forward(InputNorm.Forward(x).Redistribute(Placement.Replicate), context).Redistribute(tokens);
-        return attended + Mlp.Forward(PostAttentionNorm.Forward(attended).Redistribute(Placement.Replicate)).Redistribute(tokens);
+        // Each gathered input lives only while its sub-block runs, and each row layer's full-size partial sum only until it
+        // is reduce-scattered; the backward gathers the input again (Megatron's choice: an all-gather more per sub-block
+        // for tp-1 / tp of the hidden state's activations, as the training bench measures).
+        DTensor attended;
+        using (var gathered = InputNorm.Forward(x).GatherTokens())
+            attended = x + Attention.Forward(gathered.Value, context).ReduceScatterTokens();
+        using (var gathered = PostAttentionNorm.Forward(attended).GatherTokens())
+            return attended + Mlp.Forward(gathered.Value).ReduceScatterTokens();
     }
 }

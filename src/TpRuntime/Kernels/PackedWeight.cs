@@ -63,14 +63,32 @@ public sealed unsafe class PackedWeight : IDisposable
         if (w.Length != (long)K * N)
             throw new ArgumentException($"Repacking a [{K}, {N}] weight needs {(long)K * N} floats; got {w.Length}.", nameof(w));
         Fill(w);
-        DropTransposed();
+        // A weight being trained keeps W^T for its backward: refill that copy in place from the same new values (one fast
+        // transpose and a pack), rather than dropping it for the next backward to rebuild from the panels into fresh memory.
+        if (Volatile.Read(ref _transposed) is { } transposed) transposed.FillTransposeOf(w);
     }
 
-    // W^T packed, made by the first backward that needs dx = dY @ W^T and kept until the values change: without it every
+    /// <summary>Packs the transpose of <paramref name="w"/> (<c>[N, K]</c> row-major, this copy's own <c>[K, N]</c> transposed) into this copy.</summary>
+    private void FillTransposeOf(ReadOnlySpan<float> w)
+    {
+        int length = K * N;
+        var scratch = System.Buffers.ArrayPool<float>.Shared.Rent(length);
+        try
+        {
+            Gemm.Transpose(w, N, K, scratch.AsSpan(0, length));
+            Fill(scratch.AsSpan(0, length));
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<float>.Shared.Return(scratch);
+        }
+    }
+
+    // W^T packed, made by the first backward that needs dx = dY @ W^T and refilled by each Repack: without it every
     // backward would unpack W^T and pack it again (two passes over the weight) before its GEMM. Inference never makes it.
     private PackedWeight? _transposed;
 
-    /// <summary><c>W^T: [N, K]</c>, packed: built on first use from this copy, rebuilt after <see cref="Repack"/>.</summary>
+    /// <summary><c>W^T: [N, K]</c>, packed: built on first use from this copy, refilled in place by <see cref="Repack"/>.</summary>
     internal PackedWeight Transposed()
     {
         ThrowIfDisposed();

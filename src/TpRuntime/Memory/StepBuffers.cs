@@ -44,6 +44,25 @@ public readonly struct StepBuffers : IDisposable
         return zeroed ? new float[length] : GC.AllocateUninitializedArray<float>((int)length);
     }
 
+    /// <summary>
+    /// Hands <paramref name="buffer"/>, rented in the open scope, back before the scope ends, for the next op of this step
+    /// to reuse: only for a buffer nothing reads any more. Outside a scope (or for a buffer not rented here) it does nothing.
+    /// </summary>
+    /// <returns>True when the buffer went back (it was rented in the open scope).</returns>
+    internal static bool Return(float[] buffer) => t_pool is { Active: true } pool && pool.Return(buffer);
+
+    /// <summary>How many buffers the open scope has rented so far (0 outside a scope): a mark for <see cref="ReturnSince"/>.</summary>
+    internal static int RentedCount => t_pool is { Active: true } pool ? pool.RentedCount : 0;
+
+    /// <summary>
+    /// Hands back every buffer rented since <paramref name="mark"/> except those <paramref name="keep"/> names: the scratch
+    /// of one finished piece of work (a backward op), for the next piece of the same step to reuse. Outside a scope it does nothing.
+    /// </summary>
+    internal static void ReturnSince(int mark, HashSet<float[]> keep)
+    {
+        if (t_pool is { Active: true } pool) pool.ReturnSince(mark, keep);
+    }
+
     /// <summary>A value object for an op's output over a rented buffer: pooled inside a scope, null outside (make a new one).</summary>
     internal static DTensor? RentValue(Func<DTensor> create)
     {
@@ -78,11 +97,7 @@ public readonly struct StepBuffers : IDisposable
         {
             if (_depth == 0) return;
             if (--_depth > 0) return;
-            foreach (var buffer in _rented)
-            {
-                if (!_free.TryGetValue(buffer.Length, out var stack)) _free.Add(buffer.Length, stack = new Stack<float[]>());
-                stack.Push(buffer);
-            }
+            foreach (var buffer in _rented) Free(buffer);
             _rented.Clear();
             foreach (var value in _rentedValues) _freeValues.Push(value);
             _rentedValues.Clear();
@@ -106,6 +121,36 @@ public readonly struct StepBuffers : IDisposable
             var value = _freeValues.Count > 0 ? _freeValues.Pop() : create();
             _rentedValues.Add(value);
             return value;
+        }
+
+        public int RentedCount => _rented.Count;
+
+        public bool Return(float[] buffer)
+        {
+            // Released buffers are recent rents: search from the end.
+            int index = _rented.LastIndexOf(buffer);
+            if (index < 0) return false;
+            _rented.RemoveAt(index);
+            Free(buffer);
+            return true;
+        }
+
+        public void ReturnSince(int mark, HashSet<float[]> keep)
+        {
+            int kept = mark;
+            for (int i = mark; i < _rented.Count; i++)
+            {
+                var buffer = _rented[i];
+                if (keep.Contains(buffer)) _rented[kept++] = buffer;
+                else Free(buffer);
+            }
+            _rented.RemoveRange(kept, _rented.Count - kept);
+        }
+
+        private void Free(float[] buffer)
+        {
+            if (!_free.TryGetValue(buffer.Length, out var stack)) _free.Add(buffer.Length, stack = new Stack<float[]>());
+            stack.Push(buffer);
         }
 
         public float[] Rent(int length, bool zeroed)

@@ -14,6 +14,8 @@ public sealed partial class DTensor
 {
     // Set once when the value is made; a value made over a step buffer may be re-made for the next step (see OverStepBuffer).
     private float[] _local = [];
+    // Set when a gathered value's buffer went back to the step pool (GatheredTokens.Dispose): reading it is a bug.
+    private bool _released;
 
     private DTensor() => Placement = Placement.Replicate;
 
@@ -28,6 +30,7 @@ public sealed partial class DTensor
         if (local.Length != (long)tokens * localFeatures)
             throw new ArgumentException($"A [{tokens}, {localFeatures}] local block needs {(long)tokens * localFeatures} floats, not {local.Length}.");
         _local = local;
+        _released = false;
         Tokens = tokens;
         LocalFeatures = localFeatures;
         Placement = Normalize(placement);
@@ -63,10 +66,13 @@ public sealed partial class DTensor
     public ProcessGroup Group { get; private set; } = SingleRankGroup.Instance;
 
     /// <summary>This rank's block as a tensor <c>[Tokens, LocalFeatures]</c>, sharing memory with this value.</summary>
-    public Tensor<float> Local => Tensor.Create(_local, [Tokens, LocalFeatures]);
+    public Tensor<float> Local => Tensor.Create(LocalArray, [Tokens, LocalFeatures]);
 
     /// <summary>This rank's block, row-major. For kernels; reading it out of a Partial value gives an addend, not the value.</summary>
-    public Span<float> LocalSpan => _local;
+    public Span<float> LocalSpan => LocalArray;
+
+    /// <summary>The local block's array itself (for the step pool's bookkeeping); throws once released.</summary>
+    internal float[] LocalArray => _released ? throw ReleasedError() : _local;
 
     /// <summary>A value that every rank of <paramref name="group"/> (default: a group of one) holds in full; copies <paramref name="full"/>.</summary>
     public static DTensor Replicated(Tensor<float> full, ProcessGroup? group = null) =>
@@ -133,6 +139,7 @@ public sealed partial class DTensor
     private DTensor MoveTo(Placement target, bool owned)
     {
         ArgumentNullException.ThrowIfNull(target);
+        if (_released) throw ReleasedError();
         target = Normalize(target);
         if (target == Placement) return this;
         if (IsTokenShard(target) || IsTokenShard(Placement)) return MoveTokens(target);

@@ -16,13 +16,28 @@ public static class DataParallelGradients
     /// <summary>All-reduces the average of every gradient over <paramref name="dataParallel"/>; returns the number of calls (buckets).</summary>
     public static int Average(ParameterSet parameters, ProcessGroup dataParallel, int bucketFloats = DefaultBucketFloats)
     {
+        ArgumentNullException.ThrowIfNull(dataParallel);
+        return Sum(parameters, dataParallel, 1f / dataParallel.Size, bucketFloats);
+    }
+
+    /// <summary>
+    /// All-reduces the sum over <paramref name="dataParallel"/> of every gradient times this replica's
+    /// <paramref name="weight"/> (its share of the batch's counted tokens); returns the number of calls (buckets).
+    /// </summary>
+    public static int Sum(ParameterSet parameters, ProcessGroup dataParallel, float weight, int bucketFloats = DefaultBucketFloats)
+    {
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentNullException.ThrowIfNull(dataParallel);
         if (bucketFloats < 1) throw new ArgumentOutOfRangeException(nameof(bucketFloats), bucketFloats, "A bucket holds at least one float.");
-        if (dataParallel.Size == 1) return 0;
+        if (dataParallel.Size == 1)
+        {
+            // One replica: the sum is its own gradient, weighted; no call.
+            if (weight != 1f)
+                foreach (var item in parameters.Items) System.Numerics.Tensors.TensorPrimitives.Multiply(item.Parameter.Grad, weight, item.Parameter.Grad);
+            return 0;
+        }
         long total = parameters.LocalValues;
         var bucket = new float[(int)Math.Min(bucketFloats, Math.Max(total, 1))];
-        float inverse = 1f / dataParallel.Size;
         int calls = 0;
         // The parameters as one stream of floats, cut into buckets: a bucket may hold the end of one and the start of the next.
         for (long start = 0; start < total; start += bucket.Length)
@@ -30,8 +45,8 @@ public static class DataParallelGradients
             int length = (int)Math.Min(bucket.Length, total - start);
             var window = bucket.AsSpan(0, length);
             Copy(parameters, start, window, toBucket: true);
+            System.Numerics.Tensors.TensorPrimitives.Multiply(window, weight, window);
             dataParallel.AllReduce(window);
-            System.Numerics.Tensors.TensorPrimitives.Multiply(window, inverse, window);
             Copy(parameters, start, window, toBucket: false);
             calls++;
         }

@@ -21,10 +21,17 @@ public sealed class Tape : IDisposable
     private readonly List<Node> _nodes = [];
     private readonly Dictionary<DTensor, float[]> _gradients = new(ReferenceEqualityComparer.Instance);
     private readonly HashSet<DTensor> _watched = new(ReferenceEqualityComparer.Instance);
-    // Values all-gathered from token shards (sequence parallelism), and those of them whose gradient so far is a
-    // partial sum over the group (column layers leave dX unreduced there: the gather's conjugate, a reduce-scatter, sums it).
-    private readonly HashSet<DTensor> _tokenGathered = new(ReferenceEqualityComparer.Instance);
+    // Values all-gathered from token shards (sequence parallelism) with the shard each came from, and those of them whose
+    // gradient so far is a partial sum over the group (column layers leave dX unreduced there: the gather's conjugate, a
+    // reduce-scatter, sums it). A gathered value released after its block is gathered again for the backward, once.
+    private readonly Dictionary<DTensor, DTensor> _tokenGathered = new(ReferenceEqualityComparer.Instance);
     private readonly HashSet<DTensor> _partial = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<DTensor, DTensor> _regathered = new(ReferenceEqualityComparer.Instance);
+    // The step-pool buffers the tape itself holds (gradients not yet consumed, second gathers): everything else an op's
+    // backward rents is scratch, handed back to the step pool when the op is done.
+    private readonly HashSet<float[]> _held = new(ReferenceEqualityComparer.Instance);
+    // How many recorded outputs sit on each array, so a spent output's buffer is handed back only when no other has it.
+    private readonly Dictionary<float[], int> _outputStorage = new(ReferenceEqualityComparer.Instance);
     private bool _recording = true;
 
     private Tape() => _previous = t_active;
@@ -42,6 +49,15 @@ public sealed class Tape : IDisposable
 
     /// <summary>Ops recorded so far.</summary>
     public int Count => _nodes.Count;
+
+    /// <summary>
+    /// Tokens the recorded losses averaged over (targets not ignored), or null when no loss counted any: a data-parallel
+    /// step weights each replica by it, so replicas with unequal counts average to the mean over the whole batch.
+    /// </summary>
+    internal long? LossTokens { get; private set; }
+
+    /// <summary>Called by a loss that is a mean over <paramref name="tokens"/> counted tokens.</summary>
+    internal void CountLossTokens(int tokens) => LossTokens = (LossTokens ?? 0) + tokens;
 
     /// <summary>Asks for the gradient of a value no recorded op made (an input); returns it for chaining.</summary>
     public DTensor Watch(DTensor x)
@@ -79,9 +95,19 @@ public sealed class Tape : IDisposable
         for (int i = _nodes.Count - 1; i >= 0; i--)
         {
             var node = _nodes[i];
-            if (_gradients.Remove(node.Output, out var g)) node.Backward(GradientTensor(node.Output, g));
+            if (!_gradients.Remove(node.Output, out var g)) continue;
+            int mark = StepBuffers.RentedCount;
+            node.Backward(GradientTensor(node.Output, g));
+            // Inside a step scope, the op's scratch and the gradient it consumed go back to the pool for the next op: what
+            // it passed on was added into its inputs' own gradient buffers. So a step's pool is the activations plus a few
+            // gradients in flight, not a second copy of every activation.
+            StepBuffers.ReturnSince(mark, _held);
+            _held.Remove(g);
+            StepBuffers.Return(g);
+            ReleaseSpent(node.Output);
         }
         _nodes.Clear();
+        _outputStorage.Clear();
     }
 
     /// <summary>Stops recording on this thread.</summary>
@@ -92,7 +118,23 @@ public sealed class Tape : IDisposable
     }
 
     /// <summary>Records one op: <paramref name="backward"/> receives <c>dL/d output</c> and accumulates its inputs' gradients.</summary>
-    internal void Record(DTensor output, Action<DTensor> backward) => _nodes.Add(new Node(output, backward));
+    internal void Record(DTensor output, Action<DTensor> backward)
+    {
+        _nodes.Add(new Node(output, backward));
+        var storage = output.Storage;
+        _outputStorage[storage] = _outputStorage.GetValueOrDefault(storage) + 1;
+    }
+
+    // An op's output is spent once its own backward has run: every op that read it was recorded after it, so their
+    // backwards ran first. Inside a step scope its buffer goes back to the pool then (PyTorch frees saved tensors the
+    // same way), so the backward's peak is the activations it has not reached yet plus the gradients in flight, not all
+    // the activations plus all their gradients. Kept: values asked for (Watch), and an array two recorded values share.
+    private void ReleaseSpent(DTensor output)
+    {
+        if (_watched.Contains(output) || output.IsReleased) return;
+        if (_outputStorage.GetValueOrDefault(output.Storage) != 1) return;
+        output.ReleaseIfPooled();
+    }
 
     /// <summary>Adds <paramref name="gradient"/> (laid out as <paramref name="x"/>'s local block) to x's gradient.</summary>
     internal void Accumulate(DTensor x, ReadOnlySpan<float> gradient)
@@ -102,11 +144,37 @@ public sealed class Tape : IDisposable
         Add(x, gradient);
     }
 
-    /// <summary>Marks <paramref name="gathered"/> as all-gathered from token shards: column layers may leave its gradient partial.</summary>
-    internal void MarkTokenGathered(DTensor gathered) => _tokenGathered.Add(gathered);
+    /// <summary>Marks <paramref name="gathered"/> as all-gathered from <paramref name="shard"/>: column layers may leave its gradient partial.</summary>
+    internal void MarkTokenGathered(DTensor gathered, DTensor shard) => _tokenGathered[gathered] = shard;
 
     /// <summary>True when <paramref name="x"/> was all-gathered from token shards and no full gradient reached it yet.</summary>
-    internal bool AcceptsPartialGradient(DTensor x) => _tokenGathered.Contains(x) && (_partial.Contains(x) || !_gradients.ContainsKey(x));
+    internal bool AcceptsPartialGradient(DTensor x) => _tokenGathered.ContainsKey(x) && (_partial.Contains(x) || !_gradients.ContainsKey(x));
+
+    /// <summary>
+    /// <paramref name="x"/>'s numbers for a backward that reads them: x itself, or, when x was gathered from token shards
+    /// and released after its block (<see cref="DTensor.GatherTokens"/>), the same tokens gathered again (a collective,
+    /// reached in the same order on every rank: the backward runs the same nodes everywhere), kept until x's own gather
+    /// has run its backward.
+    /// </summary>
+    internal DTensor Readable(DTensor x)
+    {
+        if (!x.IsReleased) return x;
+        if (_regathered.TryGetValue(x, out var again)) return again;
+        if (!_tokenGathered.TryGetValue(x, out var shard))
+            throw new InvalidOperationException($"{x} was released and is not a gather of token shards this tape recorded.");
+        again = shard.Redistribute(Placement.Replicate);
+        _regathered[x] = again;
+        _held.Add(again.LocalArray);
+        return again;
+    }
+
+    /// <summary>Called when <paramref name="gathered"/>'s gather ran its backward: its second gather goes back to the pool.</summary>
+    internal void ForgetGathered(DTensor gathered)
+    {
+        if (!_regathered.Remove(gathered, out var again)) return;
+        _held.Remove(again.LocalArray);
+        again.Release();
+    }
 
     /// <summary>True when the gradient accumulated for <paramref name="x"/> is a partial sum over its group.</summary>
     internal bool HasPartialGradient(DTensor x) => _partial.Contains(x);
@@ -122,8 +190,10 @@ public sealed class Tape : IDisposable
 
     private void Add(DTensor x, ReadOnlySpan<float> gradient)
     {
-        if (gradient.Length != x.LocalSpan.Length)
-            throw new ArgumentException($"A gradient of {gradient.Length} floats for {x} ({x.LocalSpan.Length} local).", nameof(gradient));
+        // From the shape, not the buffer: a released gathered value keeps its shape only.
+        long local = (long)x.Tokens * x.LocalFeatures;
+        if (gradient.Length != local)
+            throw new ArgumentException($"A gradient of {gradient.Length} floats for {x} ({local} local).", nameof(gradient));
         if (!_gradients.TryGetValue(x, out var sum))
         {
             // From the step pool when the tape runs inside a step scope (Trainer.Step): a training step's gradients of
@@ -131,6 +201,7 @@ public sealed class Tape : IDisposable
             var copy = StepBuffers.Rent(gradient.Length, zeroed: false);
             gradient.CopyTo(copy);
             _gradients[x] = copy;
+            _held.Add(copy);
             return;
         }
         System.Numerics.Tensors.TensorPrimitives.Add(sum, gradient, sum);

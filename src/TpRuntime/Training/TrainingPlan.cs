@@ -57,7 +57,8 @@ public sealed record TrainingPlan(IReadOnlyList<PlannedCollective> TensorParalle
     /// <summary>
     /// The token moves sequence parallelism adds to a step of a decoder of <paramref name="blocks"/> blocks (each an
     /// attention and an MLP sub-block) and their conjugates: per sub-block an all-gather in (a reduce-scatter of the
-    /// column layers' dX back), a reduce-scatter out (an all-gather back) and the norm's weight gradient all-reduced;
+    /// column layers' dX back, and the same all-gather again for their weight gradients: the gathered input is released
+    /// after the sub-block), a reduce-scatter out (an all-gather back) and the norm's weight gradient all-reduced;
     /// the embedding's output sliced (all-gathered back), the final norm's tokens gathered for the head (sliced back),
     /// and the final norm's weight gradient all-reduced.
     /// </summary>
@@ -71,6 +72,7 @@ public sealed record TrainingPlan(IReadOnlyList<PlannedCollective> TensorParalle
             yield return gather;
             yield return scatter;
             yield return scatter;
+            yield return gather;
             yield return gather;
             yield return normGradient;
         }

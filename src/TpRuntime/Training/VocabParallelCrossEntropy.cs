@@ -70,6 +70,7 @@ public static class VocabParallelCrossEntropy
         var loss = DTensor.FromArray([counted == 0 ? 0f : (float)(total / counted)], 1, 1, Placement.Replicate, logits.Group);
         if (Tape.Active is { } tape)
         {
+            tape.CountLossTokens(counted);
             var ids = targets.ToArray();
             tape.Record(loss, g => tape.Accumulate(logits,
                 Gradient(logits.LocalSpan, ids, logZ, columns, width, g.LocalSpan[0] / Math.Max(counted, 1), labelSmoothing, vocabulary, ignoreIndex)));

@@ -76,11 +76,14 @@ internal sealed class TinyTraining : IDisposable
 
     public void Dispose() => Mesh.Dispose();
 
-    // A rule a tiny model learns in a few steps: the target of id x is (7x + 3) mod vocabulary.
+    // A rule a tiny model learns in a few steps: the target of id x is (7x + 3) mod vocabulary. The first sequence is
+    // padded after 4 tokens (ignored targets), so at dp=2 the replicas count 11 and 14 tokens (fewer when an ignored id
+    // comes up): the batch's loss is the mean over its counted tokens only if each replica is weighted by its count.
     private static (int[] Ids, int[] Targets) Data(int step)
     {
         var random = new Random(100 + step);
         var ids = Enumerable.Range(0, Sequences * Length).Select(_ => random.Next(Config.Vocabulary)).ToArray();
-        return (ids, ids.Select(x => (7 * x + 3) % Config.Vocabulary).ToArray());
+        var targets = ids.Select((x, t) => t is >= 4 and < Length || x % 13 == 0 ? VocabParallelCrossEntropy.DefaultIgnoreIndex : (7 * x + 3) % Config.Vocabulary);
+        return (ids, targets.ToArray());
     }
 }

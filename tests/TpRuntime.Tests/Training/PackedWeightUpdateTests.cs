@@ -33,7 +33,7 @@ public sealed class PackedWeightUpdateTests
         Assert.Throws<ArgumentException>(() => packed.Repack(new float[k * n - 1]));
     }
 
-    // The backward multiplies by W^T packed once and kept: a step that repacks W must not leave the old W^T behind.
+    // The backward multiplies by W^T packed once and kept: a step that repacks W must refill it, not leave the old W^T behind.
     [Fact]
     public void The_input_gradient_follows_a_repacked_weight()
     {
@@ -46,9 +46,12 @@ public sealed class PackedWeightUpdateTests
 
         Parallel.Generated.ShardKernels.InputGradient(dy, packed, dx, m);
         AssertInputGradient(dy, first, dx, m, k, n);
+        var transposed = packed.Transposed();
         packed.Repack(second);
         Parallel.Generated.ShardKernels.InputGradient(dy, packed, dx, m);
         AssertInputGradient(dy, second, dx, m, k, n);
+        // Refilled in place, not rebuilt into fresh memory on the next backward.
+        Assert.Same(transposed, packed.Transposed());
     }
 
     // dx[t, i] = sum over o of dy[t, o] * w[i, o], in double.

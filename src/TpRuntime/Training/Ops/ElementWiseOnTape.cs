@@ -122,9 +122,10 @@ internal static class ElementWiseOnTape
         {
             // Sequence parallelism's all-gather entering a column block: its conjugate is a reduce-scatter of the column
             // layers' unreduced dX (one collective for all of them), or a slice when a full gradient came back instead.
-            tape.MarkTokenGathered(moved);
+            tape.MarkTokenGathered(moved, x);
             tape.Record(moved, g =>
             {
+                tape.ForgetGathered(moved);
                 var source = tape.HasPartialGradient(moved)
                     ? DTensor.FromArray(g.LocalSpan.ToArray(), g.Tokens, g.LocalFeatures, Placement.Partial(), g.Group)
                     : g;

@@ -23,7 +23,7 @@ internal static class LinearOnTape
                 SequenceParallelColumnBackward(tape, layer, input, gradOutput);
                 return;
             }
-            var gradients = layer.Backward(input, gradOutput);
+            var gradients = layer.Backward(tape.Readable(input), gradOutput);
             tape.Accumulate(input, gradients.Input.LocalSpan);
             var parameters = LayerParameters.Of(layer);
             parameters[0].AccumulateFromRank(gradients.Weight);
@@ -34,14 +34,14 @@ internal static class LinearOnTape
     /// <summary>
     /// A column layer fed tokens all-gathered from their shards (sequence parallelism): dW and db as in its Backward, but
     /// dX = dY W^T stays this rank's addend; the gather's conjugate reduce-scatters the sum of every column layer's addends
-    /// at once, instead of one all-reduce per layer.
+    /// at once, instead of one all-reduce per layer. dW reads the gathered tokens, gathered again when the block released them.
     /// </summary>
     private static void SequenceParallelColumnBackward(Tape tape, Linear layer, DTensor input, DTensor gradOutput)
     {
         var parameters = LayerParameters.Of(layer);
         int tokens = input.Tokens, inFeatures = layer.InFeatures, localOut = gradOutput.LocalFeatures;
         var dw = StepBuffers.Rent((long)inFeatures * localOut);
-        Parallel.Generated.ShardKernels.WeightGradient(input.LocalSpan, gradOutput.LocalSpan, dw, tokens, inFeatures, localOut);
+        Parallel.Generated.ShardKernels.WeightGradient(tape.Readable(input).LocalSpan, gradOutput.LocalSpan, dw, tokens, inFeatures, localOut);
         parameters[0].AccumulateFromRank(dw);
         if (parameters.Count > 1) parameters[1].AccumulateFromRank(Parallel.Generated.ShardKernels.BiasGradient(gradOutput.LocalSpan, tokens, localOut));
         var dx = StepBuffers.Rent((long)tokens * inFeatures);
