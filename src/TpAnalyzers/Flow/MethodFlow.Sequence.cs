@@ -74,4 +74,20 @@ internal sealed partial class MethodFlow
                 Record(new RelabelEvent(invocation, Unwrap(invocation.Arguments[i].Value), arguments[i], declared));
         }
     }
+
+    /// <summary>
+    /// Sequence parallelism's own moves: <c>x.GatherTokens()</c> all-gathers a token shard (its result holds the replica,
+    /// read through <c>.Value</c>), <c>y.ReduceScatterTokens()</c> reduce-scatters a partial sum over the tokens. Null for
+    /// any other DTensor method.
+    /// </summary>
+    private static FlowValue? TokenMove(IMethodSymbol method, FlowValue instance, int arguments)
+    {
+        if (arguments != 0) return null;
+        return method.Name switch
+        {
+            "GatherTokens" => instance.IsKnown && instance.Layout == SequenceApis.TokenShard ? new FlowValue(Layout.Replicate, "the result of .GatherTokens()") : FlowValue.Unknown,
+            "ReduceScatterTokens" => new FlowValue(SequenceApis.TokenShard, "the result of .ReduceScatterTokens()"),
+            _ => null,
+        };
+    }
 }

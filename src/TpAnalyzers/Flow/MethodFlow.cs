@@ -324,6 +324,7 @@ internal sealed partial class MethodFlow
                 // Gathered logits still say whose they are: TP0023 names the vocabulary layer the loss should have had the shards of.
                 return new FlowValue(target, origin, gatheredBy, instance.Features).WithVocabulary(gathered ? instance.VocabularyOf : null);
             }
+            if (TokenMove(method, instance, invocation.Arguments.Length) is { } moved) return moved;
             // FullTensor is Redistribute(Placement.Replicate) read out.
             if (method.Name == "FullTensor" && invocation.Arguments.Length == 0) Record(new RedistributeEvent(invocation, Unwrap(receiver), instance, Layout.Replicate));
             if (PlacementApis.IsValueRead(method.Name)) Escape(Unwrap(receiver), instance, "'." + method.Name + "()'");
@@ -457,6 +458,7 @@ internal sealed partial class MethodFlow
             Escape(Unwrap(receiver), instance, "'." + property.Property.Name + "'");
             if (property.Property.Name == "Local") return instance.AsLocalView();
         }
+        if (SequenceApis.IsGatheredTokensValue(property.Property)) return instance;
         return FlowValue.Unknown;
     }
 

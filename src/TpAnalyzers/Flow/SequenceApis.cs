@@ -31,6 +31,10 @@ internal static class SequenceApis
     public static bool IsVocabularyLoss(IMethodSymbol method) =>
         method.Name == "Loss" && method.ContainingType is { Name: "VocabParallelCrossEntropy" } type && InTpCodegen(type, "TpCodegen.Training");
 
+    /// <summary><c>GatheredTokens.Value</c>: the replica <c>x.GatherTokens()</c> made.</summary>
+    public static bool IsGatheredTokensValue(IPropertySymbol property) =>
+        property.Name == "Value" && property.ContainingType is { Name: "GatheredTokens" } type && InTpCodegen(type, "TpCodegen");
+
     private static bool InTpCodegen(INamedTypeSymbol type, string ns) => type.ContainingNamespace?.ToDisplayString() == ns;
 
     /// <summary>

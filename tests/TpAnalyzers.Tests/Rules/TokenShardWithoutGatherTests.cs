@@ -97,6 +97,20 @@ public sealed class TokenShardWithoutGatherTests
             "x", Shard, "column layer 'Head' needs every token, replicated", "all-gather the tokens first with x.Redistribute(Placement.Replicate)"));
 
     [Fact]
+    public Task The_gather_and_reduce_scatter_of_tokens_are_followed() => Verify.VerifyAsync(Model("""
+                using (var gathered = Norm.Forward(x).GatherTokens())
+                    x = x + Mlp.Forward(gathered.Value).ReduceScatterTokens();
+                using (var gathered = Norm.Forward(x).GatherTokens())
+                    x = {|#0:x + Mlp.Forward(gathered.Value)|};
+                return Head.Forward({|#1:x|});
+        """),
+        Verify.Diagnostic(Descriptors.TokenShardWithoutGather).WithLocation(0).WithArguments(
+            "x", Shard, "it is added to 'Mlp.Forward(gathered.Value)', a partial sum (the output of 'SpMlp.Forward')",
+            "reduce-scatter that over the tokens first with '.Redistribute(Placement.Shard(-2))' on it"),
+        Verify.Diagnostic(Descriptors.TokenShardWithoutGather).WithLocation(1).WithArguments(
+            "x", Shard, "column layer 'Head' needs every token, replicated", "all-gather the tokens first with x.Redistribute(Placement.Replicate)"));
+
+    [Fact]
     public Task A_replicated_result_added_to_the_token_shard_is_flagged() => Verify.VerifyAsync(Model("""
                 var full = Ops.AllReduce(Mlp.Forward(Norm.Forward(x).Redistribute(Placement.Replicate)));
                 return {|#0:x + full|};
