@@ -175,7 +175,7 @@ internal static class Descriptors
         category: Category,
         defaultSeverity: DiagnosticSeverity.Error,
         isEnabledByDefault: true,
-        description: "Under sequence parallelism the residual stream is split by tokens: norms and residual adds run on a rank's tokens, the tokens are all-gathered (Redistribute(Placement.Replicate)) before column layers and attention, and the row layers' partial sums are reduce-scattered over the tokens (Redistribute(Placement.Shard(-2))) before the residual add. A token shard fed to a layer, or added to a partial sum or to a value of another placement, skips one of the two (pytorch #129355).",
+        description: "Under sequence parallelism the residual stream is split by tokens: norms and residual adds run on a rank's tokens, the tokens are all-gathered (Redistribute(Placement.Replicate)) before column layers and attention, and the row layers' partial sums are reduce-scattered over the tokens (Redistribute(Placement.Shard(-2))) before the residual add. A token shard fed to a layer, or added to a partial sum or to a value of another placement, skips one of the two; a replica's block wrapped as a token shard (DTensor.FromLocal) skips the split and tiles the sequence tp times (pytorch #129355).",
         helpLinkUri: HelpLink(RuleIds.TokenShardWithoutGather));
 
     // {0} tp, {1} ranks per host, {2} where that number comes from, {3} a spanning group, {4} its first and last rank, {5} its hosts, {6} valid tp.
