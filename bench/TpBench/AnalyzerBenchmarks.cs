@@ -54,7 +54,7 @@ public class AnalyzerBenchmarks
     /// The driver's own account of the time spent inside each analyzer (the wall-clock ratio of a short run on a shared
     /// machine is noisy; this figure is not), printed beside the compile time of the same compilation.
     /// </summary>
-    private void ReportAnalyzerTime()
+    internal void ReportAnalyzerTime()
     {
         var compile = System.Diagnostics.Stopwatch.StartNew();
         NewCompilation().GetDiagnostics();
@@ -75,9 +75,12 @@ public class AnalyzerBenchmarks
     public int WithoutAnalyzers() => NewCompilation().GetDiagnostics().Length;
 
     [Benchmark(Description = "compile + TpCodegen analyzers")]
-    public int WithAnalyzers() =>
+    public int WithAnalyzers() => Analyze(_analyzers);
+
+    /// <summary>Compiles to all diagnostics with <paramref name="analyzers"/>; the count of TP diagnostics.</summary>
+    internal int Analyze(ImmutableArray<DiagnosticAnalyzer> analyzers) =>
         NewCompilation()
-            .WithAnalyzers(_analyzers, new CompilationWithAnalyzersOptions(new AnalyzerOptions([]), null, concurrentAnalysis: false, logAnalyzerExecutionTime: false))
+            .WithAnalyzers(analyzers, new CompilationWithAnalyzersOptions(new AnalyzerOptions([]), null, concurrentAnalysis: false, logAnalyzerExecutionTime: false))
             .GetAllDiagnosticsAsync().GetAwaiter().GetResult()
             .Count(d => d.Id.StartsWith("TP", StringComparison.Ordinal));
 
