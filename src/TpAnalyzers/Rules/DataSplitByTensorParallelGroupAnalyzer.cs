@@ -27,9 +27,9 @@ public sealed class DataSplitByTensorParallelGroupAnalyzer : DiagnosticAnalyzer
         {
             var types = KnownTypes.TryCreate(start.Compilation);
             if (types is null) return;
-            start.RegisterOperationAction(c => AnalyzeArithmetic(c, types), OperationKind.Binary);
-            start.RegisterOperationAction(c => AnalyzeAccess(c, types), OperationKind.Invocation, OperationKind.ArrayElementReference, OperationKind.ImplicitIndexerReference);
-            start.RegisterOperationAction(c => AnalyzeSampler(c, types), OperationKind.ObjectCreation, OperationKind.Invocation);
+            SourceOperationActions.RegisterOperationAction(start, c => AnalyzeArithmetic(c, types), OperationKind.Binary);
+            SourceOperationActions.RegisterOperationAction(start, c => AnalyzeAccess(c, types), OperationKind.Invocation, OperationKind.ArrayElementReference, OperationKind.ImplicitIndexerReference);
+            SourceOperationActions.RegisterOperationAction(start, c => AnalyzeSampler(c, types), OperationKind.ObjectCreation, OperationKind.Invocation);
         });
     }
 
