@@ -1,5 +1,5 @@
 using System;
-using System.Collections.Immutable;
+using System.Collections.Generic;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 
@@ -15,18 +15,22 @@ namespace TpCodegen.Analyzers.Toolkit;
 /// </summary>
 internal static class SourceOperationActions
 {
+    // The semantic model context checks what is reported against the analyzer's diagnostics itself.
+    private static readonly Func<Diagnostic, bool> s_anySupported = _ => true;
+
     /// <summary>In place of <c>start.RegisterOperationAction</c>: the same context, the same operations, one walk per tree.</summary>
     public static void RegisterOperationAction(CompilationStartAnalysisContext start, Action<OperationAnalysisContext> action, params OperationKind[] kinds)
     {
-        var wanted = ImmutableHashSet.Create(kinds);
+        var wanted = new HashSet<OperationKind>(kinds);
         start.RegisterSemanticModelAction(model =>
         {
+            Action<Diagnostic> report = model.ReportDiagnostic;
             foreach (var (operation, owner) in SourceOperations.Of(model.SemanticModel, model.CancellationToken).All)
             {
                 if (!wanted.Contains(operation.Kind)) continue;
                 model.CancellationToken.ThrowIfCancellationRequested();
 #pragma warning disable CS0618 // The public constructor, marked for the driver's own use: it carries exactly what the rules read (the operation, its owner, the compilation, the report).
-                action(new OperationAnalysisContext(operation, owner, model.SemanticModel.Compilation, model.Options, model.ReportDiagnostic, _ => true, model.CancellationToken));
+                action(new OperationAnalysisContext(operation, owner, model.SemanticModel.Compilation, model.Options, report, s_anySupported, model.CancellationToken));
 #pragma warning restore CS0618
             }
         });
@@ -37,9 +41,10 @@ internal static class SourceOperationActions
     {
         start.RegisterSemanticModelAction(model =>
         {
+            Action<Diagnostic> report = model.ReportDiagnostic;
             foreach (var (root, owner) in SourceOperations.Of(model.SemanticModel, model.CancellationToken).Blocks)
             {
-                if (owner is IMethodSymbol method) action(root, method, model.ReportDiagnostic);
+                if (owner is IMethodSymbol method) action(root, method, report);
             }
         });
     }
