@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Generic;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 
@@ -21,13 +20,18 @@ internal static class SourceOperationActions
     /// <summary>In place of <c>start.RegisterOperationAction</c>: the same context, the same operations, one walk per tree.</summary>
     public static void RegisterOperationAction(CompilationStartAnalysisContext start, Action<OperationAnalysisContext> action, params OperationKind[] kinds)
     {
-        var wanted = new HashSet<OperationKind>(kinds);
+        // Asked of every operation of every tree, for each rule: an array indexed by kind.
+        int largest = 0;
+        foreach (var kind in kinds) largest = Math.Max(largest, (int)kind);
+        var wanted = new bool[largest + 1];
+        foreach (var kind in kinds) wanted[(int)kind] = true;
         start.RegisterSemanticModelAction(model =>
         {
             Action<Diagnostic> report = model.ReportDiagnostic;
             foreach (var (operation, owner) in SourceOperations.Of(model.SemanticModel, model.CancellationToken).All)
             {
-                if (!wanted.Contains(operation.Kind)) continue;
+                int index = (int)operation.Kind;
+                if (index >= wanted.Length || !wanted[index]) continue;
                 model.CancellationToken.ThrowIfCancellationRequested();
 #pragma warning disable CS0618 // The public constructor, marked for the driver's own use: it carries exactly what the rules read (the operation, its owner, the compilation, the report).
                 action(new OperationAnalysisContext(operation, owner, model.SemanticModel.Compilation, model.Options, report, s_anySupported, model.CancellationToken));
