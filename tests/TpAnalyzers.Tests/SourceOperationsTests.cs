@@ -1,4 +1,8 @@
+using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
+using TpCodegen.Analyzers.Tests.Verifiers;
 using TpCodegen.Analyzers.Tests.Rules;
 using VerifyEscapes = TpCodegen.Analyzers.Tests.Verifiers.AnalyzerVerifier<TpCodegen.Analyzers.Rules.PartialEscapesAnalyzer>;
 using VerifySplit = TpCodegen.Analyzers.Tests.Verifiers.AnalyzerVerifier<TpCodegen.Analyzers.Rules.DataSplitByTensorParallelGroupAnalyzer>;
@@ -105,5 +109,33 @@ public sealed class SourceOperationsTests
             """));
         test.ExpectedDiagnostics.Add(VerifySplit.Diagnostic(Descriptors.DataSplitByTensorParallelGroup).WithLocation(0).WithArguments(Split, "tokens", "'mesh.TensorParallel.Size'"));
         return test.RunAsync();
+    }
+
+    /// <summary>
+    /// One analyzer with a driver operation, operation-block, code-block or syntax-node action makes the compiler bind
+    /// and dispatch every member for all of them (docs/analyzer-cost.md): every rule asks through SourceOperationActions.
+    /// </summary>
+    [Fact]
+    public async Task No_rule_registers_the_drivers_per_member_actions()
+    {
+        var platform = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator);
+        var references = platform.Concat(TestReferences.Runtime).Distinct().Select(p => (MetadataReference)MetadataReference.CreateFromFile(p));
+        var compilation = CSharpCompilation.Create(
+            "Registrations",
+            [CSharpSyntaxTree.ParseText(Modules.With("public DTensor Forward(DTensor x) => Down.Forward(Up.Forward(x));"))],
+            references,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
+        var analyzers = CatalogTests.AllAnalyzers().ToImmutableArray();
+        var withAnalyzers = compilation.WithAnalyzers(analyzers, new CompilationWithAnalyzersOptions(new AnalyzerOptions([]), null, concurrentAnalysis: false, logAnalyzerExecutionTime: false));
+        await withAnalyzers.GetAnalyzerDiagnosticsAsync();
+        foreach (var analyzer in analyzers)
+        {
+            var registered = await withAnalyzers.GetAnalyzerTelemetryInfoAsync(analyzer, CancellationToken.None);
+            int perMember = registered.OperationActionsCount + registered.OperationBlockActionsCount + registered.OperationBlockStartActionsCount +
+                registered.OperationBlockEndActionsCount + registered.CodeBlockActionsCount + registered.CodeBlockStartActionsCount +
+                registered.CodeBlockEndActionsCount + registered.SyntaxNodeActionsCount;
+            Assert.True(perMember == 0, $"{analyzer.GetType().Name} registers {perMember} per-member driver action(s); register through SourceOperationActions instead");
+            Assert.True(registered.SemanticModelActionsCount + registered.SymbolActionsCount > 0, $"{analyzer.GetType().Name} registers nothing on a compilation that references TpRuntime");
+        }
     }
 }
