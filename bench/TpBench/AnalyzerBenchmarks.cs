@@ -40,11 +40,7 @@ public class AnalyzerBenchmarks
             .Distinct()
             .Select(p => (MetadataReference)MetadataReference.CreateFromFile(p))
             .ToImmutableArray();
-        // Every analyzer the assembly ships, found the way a host finds them.
-        _analyzers = typeof(TpCodegen.Analyzers.Rules.PartialNeedsFullTensorAnalyzer).Assembly.GetTypes()
-            .Where(t => typeof(DiagnosticAnalyzer).IsAssignableFrom(t) && !t.IsAbstract && t.GetCustomAttribute<DiagnosticAnalyzerAttribute>() is not null)
-            .Select(t => (DiagnosticAnalyzer)Activator.CreateInstance(t)!)
-            .ToImmutableArray();
+        _analyzers = AnalyzersIn(typeof(TpCodegen.Analyzers.Rules.PartialNeedsFullTensorAnalyzer).Assembly);
         int reported = WithAnalyzers();
         if (reported < Modules / 10) throw new InvalidOperationException($"Expected the seeded mistakes to be reported, got {reported} diagnostics.");
         ReportAnalyzerTime();
@@ -59,25 +55,43 @@ public class AnalyzerBenchmarks
         var compile = System.Diagnostics.Stopwatch.StartNew();
         NewCompilation().GetDiagnostics();
         compile.Stop();
-        var withAnalyzers = NewCompilation().WithAnalyzers(_analyzers, new CompilationWithAnalyzersOptions(new AnalyzerOptions([]), null, concurrentAnalysis: false, logAnalyzerExecutionTime: true));
-        withAnalyzers.GetAnalyzerDiagnosticsAsync().GetAwaiter().GetResult();
+        var times = AnalyzerTimes();
         var total = TimeSpan.Zero;
-        foreach (var analyzer in _analyzers)
+        foreach (var (name, time) in times)
         {
-            var time = withAnalyzers.GetAnalyzerTelemetryInfoAsync(analyzer, default).GetAwaiter().GetResult().ExecutionTime;
             total += time;
-            Console.WriteLine($"// analyzer {analyzer.GetType().Name}: {time.TotalMilliseconds:F1} ms");
+            Console.WriteLine($"// analyzer {name}: {time.TotalMilliseconds:F1} ms");
         }
         Console.WriteLine($"// {Modules} modules: analyzers {total.TotalMilliseconds:F1} ms in all, compile {compile.Elapsed.TotalMilliseconds:F1} ms: {total.TotalMilliseconds / compile.Elapsed.TotalMilliseconds:P1} of the compile");
     }
+
+    /// <summary>The compiler's execution time of each analyzer over one analysis of the compilation.</summary>
+    internal IReadOnlyList<(string Analyzer, TimeSpan Time)> AnalyzerTimes()
+    {
+        var withAnalyzers = NewCompilation().WithAnalyzers(_analyzers, new CompilationWithAnalyzersOptions(new AnalyzerOptions([]), null, concurrentAnalysis: false, logAnalyzerExecutionTime: true));
+        withAnalyzers.GetAnalyzerDiagnosticsAsync().GetAwaiter().GetResult();
+        return _analyzers
+            .Select(a => (a.GetType().Name, withAnalyzers.GetAnalyzerTelemetryInfoAsync(a, default).GetAwaiter().GetResult().ExecutionTime))
+            .ToList();
+    }
+
+    /// <summary>Every analyzer an assembly ships, found the way a host finds them.</summary>
+    internal static ImmutableArray<DiagnosticAnalyzer> AnalyzersIn(Assembly assembly) =>
+        assembly.GetTypes()
+            .Where(t => typeof(DiagnosticAnalyzer).IsAssignableFrom(t) && !t.IsAbstract && t.GetCustomAttribute<DiagnosticAnalyzerAttribute>() is not null)
+            .Select(t => (DiagnosticAnalyzer)Activator.CreateInstance(t)!)
+            .ToImmutableArray();
 
     [Benchmark(Baseline = true, Description = "compile, no analyzers")]
     public int WithoutAnalyzers() => NewCompilation().GetDiagnostics().Length;
 
     [Benchmark(Description = "compile + TpCodegen analyzers")]
-    public int WithAnalyzers() =>
+    public int WithAnalyzers() => Analyze(_analyzers);
+
+    /// <summary>Compiles to all diagnostics with <paramref name="analyzers"/>; the count of TP diagnostics.</summary>
+    internal int Analyze(ImmutableArray<DiagnosticAnalyzer> analyzers) =>
         NewCompilation()
-            .WithAnalyzers(_analyzers, new CompilationWithAnalyzersOptions(new AnalyzerOptions([]), null, concurrentAnalysis: false, logAnalyzerExecutionTime: false))
+            .WithAnalyzers(analyzers, new CompilationWithAnalyzersOptions(new AnalyzerOptions([]), null, concurrentAnalysis: false, logAnalyzerExecutionTime: false))
             .GetAllDiagnosticsAsync().GetAwaiter().GetResult()
             .Count(d => d.Id.StartsWith("TP", StringComparison.Ordinal));
 

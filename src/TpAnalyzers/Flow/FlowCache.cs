@@ -6,8 +6,8 @@ using TpCodegen.Analyzers.Toolkit;
 namespace TpCodegen.Analyzers.Flow;
 
 /// <summary>
-/// One walk per method body, shared by every placement rule: the driver hands each analyzer the same operation
-/// blocks, so the first rule to ask computes the events and the others reuse them. Keys are weak, so nothing
+/// One walk per method body, shared by every placement rule: each tree's bodies are read once and handed to every
+/// analyzer (Toolkit/SourceOperations), so the first rule to ask computes the events and the others reuse them. Keys are weak, so nothing
 /// outlives the compilation. The methods it calls are summarised once per compilation (<see cref="MethodSummaries"/>).
 /// </summary>
 internal static class FlowCache

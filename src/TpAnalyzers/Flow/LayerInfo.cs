@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using TpCodegen.Contract;
@@ -54,7 +56,20 @@ internal sealed class LayerInfo
         : Contract is { Options.ReduceResults: false } ? "the output of " + Display + " with ReduceResults = false"
         : "the output of " + Display;
 
+    // A walk meets the same layers at every call, every loop pass and every summary: each is read once per compilation.
+    // What is read depends on the model only through whether it is the declaration's tree (see ReadConstant), so that is the key.
+    private static readonly ConditionalWeakTable<Compilation, ConcurrentDictionary<(ISymbol Member, bool InDeclaringTree), LayerInfo>> s_layers = new();
+
     public static LayerInfo From(ISymbol member, SemanticModel? model)
+    {
+        if (model is null) return Read(member, null);
+        bool inDeclaringTree = member.DeclaringSyntaxReferences.FirstOrDefault()?.SyntaxTree == model.SyntaxTree;
+        var layers = s_layers.GetValue(model.Compilation, _ => new ConcurrentDictionary<(ISymbol, bool), LayerInfo>(LayerKeyComparer.Instance));
+        var key = (member, inDeclaringTree);
+        return layers.TryGetValue(key, out var known) ? known : layers.GetOrAdd(key, Read(member, model));
+    }
+
+    private static LayerInfo Read(ISymbol member, SemanticModel? model)
     {
         var attribute = TensorParallelAttributeReader.Find(member);
         var creation = Creation(member);
@@ -124,5 +139,16 @@ internal sealed class LayerInfo
         }
         if (outArgument is null) return null;
         return ReadConstant(outArgument, model) is int features && features > 0 ? features : null;
+    }
+
+    private sealed class LayerKeyComparer : System.Collections.Generic.IEqualityComparer<(ISymbol Member, bool InDeclaringTree)>
+    {
+        public static readonly LayerKeyComparer Instance = new();
+
+        public bool Equals((ISymbol Member, bool InDeclaringTree) x, (ISymbol Member, bool InDeclaringTree) y) =>
+            x.InDeclaringTree == y.InDeclaringTree && SymbolEqualityComparer.Default.Equals(x.Member, y.Member);
+
+        public int GetHashCode((ISymbol Member, bool InDeclaringTree) key) =>
+            SymbolEqualityComparer.Default.GetHashCode(key.Member) * 2 + (key.InDeclaringTree ? 1 : 0);
     }
 }

@@ -107,15 +107,30 @@ internal static class PlacementApis
     {
         var type = method.ContainingType;
         if (type is null) return false;
-        string ns = type.ContainingNamespace?.ToDisplayString() ?? "";
-        if (ns == "System" && type.Name == "Console") return true;
-        if (ns == "System.Diagnostics" && type.Name is "Debug" or "Trace") return true;
+        // Asked of every call the walk does not know: names are compared, never formatted.
+        if (type.Name == "Console" && IsNamespace(type.ContainingNamespace, "System")) return true;
+        if (type.Name is "Debug" or "Trace" && IsNamespace(type.ContainingNamespace, "System.Diagnostics")) return true;
         for (var t = type; t is not null; t = t.BaseType)
         {
-            if (t.Name == "TextWriter" && t.ContainingNamespace?.ToDisplayString() == "System.IO") return true;
+            if (t.Name == "TextWriter" && IsNamespace(t.ContainingNamespace, "System.IO")) return true;
         }
         // ILogger and its extension methods, and any logger of the project's own.
         return type.Name.IndexOf("Logger", StringComparison.Ordinal) >= 0 || method.Name.StartsWith("Log", StringComparison.Ordinal);
+    }
+
+    /// <summary>Whether <paramref name="ns"/> is the namespace <paramref name="dotted"/> ("System.IO"), read from its innermost name out.</summary>
+    private static bool IsNamespace(INamespaceSymbol? ns, string dotted)
+    {
+        int end = dotted.Length;
+        for (; ns is { IsGlobalNamespace: false }; ns = ns.ContainingNamespace)
+        {
+            // More namespaces than the dotted name has parts.
+            if (end <= 0) return false;
+            int start = dotted.LastIndexOf('.', end - 1) + 1;
+            if (end - start != ns.Name.Length || string.CompareOrdinal(dotted, start, ns.Name, 0, ns.Name.Length) != 0) return false;
+            end = start - 1;
+        }
+        return end == -1;
     }
 
     public static string Describe(Layout layout) => layout switch

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using TpCodegen.Analyzers.Toolkit;
@@ -20,11 +21,10 @@ public abstract class PlacementRuleAnalyzer : DiagnosticAnalyzer
         {
             var types = KnownTypes.TryCreate(start.Compilation);
             if (types is null) return;
-            start.RegisterOperationBlockAction(block =>
+            SourceOperationActions.RegisterMethodBodyAction(start, (body, method, report) =>
             {
-                if (block.OwningSymbol is not IMethodSymbol method) return;
-                var events = FlowCache.Get(block.OperationBlocks, method, types, block.Compilation);
-                foreach (var e in events) Check(e, block.ReportDiagnostic);
+                var events = FlowCache.Get(ImmutableArray.Create(body), method, types, start.Compilation);
+                foreach (var e in events) Check(e, report);
             });
         });
     }

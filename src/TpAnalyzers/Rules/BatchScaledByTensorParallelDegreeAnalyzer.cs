@@ -24,7 +24,7 @@ public sealed class BatchScaledByTensorParallelDegreeAnalyzer : DiagnosticAnalyz
         {
             var types = KnownTypes.TryCreate(start.Compilation);
             if (types is null) return;
-            start.RegisterOperationAction(c => Analyze(c, types), OperationKind.Binary, OperationKind.CompoundAssignment);
+            SourceOperationActions.RegisterOperationAction(start, c => Analyze(c, types), OperationKind.Binary, OperationKind.CompoundAssignment);
         });
     }
 

@@ -5,6 +5,7 @@
 // reader given rank: mesh.TensorParallel.Rank or mesh.World.Rank)
 // hands each rank different rows, and the layer's all-reduce then sums unrelated tokens. Deliberately conservative:
 // it needs a tensor-parallel Rank/Size next to a name that says batch, tokens, samples or sequence.
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -26,9 +27,9 @@ public sealed class DataSplitByTensorParallelGroupAnalyzer : DiagnosticAnalyzer
         {
             var types = KnownTypes.TryCreate(start.Compilation);
             if (types is null) return;
-            start.RegisterOperationAction(c => AnalyzeArithmetic(c, types), OperationKind.Binary);
-            start.RegisterOperationAction(c => AnalyzeAccess(c, types), OperationKind.Invocation, OperationKind.ArrayElementReference, OperationKind.ImplicitIndexerReference);
-            start.RegisterOperationAction(c => AnalyzeSampler(c, types), OperationKind.ObjectCreation, OperationKind.Invocation);
+            SourceOperationActions.RegisterOperationAction(start, c => AnalyzeArithmetic(c, types), OperationKind.Binary);
+            SourceOperationActions.RegisterOperationAction(start, c => AnalyzeAccess(c, types), OperationKind.Invocation, OperationKind.ArrayElementReference, OperationKind.ImplicitIndexerReference);
+            SourceOperationActions.RegisterOperationAction(start, c => AnalyzeSampler(c, types), OperationKind.ObjectCreation, OperationKind.Invocation);
         });
     }
 
@@ -114,24 +115,20 @@ public sealed class DataSplitByTensorParallelGroupAnalyzer : DiagnosticAnalyzer
 
     private static (string Data, string Key)? AccessedData(IOperation operation, KnownTypes types)
     {
+        // Asked of every invocation and element access: the receiver's data name first, the indices only for those that have one.
         IOperation? receiver;
-        ImmutableArray<IOperation> indices;
+        bool extension = false;
         switch (operation)
         {
             case IInvocationOperation invocation:
-                bool extension = invocation.TargetMethod.IsExtensionMethod && invocation.Instance is null;
+                extension = invocation.TargetMethod.IsExtensionMethod && invocation.Instance is null;
                 receiver = invocation.Instance ?? (extension && invocation.Arguments.Length > 0 ? invocation.Arguments[0].Value : null);
-                var builder = ImmutableArray.CreateBuilder<IOperation>();
-                for (int i = extension ? 1 : 0; i < invocation.Arguments.Length; i++) builder.Add(invocation.Arguments[i].Value);
-                indices = builder.ToImmutable();
                 break;
             case IArrayElementReferenceOperation element:
                 receiver = element.ArrayReference;
-                indices = element.Indices;
                 break;
             case IImplicitIndexerReferenceOperation indexer:
                 receiver = indexer.Instance;
-                indices = ImmutableArray.Create(indexer.Argument);
                 break;
             default:
                 return null;
@@ -147,11 +144,28 @@ public sealed class DataSplitByTensorParallelGroupAnalyzer : DiagnosticAnalyzer
             }
         }
         if (data is null) return null;
-        foreach (var index in indices)
+        foreach (var index in Indices(operation, extension))
         {
             if (TensorParallelKey(index, types, followLocals: true) is { } key) return (data, key);
         }
         return null;
+    }
+
+    /// <summary>What selects the part of the data: the call's arguments (after an extension's receiver), the element's indices.</summary>
+    private static IEnumerable<IOperation> Indices(IOperation operation, bool extension)
+    {
+        switch (operation)
+        {
+            case IInvocationOperation invocation:
+                for (int i = extension ? 1 : 0; i < invocation.Arguments.Length; i++) yield return invocation.Arguments[i].Value;
+                break;
+            case IArrayElementReferenceOperation element:
+                foreach (var index in element.Indices) yield return index;
+                break;
+            case IImplicitIndexerReferenceOperation indexer:
+                yield return indexer.Argument;
+                break;
+        }
     }
 
     /// <summary>

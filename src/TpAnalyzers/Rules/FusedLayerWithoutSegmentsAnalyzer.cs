@@ -28,7 +28,8 @@ public sealed class FusedLayerWithoutSegmentsAnalyzer : DiagnosticAnalyzer
         context.RegisterCompilationStartAction(start =>
         {
             if (KnownTypes.TryCreate(start.Compilation) is not { TensorParallelAttribute: not null } types) return;
-            start.RegisterOperationAction(
+            SourceOperationActions.RegisterOperationAction(
+                start,
                 c => Analyze(c, types),
                 OperationKind.PropertyInitializer, OperationKind.FieldInitializer, OperationKind.SimpleAssignment);
         });

@@ -26,8 +26,8 @@ public sealed class HeadsNotSplittableAnalyzer : DegreeRuleAnalyzer
 
     private protected override void Register(CompilationStartAnalysisContext start, KnownTypes types, StatedDegrees degrees)
     {
-        start.RegisterOperationAction(c => Analyze(c, types, degrees), OperationKind.Invocation);
-        start.RegisterOperationAction(c => AnalyzeConstruction(c, types, degrees), OperationKind.ObjectCreation);
+        SourceOperationActions.RegisterOperationAction(start, c => Analyze(c, types, degrees), OperationKind.Invocation);
+        SourceOperationActions.RegisterOperationAction(start, c => AnalyzeConstruction(c, types, degrees), OperationKind.ObjectCreation);
     }
 
     private static void Analyze(OperationAnalysisContext context, KnownTypes types, StatedDegrees degrees)

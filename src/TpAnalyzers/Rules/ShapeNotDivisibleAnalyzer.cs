@@ -35,11 +35,12 @@ public sealed class ShapeNotDivisibleAnalyzer : DegreeRuleAnalyzer
 
     private protected override void Register(CompilationStartAnalysisContext start, KnownTypes types, StatedDegrees degrees)
     {
-        start.RegisterOperationAction(
+        SourceOperationActions.RegisterOperationAction(
+            start,
             c => AnalyzeLayer(c, types, degrees),
             OperationKind.PropertyInitializer, OperationKind.FieldInitializer, OperationKind.SimpleAssignment);
         start.RegisterSymbolAction(c => AnalyzeHeads(c, types, degrees), SymbolKind.NamedType);
-        start.RegisterOperationAction(c => AnalyzeConstruction(c, types, degrees), OperationKind.ObjectCreation);
+        SourceOperationActions.RegisterOperationAction(start, c => AnalyzeConstruction(c, types, degrees), OperationKind.ObjectCreation);
     }
 
     private static void AnalyzeLayer(OperationAnalysisContext context, KnownTypes types, StatedDegrees degrees)

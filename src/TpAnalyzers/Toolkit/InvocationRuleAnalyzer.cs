@@ -18,7 +18,7 @@ public abstract class InvocationRuleAnalyzer : DiagnosticAnalyzer
         context.RegisterCompilationStartAction(start =>
         {
             if (KnownTypes.TryCreate(start.Compilation) is not { } types || !AppliesTo(types)) return;
-            start.RegisterOperationAction(c => AnalyzeInvocation(c, (IInvocationOperation)c.Operation, types), OperationKind.Invocation);
+            SourceOperationActions.RegisterOperationAction(start, c => AnalyzeInvocation(c, (IInvocationOperation)c.Operation, types), OperationKind.Invocation);
         });
     }
 

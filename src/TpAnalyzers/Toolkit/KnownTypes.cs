@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -9,25 +10,30 @@ namespace TpCodegen.Analyzers.Toolkit;
 /// </summary>
 internal sealed class KnownTypes
 {
-    private KnownTypes(Compilation compilation, INamedTypeSymbol linear, INamedTypeSymbol dtensor, INamedTypeSymbol processGroup)
+    // Every rule asks at its compilation start; the lookups search every reference, so they are made once for all of them.
+    private static readonly ConditionalWeakTable<Compilation, Resolved> s_resolved = new();
+
+    private const string RuntimeAssemblyName = "TpRuntime";
+
+    private KnownTypes(IAssemblySymbol runtime, INamedTypeSymbol linear, INamedTypeSymbol dtensor, INamedTypeSymbol processGroup)
     {
         Linear = linear;
         DTensor = dtensor;
         ProcessGroup = processGroup;
-        Ops = compilation.GetTypeByMetadataName("TpCodegen.Ops");
-        Placement = compilation.GetTypeByMetadataName("TpCodegen.Placement");
-        ReplicatePlacement = compilation.GetTypeByMetadataName("TpCodegen.ReplicatePlacement");
-        ShardPlacement = compilation.GetTypeByMetadataName("TpCodegen.ShardPlacement");
-        PartialPlacement = compilation.GetTypeByMetadataName("TpCodegen.PartialPlacement");
-        ReduceOp = compilation.GetTypeByMetadataName("TpCodegen.ReduceOp");
-        TensorParallelAttribute = compilation.GetTypeByMetadataName("TpCodegen.TensorParallelAttribute");
-        PlacementContractAttribute = compilation.GetTypeByMetadataName("TpCodegen.PlacementContractAttribute");
-        ShardedLinear = compilation.GetTypeByMetadataName("TpCodegen.ShardedLinear");
-        DeviceMesh = compilation.GetTypeByMetadataName("TpCodegen.Collectives.DeviceMesh");
-        LinearShard = compilation.GetTypeByMetadataName("TpCodegen.Parallel.LinearShard");
-        Launcher = compilation.GetTypeByMetadataName("TpCodegen.Collectives.Launcher");
-        FeatureLayout = compilation.GetTypeByMetadataName("TpCodegen.FeatureLayout");
-        InProcessWorld = compilation.GetTypeByMetadataName("TpCodegen.Collectives.InProcess.InProcessWorld");
+        Ops = runtime.GetTypeByMetadataName("TpCodegen.Ops");
+        Placement = runtime.GetTypeByMetadataName("TpCodegen.Placement");
+        ReplicatePlacement = runtime.GetTypeByMetadataName("TpCodegen.ReplicatePlacement");
+        ShardPlacement = runtime.GetTypeByMetadataName("TpCodegen.ShardPlacement");
+        PartialPlacement = runtime.GetTypeByMetadataName("TpCodegen.PartialPlacement");
+        ReduceOp = runtime.GetTypeByMetadataName("TpCodegen.ReduceOp");
+        TensorParallelAttribute = runtime.GetTypeByMetadataName("TpCodegen.TensorParallelAttribute");
+        PlacementContractAttribute = runtime.GetTypeByMetadataName("TpCodegen.PlacementContractAttribute");
+        ShardedLinear = runtime.GetTypeByMetadataName("TpCodegen.ShardedLinear");
+        DeviceMesh = runtime.GetTypeByMetadataName("TpCodegen.Collectives.DeviceMesh");
+        LinearShard = runtime.GetTypeByMetadataName("TpCodegen.Parallel.LinearShard");
+        Launcher = runtime.GetTypeByMetadataName("TpCodegen.Collectives.Launcher");
+        FeatureLayout = runtime.GetTypeByMetadataName("TpCodegen.FeatureLayout");
+        InProcessWorld = runtime.GetTypeByMetadataName("TpCodegen.Collectives.InProcess.InProcessWorld");
     }
 
     public INamedTypeSymbol Linear { get; }
@@ -64,13 +70,32 @@ internal sealed class KnownTypes
 
     public INamedTypeSymbol? InProcessWorld { get; }
 
-    /// <summary>Null when the compilation does not reference TpRuntime.</summary>
-    public static KnownTypes? TryCreate(Compilation compilation)
+    /// <summary>Null when the compilation does not reference TpRuntime. Resolved once per compilation and shared by every rule.</summary>
+    public static KnownTypes? TryCreate(Compilation compilation) =>
+        s_resolved.GetValue(compilation, c => new Resolved(Resolve(c))).Types;
+
+    private static KnownTypes? Resolve(Compilation compilation)
     {
-        var linear = compilation.GetTypeByMetadataName("TpCodegen.Linear");
-        var dtensor = compilation.GetTypeByMetadataName("TpCodegen.DTensor");
-        var processGroup = compilation.GetTypeByMetadataName("TpCodegen.Collectives.ProcessGroup");
-        return linear is null || dtensor is null || processGroup is null ? null : new KnownTypes(compilation, linear, dtensor, processGroup);
+        if (RuntimeAssembly(compilation) is not { } runtime) return null;
+        var linear = runtime.GetTypeByMetadataName("TpCodegen.Linear");
+        var dtensor = runtime.GetTypeByMetadataName("TpCodegen.DTensor");
+        var processGroup = runtime.GetTypeByMetadataName("TpCodegen.Collectives.ProcessGroup");
+        return linear is null || dtensor is null || processGroup is null ? null : new KnownTypes(runtime, linear, dtensor, processGroup);
+    }
+
+    /// <summary>
+    /// The assembly TpRuntime's types are read from: the compilation's own when it declares them (TpRuntime itself),
+    /// else the reference named TpRuntime. Compilation.GetTypeByMetadataName would search every reference and load the
+    /// namespaces of each: with the framework's ~160 reference assemblies that cost more than all the rules together.
+    /// </summary>
+    private static IAssemblySymbol? RuntimeAssembly(Compilation compilation)
+    {
+        if (compilation.Assembly.GetTypeByMetadataName("TpCodegen.Linear") is not null) return compilation.Assembly;
+        foreach (var assembly in compilation.SourceModule.ReferencedAssemblySymbols)
+        {
+            if (assembly.Name == RuntimeAssemblyName) return assembly;
+        }
+        return null;
     }
 
     public bool IsDTensor(ITypeSymbol? type) => SymbolEqualityComparer.Default.Equals(type, DTensor);
@@ -156,4 +181,12 @@ internal sealed class KnownTypes
         GroupRole.World => "world",
         _ => "unknown",
     };
+
+    /// <summary>A compilation's answer, none included.</summary>
+    private sealed class Resolved
+    {
+        public Resolved(KnownTypes? types) => Types = types;
+
+        public KnownTypes? Types { get; }
+    }
 }

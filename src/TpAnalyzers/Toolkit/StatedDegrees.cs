@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Globalization;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -22,14 +23,17 @@ internal sealed class StatedDegrees
 {
     private static readonly string[] DegreeConstants = { "TensorParallelDegree", "TpDegree" };
 
+    // The scan is the same for TP0014 and TP0019: one per compilation, shared.
+    private static readonly ConditionalWeakTable<Compilation, Lazy<ImmutableArray<int>>> s_meshes = new();
+
     private readonly ImmutableArray<int> _fromProperty;
     private readonly Lazy<ImmutableArray<int>> _fromMeshes;
 
     public StatedDegrees(Compilation compilation, AnalyzerOptions options)
     {
         _fromProperty = ParseProperty(options);
-        // Read only when a module has constant shapes and states no degree itself; a syntax scan, done once.
-        _fromMeshes = new Lazy<ImmutableArray<int>>(() => ScanMeshes(compilation), LazyThreadSafetyMode.ExecutionAndPublication);
+        // Read only when a module has constant shapes and states no degree itself; a syntax scan, done once per compilation.
+        _fromMeshes = s_meshes.GetValue(compilation, c => new Lazy<ImmutableArray<int>>(() => ScanMeshes(c), LazyThreadSafetyMode.ExecutionAndPublication));
     }
 
     /// <summary>The degrees to check <paramref name="module"/>'s shapes against; empty when none is stated.</summary>
@@ -83,9 +87,12 @@ internal sealed class StatedDegrees
         var degrees = new SortedSet<int>();
         foreach (var tree in compilation.SyntaxTrees)
         {
+            // The tree's own text (no copy for a parsed file), searched before any node is visited.
+            var text = tree.GetText().ToString();
+            if (text.IndexOf("DeviceMesh", StringComparison.Ordinal) < 0 && text.IndexOf("Launcher", StringComparison.Ordinal) < 0 &&
+                text.IndexOf("InProcessWorld", StringComparison.Ordinal) < 0)
+                continue;
             var root = tree.GetRoot();
-            var text = root.ToFullString();
-            if (!text.Contains("DeviceMesh") && !text.Contains("Launcher") && !text.Contains("InProcessWorld")) continue;
             foreach (var invocation in root.DescendantNodes().OfType<InvocationExpressionSyntax>())
             {
                 if (invocation.Expression is not MemberAccessExpressionSyntax access) continue;
