@@ -1,3 +1,5 @@
+using System.Numerics.Tensors;
+
 namespace TpCodegen.Training;
 
 /// <summary>
@@ -29,28 +31,22 @@ public static class VocabParallelCrossEntropy
         // 1. The row maxima over the whole vocabulary, so that no exponential overflows.
         var max = new float[tokens];
         for (int t = 0; t < tokens; t++)
-        {
-            float m = float.NegativeInfinity;
-            for (int c = 0; c < columns.Real; c++) m = MathF.Max(m, z[t * width + c]);
-            max[t] = m;
-        }
+            max[t] = columns.Real == 0 ? float.NegativeInfinity : TensorPrimitives.Max(z.Slice(t * width, columns.Real));
         if (sharded) logits.Group.AllReduce(max, ReduceOp.Max);
 
         // 2. Per token: sum of exp(z - max), the target's logit (on the rank that owns it, zero elsewhere), sum of logits.
+        // Whole rows at a time (the library's vectorised exp and sums): per element this loop is most of the loss.
         var sums = new float[3 * tokens];
+        var shifted = StepBuffers.Rent(columns.Real, zeroed: false);
         for (int t = 0; t < tokens; t++)
         {
             var row = z.Slice(t * width, columns.Real);
-            double sumExp = 0, sumLogits = 0;
-            for (int c = 0; c < row.Length; c++)
-            {
-                sumExp += Math.Exp(row[c] - max[t]);
-                sumLogits += row[c];
-            }
+            TensorPrimitives.Subtract(row, max[t], shifted);
+            TensorPrimitives.Exp(shifted, shifted);
             int local = targets[t] - columns.Start;
-            sums[3 * t] = (float)sumExp;
+            sums[3 * t] = TensorPrimitives.Sum(shifted);
             sums[3 * t + 1] = targets[t] != ignoreIndex && (uint)local < (uint)columns.Real ? row[local] : 0f;
-            sums[3 * t + 2] = (float)sumLogits;
+            sums[3 * t + 2] = TensorPrimitives.Sum(row);
         }
         if (sharded) logits.Group.AllReduce(sums);
 
@@ -82,15 +78,20 @@ public static class VocabParallelCrossEntropy
     private static float[] Gradient(ReadOnlySpan<float> z, int[] targets, float[] logZ, (int Start, int Real) columns, int width,
         float scale, float labelSmoothing, int vocabulary, int ignoreIndex)
     {
-        var d = new float[z.Length];
+        // From the step pool (handed back once the tape has added it to the logits' gradient), zeroed for padding columns
+        // and ignored tokens; whole rows at a time.
+        var d = StepBuffers.Rent(z.Length);
         float uniform = labelSmoothing / vocabulary;
         for (int t = 0; t < targets.Length; t++)
         {
             if (targets[t] == ignoreIndex) continue;
-            for (int c = 0; c < columns.Real; c++)
-                d[t * width + c] = scale * (MathF.Exp(z[t * width + c] - logZ[t]) - uniform);
+            var row = d.AsSpan(t * width, columns.Real);
+            TensorPrimitives.Subtract(z.Slice(t * width, columns.Real), logZ[t], row);
+            TensorPrimitives.Exp(row, row);
+            TensorPrimitives.Subtract(row, uniform, row);
+            TensorPrimitives.Multiply(row, scale, row);
             int local = targets[t] - columns.Start;
-            if ((uint)local < (uint)columns.Real) d[t * width + local] -= scale * (1 - labelSmoothing);
+            if ((uint)local < (uint)columns.Real) row[local] -= scale * (1 - labelSmoothing);
         }
         return d;
     }

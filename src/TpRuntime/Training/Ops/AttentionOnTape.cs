@@ -40,8 +40,11 @@ internal static class AttentionOnTape
     {
         int qWidth = q.LocalFeatures, kvWidth = k.LocalFeatures;
         int heads = qWidth / headDim, group = heads / (kvWidth / headDim);
-        var queries = q.LocalSpan.ToArray();
-        var keys = k.LocalSpan.ToArray();
+        // Rotated copies from the step pool (handed back when this op's gradient is done), not fresh arrays every step.
+        var queries = StepBuffers.Rent(q.LocalSpan.Length, zeroed: false);
+        var keys = StepBuffers.Rent(k.LocalSpan.Length, zeroed: false);
+        q.LocalSpan.CopyTo(queries);
+        k.LocalSpan.CopyTo(keys);
         if (rope is not null)
             for (int t = 0; t < batch.Tokens; t++)
             {

@@ -126,8 +126,10 @@ internal static class ElementWiseOnTape
             tape.Record(moved, g =>
             {
                 tape.ForgetGathered(moved);
+                // The same buffer seen as the partial sum it is (the reduce-scatter only reads it): no copy of a full-size
+                // gradient per block, which as a fresh array each step would land on the large-object heap.
                 var source = tape.HasPartialGradient(moved)
-                    ? DTensor.FromArray(g.LocalSpan.ToArray(), g.Tokens, g.LocalFeatures, Placement.Partial(), g.Group)
+                    ? DTensor.FromArray(g.LocalArray, g.Tokens, g.LocalFeatures, Placement.Partial(), g.Group)
                     : g;
                 tape.Accumulate(x, source.Redistribute(x.Placement).LocalSpan);
             });
