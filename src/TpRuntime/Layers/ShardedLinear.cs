@@ -85,6 +85,9 @@ public abstract class ShardedLinear : IDisposable
     /// <summary>Packs new values of this rank's weight block (<c>[local in, local out]</c>, row-major) into the forward's copy.</summary>
     public void UpdateWeight(ReadOnlySpan<float> weight) => RequireTrainable(nameof(UpdateWeight)).Repack(weight);
 
+    /// <summary>The packed weight block the forward multiplies by, for the tape's own backward paths; null when not exposed.</summary>
+    internal Kernels.PackedWeight? PackedWeightBlock => WeightBlock;
+
     private Kernels.PackedWeight RequireTrainable(string member) => WeightBlock ??
         throw new NotSupportedException($"{member}: {Split} layer '{LayerName}' ({GetType().Name}) does not expose its weight block for training.");
 

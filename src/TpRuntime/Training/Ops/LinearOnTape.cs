@@ -45,7 +45,11 @@ internal static class LinearOnTape
         parameters[0].AccumulateFromRank(dw);
         if (parameters.Count > 1) parameters[1].AccumulateFromRank(Parallel.Generated.ShardKernels.BiasGradient(gradOutput.LocalSpan, tokens, localOut));
         var dx = StepBuffers.Rent((long)tokens * inFeatures);
-        Parallel.Generated.ShardKernels.InputGradient(gradOutput.LocalSpan, parameters[0].Value, dx, tokens, inFeatures, localOut);
+        // Through the weight's cached packed W^T, as the layer's own Backward does; unpacked only for a shard that hides it.
+        if (layer.Shard?.PackedWeightBlock is { } packed)
+            Parallel.Generated.ShardKernels.InputGradient(gradOutput.LocalSpan, packed, dx, tokens);
+        else
+            Parallel.Generated.ShardKernels.InputGradient(gradOutput.LocalSpan, parameters[0].Value, dx, tokens, inFeatures, localOut);
         tape.AccumulatePartial(input, dx);
     }
 
