@@ -28,7 +28,7 @@ internal static class SourceOperationActions
         start.RegisterSemanticModelAction(model =>
         {
             Action<Diagnostic> report = model.ReportDiagnostic;
-            foreach (var (operation, owner) in SourceOperations.Of(model.SemanticModel, model.CancellationToken).All)
+            foreach (var (operation, owner) in SourceOperations.Of(model.SemanticModel, model.Options, model.CancellationToken).All)
             {
                 int index = (int)operation.Kind;
                 if (index >= wanted.Length || !wanted[index]) continue;
@@ -46,7 +46,7 @@ internal static class SourceOperationActions
         start.RegisterSemanticModelAction(model =>
         {
             Action<Diagnostic> report = model.ReportDiagnostic;
-            foreach (var (root, owner) in SourceOperations.Of(model.SemanticModel, model.CancellationToken).Blocks)
+            foreach (var (root, owner) in SourceOperations.Of(model.SemanticModel, model.Options, model.CancellationToken).Blocks)
             {
                 if (owner is IMethodSymbol method) action(root, method, report);
             }

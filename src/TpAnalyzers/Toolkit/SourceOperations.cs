@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace TpCodegen.Analyzers.Toolkit;
@@ -13,7 +14,8 @@ namespace TpCodegen.Analyzers.Toolkit;
 /// accessor, constructor (with its initializer), field or property initializer, and the top-level statements, with
 /// the symbol the code belongs to. Attribute arguments, parameter defaults and enum values are left out: they are
 /// constants, and no rule reads them. Keyed on the semantic model, which the analyzer driver builds once per tree and
-/// hands to every analyzer, so the operations go when the tree's analysis is done.
+/// hands to every analyzer, so the operations go when the tree's analysis is done. Initializers of literals alone
+/// (<see cref="ConstantInitializers"/>) are left out when the compilation states no tensor-parallel degree.
 /// </summary>
 internal sealed class SourceOperations
 {
@@ -45,10 +47,10 @@ internal sealed class SourceOperations
         }
     }
 
-    public static SourceOperations Of(SemanticModel model, CancellationToken cancellationToken) =>
-        s_trees.GetValue(model, m => new SourceOperations(Read(m, cancellationToken)));
+    public static SourceOperations Of(SemanticModel model, AnalyzerOptions options, CancellationToken cancellationToken) =>
+        s_trees.GetValue(model, m => new SourceOperations(Read(m, !StatedDegrees.AnyMayBeStated(m.Compilation, options), cancellationToken)));
 
-    private static ImmutableArray<(IOperation, ISymbol)> Read(SemanticModel model, CancellationToken cancellationToken)
+    private static ImmutableArray<(IOperation, ISymbol)> Read(SemanticModel model, bool skipLiteralInitializers, CancellationToken cancellationToken)
     {
         var blocks = ImmutableArray.CreateBuilder<(IOperation, ISymbol)>();
         var root = model.SyntaxTree.GetRoot(cancellationToken);
@@ -73,13 +75,13 @@ internal sealed class SourceOperations
                 case PropertyDeclarationSyntax property:
                     if (property.ExpressionBody is { } propertyArrow)
                         Add(blocks, model, propertyArrow, (model.GetDeclaredSymbol(property, cancellationToken) as IPropertySymbol)?.GetMethod, cancellationToken);
-                    if (property.Initializer is { } initializer)
+                    if (property.Initializer is { } initializer && !(skipLiteralInitializers && ConstantInitializers.IsLiteralsOnly(initializer.Value)))
                         Add(blocks, model, initializer, model.GetDeclaredSymbol(property, cancellationToken), cancellationToken);
                     break;
                 case IndexerDeclarationSyntax { ExpressionBody: { } indexerArrow } indexer:
                     Add(blocks, model, indexerArrow, (model.GetDeclaredSymbol(indexer, cancellationToken) as IPropertySymbol)?.GetMethod, cancellationToken);
                     break;
-                case VariableDeclaratorSyntax { Initializer: { } fieldInitializer } variable:
+                case VariableDeclaratorSyntax { Initializer: { } fieldInitializer } variable when !(skipLiteralInitializers && ConstantInitializers.IsLiteralsOnly(fieldInitializer.Value)):
                     Add(blocks, model, fieldInitializer, model.GetDeclaredSymbol(variable, cancellationToken), cancellationToken);
                     break;
             }

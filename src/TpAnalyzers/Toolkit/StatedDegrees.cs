@@ -33,7 +33,7 @@ internal sealed class StatedDegrees
     {
         _fromProperty = ParseProperty(options);
         // Read only when a module has constant shapes and states no degree itself; a syntax scan, done once per compilation.
-        _fromMeshes = s_meshes.GetValue(compilation, c => new Lazy<ImmutableArray<int>>(() => ScanMeshes(c), LazyThreadSafetyMode.ExecutionAndPublication));
+        _fromMeshes = Meshes(compilation);
     }
 
     /// <summary>The degrees to check <paramref name="module"/>'s shapes against; empty when none is stated.</summary>
@@ -52,6 +52,22 @@ internal sealed class StatedDegrees
         }
         return _fromProperty.IsEmpty ? _fromMeshes.Value : _fromProperty;
     }
+
+    private static readonly ConditionalWeakTable<Compilation, StrongBox<bool>> s_anyStated = new();
+
+    /// <summary>
+    /// Whether the compilation may state a degree for some module: the MSBuild property, a degree constant in some type
+    /// (a lookup in the declaration table), or a constant mesh. When none is stated, no constant size can be refused,
+    /// and constant initializers need not be read (<see cref="ConstantInitializers"/>).
+    /// </summary>
+    public static bool AnyMayBeStated(Compilation compilation, AnalyzerOptions options) =>
+        s_anyStated.GetValue(compilation, c => new StrongBox<bool>(
+            !ParseProperty(options).IsEmpty ||
+            c.ContainsSymbolsWithName(name => Array.IndexOf(DegreeConstants, name) >= 0, SymbolFilter.Member) ||
+            !Meshes(c).Value.IsEmpty)).Value;
+
+    private static Lazy<ImmutableArray<int>> Meshes(Compilation compilation) =>
+        s_meshes.GetValue(compilation, c => new Lazy<ImmutableArray<int>>(() => ScanMeshes(c), LazyThreadSafetyMode.ExecutionAndPublication));
 
     /// <summary>The first of <paramref name="degrees"/> that <paramref name="allows"/> refuses, or null.</summary>
     public static int? FirstRefused(ImmutableArray<int> degrees, Func<int, bool> allows)
