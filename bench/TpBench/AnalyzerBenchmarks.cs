@@ -100,7 +100,7 @@ public class AnalyzerBenchmarks
     private CSharpCompilation NewCompilation() =>
         CSharpCompilation.Create("Synthetic", _trees, _references, new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, concurrentBuild: false));
 
-    private static string Module(int i) => $$"""
+    internal static string Module(int i) => $$"""
         using System;
         using TpCodegen;
 

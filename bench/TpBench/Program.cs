@@ -12,6 +12,16 @@ if (args.Length > 0 && args[0] == "--analyzer-times")
     return;
 }
 
+// A real build: the SDK's csc without and with the analyzers, and its /reportanalyzer.
+if (args.Length > 0 && args[0] == "--analyzer-build")
+{
+    int baselineAt = Array.IndexOf(args, "--baseline");
+    string? baseline = baselineAt > 0 && baselineAt + 1 < args.Length ? args[baselineAt + 1] : null;
+    int rounds = args.Length > 1 && int.TryParse(args[1], System.Globalization.CultureInfo.InvariantCulture, out int given) ? given : 9;
+    TpCodegen.Bench.AnalyzerBuild.Run(rounds, args.Contains("--server"), baseline);
+    return;
+}
+
 // Only the analyzed compilation, N times: a steady workload to run under a profiler (dotnet-trace).
 if (args.Length > 1 && args[0] == "--analyzer-profile")
 {
