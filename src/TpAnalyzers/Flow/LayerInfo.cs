@@ -22,6 +22,12 @@ internal sealed class LayerInfo
         OutFeatures = outFeatures;
         Attribute = attribute;
         OutputHeads = outputHeads;
+        // Read at every call of the layer in every walk: made once.
+        Display = (contract is null ? "dense" : contract.Split.Name.ToLowerInvariant()) + " layer '" + name + "'";
+        OutputOrigin =
+            GathersOutput ? "the gathered output of " + Display
+            : contract is { Options.ReduceResults: false } ? "the output of " + Display + " with ReduceResults = false"
+            : "the output of " + Display;
     }
 
     public string Name { get; }
@@ -49,12 +55,9 @@ internal sealed class LayerInfo
     public bool SlicesInput => Contract?.ForwardInput == Move.LocalSlice;
 
     /// <summary>"column layer 'Gate'", "row layer 'Down'", "dense layer 'Proj'".</summary>
-    public string Display => (Contract is null ? "dense" : Contract.Split.Name.ToLowerInvariant()) + " layer '" + Name + "'";
+    public string Display { get; }
 
-    public string OutputOrigin =>
-        GathersOutput ? "the gathered output of " + Display
-        : Contract is { Options.ReduceResults: false } ? "the output of " + Display + " with ReduceResults = false"
-        : "the output of " + Display;
+    public string OutputOrigin { get; }
 
     // A walk meets the same layers at every call, every loop pass and every summary: each is read once per compilation.
     // What is read depends on the model only through whether it is the declaration's tree (see ReadConstant), so that is the key.
@@ -111,12 +114,14 @@ internal sealed class LayerInfo
     /// </summary>
     private static object? ReadConstant(ExpressionSyntax expression, SemanticModel? model)
     {
+        // A literal is its own value: asking the model would bind the whole initializer for it.
+        if (expression is LiteralExpressionSyntax written) return written.Token.Value;
         if (model is not null && model.SyntaxTree == expression.SyntaxTree)
         {
             var constant = model.GetConstantValue(expression);
             return constant.HasValue ? constant.Value : null;
         }
-        return expression is LiteralExpressionSyntax literal ? literal.Token.Value : null;
+        return null;
     }
 
     /// <summary>The second argument of the member's initializer (<c>new Linear(in, out)</c>) when it is a constant.</summary>
