@@ -122,7 +122,8 @@ public sealed class SourceOperationsTests
         var references = platform.Concat(TestReferences.Runtime).Distinct().Select(p => (MetadataReference)MetadataReference.CreateFromFile(p));
         var compilation = CSharpCompilation.Create(
             "Registrations",
-            [CSharpSyntaxTree.ParseText(Modules.With("public DTensor Forward(DTensor x) => Down.Forward(Up.Forward(x));"))],
+            // A stated degree: without one, the rules that check constant sizes against it (TP0014, TP0019) register nothing.
+            [CSharpSyntaxTree.ParseText(Modules.With("private const int TpDegree = 2;\npublic DTensor Forward(DTensor x) => Down.Forward(Up.Forward(x));"))],
             references,
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
         var analyzers = CatalogTests.AllAnalyzers().ToImmutableArray();

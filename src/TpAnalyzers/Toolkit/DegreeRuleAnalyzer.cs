@@ -5,7 +5,7 @@ namespace TpCodegen.Analyzers.Toolkit;
 /// <summary>
 /// The base of the rules that check constant shapes against the tensor-parallel degrees the compilation states
 /// (TP0014, TP0019): TpRuntime's types and the stated degrees resolved once per compilation, nothing registered for a
-/// compilation without [TensorParallel].
+/// compilation without [TensorParallel] or without any stated degree.
 /// </summary>
 public abstract class DegreeRuleAnalyzer : DiagnosticAnalyzer
 {
@@ -16,6 +16,8 @@ public abstract class DegreeRuleAnalyzer : DiagnosticAnalyzer
         context.RegisterCompilationStartAction(start =>
         {
             if (KnownTypes.TryCreate(start.Compilation) is not { TensorParallelAttribute: not null } types || !AppliesTo(types)) return;
+            // No degree stated anywhere: no constant can be refused, and nothing is read.
+            if (!StatedDegrees.AnyMayBeStated(start.Compilation, start.Options)) return;
             Register(start, types, new StatedDegrees(start.Compilation, start.Options));
         });
     }
