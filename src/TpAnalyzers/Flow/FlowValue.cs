@@ -15,30 +15,34 @@ internal readonly struct FlowValue
 
     private FlowValue(Layout layout, string? origin, string? gatheredBy, long? features, int parameterTag, HeadCount? heads = null, bool localView = false, string? vocabulary = null)
     {
-        VocabularyOf = vocabulary;
         Layout = layout;
         Origin = origin!;
-        GatheredBy = gatheredBy;
-        Features = features;
         _parameterTag = parameterTag;
-        Heads = heads;
-        IsLocalView = localView;
+        _details = gatheredBy is null && features is null && heads is null && !localView && vocabulary is null
+            ? null
+            : new Details(gatheredBy, features, heads, localView, vocabulary);
     }
 
     // Ordinal + 1, so that default(FlowValue) carries no parameter.
     private readonly int _parameterTag;
 
+    // What few values carry, kept apart so that the value itself stays small: the walk copies values into arrays and
+    // dictionaries at every operation, and a struct of eight fields cost more in those copies than the rules did.
+    private readonly Details? _details;
+
+    private sealed record Details(string? GatheredBy, long? Features, HeadCount? Heads, bool IsLocalView, string? VocabularyOf);
+
     /// <summary>The global head count of the column layer whose shard this is, when its OutputLayout names heads (for TP0020).</summary>
-    public HeadCount? Heads { get; }
+    public HeadCount? Heads => _details?.Heads;
 
     /// <summary>
     /// True for <c>x.Local</c>, the rank's own tensor under a DTensor: it keeps the DTensor's placement for the rules that
     /// ask about the shard's shape (TP0020), and is not a DTensor value to the others (<see cref="IsKnown"/> is false).
     /// </summary>
-    public bool IsLocalView { get; }
+    public bool IsLocalView => _details?.IsLocalView == true;
 
     /// <summary>The vocabulary-parallel layer whose logits this shard is ("vocab layer 'Head'"), for TP0021.</summary>
-    public string? VocabularyOf { get; }
+    public string? VocabularyOf => _details?.VocabularyOf;
 
     public static FlowValue Unknown => default;
 
@@ -53,10 +57,10 @@ internal readonly struct FlowValue
     public string Origin { get; }
 
     /// <summary>Set when this replicated value was made by all-gathering a shard: who gathered it (for TP0005).</summary>
-    public string? GatheredBy { get; }
+    public string? GatheredBy => _details?.GatheredBy;
 
     /// <summary>The full feature count when it is a compile-time constant (for TP0005's cost).</summary>
-    public long? Features { get; }
+    public long? Features => _details?.Features;
 
     /// <summary>The parameter this value is, unchanged (or through an element-wise op), in a summary's walk; else -1.</summary>
     public int Parameter => _parameterTag - 1;
