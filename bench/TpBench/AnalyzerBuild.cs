@@ -59,6 +59,12 @@ internal static class AnalyzerBuild
                     ? $"  {sides[s].Name,-28} {w,7:F0}   {w / AnalyzerTimes.Median(wall[0]):F2}x"
                     : $"  {sides[s].Name,-28} {w,7:F0} / {c,7:F0}   {w / AnalyzerTimes.Median(wall[0]):F2}x / {c / AnalyzerTimes.Median(cpu[0]):F2}x");
             }
+            // Each round's own ratio, both sides under the same load: steadier than the ratio of medians on a shared machine.
+            for (int s = 1; s < sides.Count; s++)
+            {
+                var paired = wall[s].Zip(wall[0], (with, without) => with / without).ToList();
+                Console.WriteLine($"  {sides[s].Name,-28} median of the rounds' own ratios {AnalyzerTimes.Median(paired):F3}x");
+            }
             var (_, _, report) = Compile(csc, $"{shared}@{responseFile} /analyzer:{analyzers} /reportanalyzer");
             Console.WriteLine("the compiler's report (/reportanalyzer) of one build:");
             foreach (var line in report.Split('\n').Where(l => !l.StartsWith(Path.Combine(directory, "src"), StringComparison.Ordinal) && !l.StartsWith("src", StringComparison.Ordinal)))
