@@ -84,7 +84,7 @@ internal static class MethodSummaries
 
     /// <summary>Cheap first test: a method declared in this compilation (its summary is worth asking for).</summary>
     public static bool MayRunCollective(IMethodSymbol method, Compilation compilation) =>
-        method.MethodKind == MethodKind.Ordinary && SourceBodies.InCompilation(method, compilation);
+        method.MethodKind is MethodKind.Ordinary or MethodKind.LocalFunction && SourceBodies.InCompilation(method, compilation);
 
     private static T? Guarded<T>(IMethodSymbol method, Func<T> compute)
         where T : class

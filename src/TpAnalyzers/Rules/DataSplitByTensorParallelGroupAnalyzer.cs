@@ -57,7 +57,7 @@ public sealed class DataSplitByTensorParallelGroupAnalyzer : DiagnosticAnalyzer
     {
         if (binary.OperatorKind is BinaryOperatorKind.Divide or BinaryOperatorKind.Remainder &&
             types.IsGroupPropertyOf(binary.RightOperand, "Size", GroupRole.TensorParallel) &&
-            Operations.ReferencedName(binary.LeftOperand) is { } divided && Names.IsData(divided))
+            DividedData(binary.LeftOperand) is { } divided)
             return (divided, Quote(binary.RightOperand));
         if (!IsArithmetic(binary)) return null;
         foreach (var (rank, other) in new[] { (binary.LeftOperand, binary.RightOperand), (binary.RightOperand, binary.LeftOperand) })
@@ -69,12 +69,40 @@ public sealed class DataSplitByTensorParallelGroupAnalyzer : DiagnosticAnalyzer
 
     private static string Quote(IOperation operation) => "'" + Operations.Text(Operations.Unwrap(operation)!.Syntax) + "'";
 
-    /// <summary><c>batch.Slice(tp.Rank * n, n)</c>, <c>samples[tp.Rank]</c>, <c>tokens[(tp.Rank * n)..]</c>.</summary>
+    /// <summary>
+    /// <c>batch.Slice(tp.Rank * n, n)</c>, <c>samples[tp.Rank]</c>, <c>tokens[(tp.Rank * n)..]</c>: reported once per chain,
+    /// at its outermost access (<c>samples.Skip(tp.Rank * per).Take(per)</c> is one split, not two).
+    /// </summary>
     private static void AnalyzeAccess(OperationAnalysisContext context, KnownTypes types)
     {
-        if (AccessedData(context.Operation, types) is not { } found) return;
+        if (AccessedData(context.Operation, types) is not { } found || ReceiverOfSplit(context.Operation, types)) return;
         context.ReportDiagnostic(Diagnostic.Create(
             Descriptors.DataSplitByTensorParallelGroup, context.Operation.Syntax.GetLocation(), Operations.Text(context.Operation.Syntax), found.Data, found.Key));
+    }
+
+    /// <summary>Whether <paramref name="access"/> is the receiver of an access that splits the data itself.</summary>
+    private static bool ReceiverOfSplit(IOperation access, KnownTypes types)
+    {
+        var child = access;
+        for (var parent = access.Parent; parent is not null; child = parent, parent = parent.Parent)
+        {
+            switch (parent)
+            {
+                case IConversionOperation or IParenthesizedOperation:
+                    continue;
+                case IArgumentOperation argument when argument.Parent is IInvocationOperation { Instance: null } call &&
+                                                      call.TargetMethod.IsExtensionMethod && call.Arguments.Length > 0 && call.Arguments[0] == argument:
+                    continue;
+                case IInvocationOperation call when call.Instance == child || (call.Instance is null && call.Arguments.Length > 0 && call.Arguments[0] == child):
+                case IArrayElementReferenceOperation element when element.ArrayReference == child:
+                case IImplicitIndexerReferenceOperation indexer when indexer.Instance == child:
+                    if (AccessedData(parent, types) is not null) return true;
+                    continue;
+                default:
+                    return false;
+            }
+        }
+        return false;
     }
 
     /// <summary><c>new DistributedSampler(samples, rank: mesh.TensorParallel.Rank)</c>: a data loader keyed on the wrong group.</summary>
@@ -195,6 +223,15 @@ public sealed class DataSplitByTensorParallelGroupAnalyzer : DiagnosticAnalyzer
             if (Operations.ReferencedName(operation) is { } name && Names.IsData(name)) return name;
         }
         return null;
+    }
+
+    /// <summary><c>tokens</c>, or the count of named data: <c>samples.Count</c>, <c>batch.Length</c>.</summary>
+    private static string? DividedData(IOperation dividend)
+    {
+        var operand = Operations.Unwrap(dividend);
+        if (operand is IPropertyReferenceOperation { Property.Name: "Count" or "Length" or "LongLength", Instance: { } collection })
+            operand = collection;
+        return Operations.ReferencedName(operand) is { } name && Names.IsData(name) ? name : null;
     }
 
     private static bool IsMeshWorldProperty(IOperation value, string name, KnownTypes types) =>

@@ -5,8 +5,8 @@ namespace TpCodegen.Analyzers.Toolkit;
 
 /// <summary>
 /// Whether a condition depends on the rank: it reads a group's Rank, a local initialised from one, a property of the
-/// compilation whose getter does (<c>bool IsMainProcess => group.Rank == 0</c>), or a local, parameter or field named
-/// like a rank.
+/// compilation whose getter does (<c>bool IsMainProcess => group.Rank == 0</c>), a method of the compilation whose body
+/// does (<c>static bool IsFirst(ProcessGroup g) => g.Rank == 0</c>), or a local, parameter or field named like a rank.
 /// </summary>
 internal static class RankConditions
 {
@@ -26,6 +26,13 @@ internal static class RankConditions
                     if (operation.SemanticModel?.Compilation is { } compilation &&
                         SourceBodies.Getter(property.Property, compilation) is { } getter &&
                         Mentions(getter, types, depth + 1))
+                        return true;
+                    break;
+                case IInvocationOperation call when depth < Operations.MaxLocalDepth && call.Type?.SpecialType == SpecialType.System_Boolean:
+                    // if (IsFirst(tp)) ...: a predicate of the compilation that reads a rank is a rank test.
+                    if (operation.SemanticModel?.Compilation is { } source &&
+                        SourceBodies.Method(call.TargetMethod, source) is { } predicate &&
+                        Mentions(predicate, types, depth + 1))
                         return true;
                     break;
                 case ILocalReferenceOperation local:

@@ -1,17 +1,20 @@
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
 
 namespace TpCodegen.Analyzers.Toolkit;
 
 /// <summary>
 /// The operation trees of members of the compilation other than the one being analysed: a called method's body, a
-/// property's getter, a constructor. Only bodies that are the ones that run are returned (not virtual, not abstract).
+/// property's getter, a constructor, a local function. Only bodies that are the ones that run are returned (not virtual,
+/// not abstract).
 /// </summary>
 internal static class SourceBodies
 {
     /// <summary>The body of an ordinary, non-virtual method declared in <paramref name="compilation"/>, or null.</summary>
     public static IOperation? Method(IMethodSymbol method, Compilation compilation)
     {
+        if (method.MethodKind == MethodKind.LocalFunction) return LocalFunction(method, compilation);
         if (method.MethodKind != MethodKind.Ordinary || method.IsAbstract || method.IsVirtual || method.IsExtern) return null;
         if (!InCompilation(method, compilation)) return null;
         var implementation = method.PartialImplementationPart ?? method;
@@ -19,6 +22,20 @@ internal static class SourceBodies
         {
             if (reference.GetSyntax() is MethodDeclarationSyntax declaration && (declaration.Body is not null || declaration.ExpressionBody is not null))
                 return Operation(declaration, compilation);
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// The body of a local function (<c>DTensor Half(DTensor v) =&gt; Down.Forward(v);</c> inside a Forward): a helper like
+    /// any other, whose summary follows what it returns and what it runs. Locals it captures read as unknown there.
+    /// </summary>
+    private static IOperation? LocalFunction(IMethodSymbol function, Compilation compilation)
+    {
+        foreach (var reference in function.DeclaringSyntaxReferences)
+        {
+            if (reference.GetSyntax() is LocalFunctionStatementSyntax declaration && Operation(declaration, compilation) is ILocalFunctionOperation { Body: { } body })
+                return body;
         }
         return null;
     }

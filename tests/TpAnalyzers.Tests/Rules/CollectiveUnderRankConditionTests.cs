@@ -30,6 +30,23 @@ public sealed class CollectiveUnderRankConditionTests
         Verify.Diagnostic(Descriptors.CollectiveUnderRankCondition).WithLocation(1).WithArguments("'group.Barrier'", "'group.Rank == 0' does not hold"));
 
     [Fact]
+    public Task A_predicate_method_that_reads_the_rank_is_a_rank_condition() => Verify.VerifyAsync(Usings + """
+        class Training
+        {
+            static bool IsFirst(ProcessGroup g) => g.Rank == 0;
+            static bool IsLarge(ProcessGroup g) => g.Size > 4;
+
+            static void Step(DeviceMesh mesh, float[] loss)
+            {
+                var tp = mesh.TensorParallel;
+                if (IsFirst(tp)) {|#0:tp.Barrier()|};
+                if (IsLarge(tp)) tp.AllReduce(loss);
+            }
+        }
+        """,
+        Verify.Diagnostic(Descriptors.CollectiveUnderRankCondition).WithLocation(0).WithArguments("'tp.Barrier'", "'IsFirst(tp)' holds"));
+
+    [Fact]
     public Task Methods_that_run_collectives_are_followed_into() => Verify.VerifyAsync(Usings + """
         partial class Mlp
         {

@@ -50,6 +50,28 @@ public sealed class DataSplitByTensorParallelGroupTests
         Verify.Diagnostic(Descriptors.DataSplitByTensorParallelGroup).WithLocation(2).WithArguments("new ShardedReader(...)", "ShardedReader", "'_group.Size'"));
 
     [Fact]
+    public Task A_chain_of_accesses_is_one_split() => Verify.VerifyAsync(Usings + """
+        using System.Collections.Generic;
+        using System.Linq;
+
+        class Loader
+        {
+            static List<int[]> Mine(DeviceMesh mesh, List<int[]> samples)
+            {
+                var tp = mesh.TensorParallel;
+                int per = {|#2:samples.Count / tp.Size|};
+                return {|#0:samples.Skip(tp.Rank * per).Take(per)|}.ToList();
+            }
+
+            static List<int[]> Window(DeviceMesh mesh, List<int[]> samples, int per) =>
+                {|#1:samples.Skip(mesh.TensorParallel.Rank * per)|}.Take(per).ToList();
+        }
+        """,
+        Verify.Diagnostic(Descriptors.DataSplitByTensorParallelGroup).WithLocation(0).WithArguments("samples.Skip(tp.Rank * per).Take(per)", "samples", "'tp.Size'"),
+        Verify.Diagnostic(Descriptors.DataSplitByTensorParallelGroup).WithLocation(1).WithArguments("samples.Skip(mesh.TensorParallel.Rank * per)", "samples", "'mesh.TensorParallel.Rank'"),
+        Verify.Diagnostic(Descriptors.DataSplitByTensorParallelGroup).WithLocation(2).WithArguments("samples.Count / tp.Size", "samples", "'tp.Size'"));
+
+    [Fact]
     public Task Sampler_keyed_on_the_tp_group_or_the_mesh_world_is_flagged() => Verify.VerifyAsync(Usings + """
         sealed class DistributedSampler(int count, int rank, int replicas);
 

@@ -20,6 +20,18 @@ public class PartialNeedsFullTensorHelpersTests
         Verify.Diagnostic(Descriptors.PartialNeedsFullTensor).WithLocation(0).WithArguments("h", FromDownPartial + ", returned by 'Block.Mlp'", "column layer 'Next'"));
 
     [Fact]
+    public Task Local_functions_are_helpers_too() => Verify.VerifyAsync(Modules.With("""
+            public DTensor Forward(DTensor x)
+            {
+                DTensor Half(DTensor v) => DownPartial.Forward(Up.Forward(v));
+                static DTensor Whole(DTensor v) => Ops.AllReduce(v);
+                var y = Down.Forward(Next.Forward(Whole(Half(x))));
+                return Down.Forward(Next.Forward({|#0:Half(y)|}));
+            }
+        """),
+        Verify.Diagnostic(Descriptors.PartialNeedsFullTensor).WithLocation(0).WithArguments("Half(y)", FromDownPartial + ", returned by 'Block.Half'", "column layer 'Next'"));
+
+    [Fact]
     public Task Partial_passed_to_a_helper_that_feeds_a_column_layer_is_flagged() => Verify.VerifyAsync(Modules.With("""
             private DTensor Project(DTensor h) => Gate.Forward(h);
 
