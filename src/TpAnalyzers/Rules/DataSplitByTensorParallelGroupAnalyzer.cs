@@ -198,15 +198,18 @@ public sealed class DataSplitByTensorParallelGroupAnalyzer : DiagnosticAnalyzer
 
     /// <summary>
     /// The tensor-parallel rank anywhere in the expression, or its size as a divisor (a multiple of the size is
-    /// TP0013's business), quoted for the message; locals are followed into their initializers when asked.
+    /// TP0013's business), or a mesh's world's, quoted for the message; locals are followed into their initializers
+    /// when asked.
     /// </summary>
     private static string? TensorParallelKey(IOperation expression, KnownTypes types, bool followLocals, int depth = 0)
     {
         foreach (var operation in Operations.SelfAndDescendants(expression))
         {
-            if (types.IsGroupPropertyOf(operation, "Rank", GroupRole.TensorParallel)) return "'" + Operations.Text(operation.Syntax) + "'";
+            // The world of a mesh holds its tensor-parallel groups: the data must not be split over it either (as for samplers).
+            if (types.IsGroupPropertyOf(operation, "Rank", GroupRole.TensorParallel) || IsMeshWorldProperty(operation, "Rank", types))
+                return "'" + Operations.Text(operation.Syntax) + "'";
             if (operation is IBinaryOperation { OperatorKind: BinaryOperatorKind.Divide or BinaryOperatorKind.Remainder } division &&
-                types.IsGroupPropertyOf(division.RightOperand, "Size", GroupRole.TensorParallel))
+                (types.IsGroupPropertyOf(division.RightOperand, "Size", GroupRole.TensorParallel) || IsMeshWorldProperty(division.RightOperand, "Size", types)))
                 return "'" + Operations.Text(Operations.Unwrap(division.RightOperand)!.Syntax) + "'";
             if (followLocals && depth < Operations.MaxLocalDepth && operation is ILocalReferenceOperation local &&
                 Operations.InitializerOf(local) is { } initializer && TensorParallelKey(initializer, types, true, depth + 1) is { } key)

@@ -50,6 +50,25 @@ public sealed class DataSplitByTensorParallelGroupTests
         Verify.Diagnostic(Descriptors.DataSplitByTensorParallelGroup).WithLocation(2).WithArguments("new ShardedReader(...)", "ShardedReader", "'_group.Size'"));
 
     [Fact]
+    public Task Round_robin_over_a_mesh_world_is_flagged_and_over_its_data_parallel_group_is_not() => Verify.VerifyAsync(Usings + """
+        using System.Collections.Generic;
+        using System.Linq;
+
+        class Loader
+        {
+            static IEnumerable<int[]> Mine(DeviceMesh mesh, int[][] batches) =>
+                {|#0:batches.Where((_, i) => i % mesh.World.Size == mesh.World.Rank)|};
+
+            static IEnumerable<int[]> Ours(DeviceMesh mesh, int[][] batches) =>
+                batches.Where((_, i) => i % mesh.DataParallel.Size == mesh.DataParallel.Rank);
+
+            static IEnumerable<int[]> Launched(ProcessGroup world, int[][] batches) =>
+                batches.Where((_, i) => i % world.Size == world.Rank);
+        }
+        """,
+        Verify.Diagnostic(Descriptors.DataSplitByTensorParallelGroup).WithLocation(0).WithArguments("batches.Where((_, i) => i % mesh.World.Size == mesh.World...", "batches", "'mesh.World.Size'"));
+
+    [Fact]
     public Task A_chain_of_accesses_is_one_split() => Verify.VerifyAsync(Usings + """
         using System.Collections.Generic;
         using System.Linq;
