@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 using TpCodegen.Contract;
@@ -39,3 +40,10 @@ internal sealed record CalleeAddEvent(IOperation Argument, FlowValue Value, stri
 /// <summary><c>Tensor.Reshape(q.Local, ..., heads, ...)</c> where q is a shard of a layer with <paramref name="Heads"/> heads in all.</summary>
 /// <param name="Length">The length that is the global head count.</param>
 internal sealed record ReshapeEvent(IInvocationOperation Invocation, IOperation Source, FlowValue SourceValue, IOperation Length, HeadCount Heads) : FlowEvent;
+
+/// <summary>
+/// In a helper's summary walk: parameter <paramref name="Source"/> (a rank's local tensor, whatever the caller passes)
+/// reshaped with lengths of which <paramref name="LengthParameters"/> are the helper's parameters, by ordinal
+/// (<c>Tensor&lt;float&gt; SplitHeads(Tensor&lt;float&gt; t, int tokens, int heads) =&gt; Tensor.Reshape(t, [tokens, heads, Dim])</c>).
+/// </summary>
+internal sealed record ParameterReshapeEvent(int Source, ImmutableArray<int> LengthParameters) : FlowEvent;

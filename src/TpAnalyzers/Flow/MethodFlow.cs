@@ -209,6 +209,9 @@ internal sealed partial class MethodFlow
 
     private FlowValue ParameterValue(IParameterSymbol parameter)
     {
+        // A summary follows a local tensor parameter only to where it is reshaped.
+        if (_summarizing && _nestedFunctions == 0 && IsLocalTensor(parameter.Type) && SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, _method))
+            return FlowValue.OfParameter(parameter.Ordinal);
         if (!_types.IsDTensor(parameter.Type) || _nestedFunctions > 0) return FlowValue.Unknown;
         if (!SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, _method)) return FlowValue.Unknown;
         if (_summarizing) return FlowValue.OfParameter(parameter.Ordinal);
@@ -347,7 +350,7 @@ internal sealed partial class MethodFlow
         }
 
         // 4c. Tensor.Reshape(x.Local, ...): the shape a rank's shard is read in.
-        if (method.Name == "Reshape" && method.IsStatic && arguments.Length == 2 && arguments[0].IsLocalView)
+        if (method.Name == "Reshape" && method.IsStatic && arguments.Length == 2 && (arguments[0].IsLocalView || (_summarizing && arguments[0].Parameter >= 0)))
         {
             Reshaped(invocation, arguments[0]);
             return FlowValue.Unknown;
@@ -389,16 +392,68 @@ internal sealed partial class MethodFlow
     /// </summary>
     private void Reshaped(IInvocationOperation invocation, FlowValue shard)
     {
+        if (_summarizing && shard.Parameter >= 0)
+        {
+            // A helper's own parameter: which of its parameters give the lengths, for the caller to check.
+            var parameters = ImmutableArray.CreateBuilder<int>();
+            foreach (var length in Lengths(invocation.Arguments[1].Value))
+            {
+                if (length is IParameterReferenceOperation { Parameter: var p } && SymbolEqualityComparer.Default.Equals(p.ContainingSymbol, _method)) parameters.Add(p.Ordinal);
+            }
+            if (parameters.Count > 0) Record(new ParameterReshapeEvent(shard.Parameter, parameters.ToImmutable()));
+            return;
+        }
         if (shard.Layout != Layout.ShardLast || shard.Heads is not { } heads) return;
         foreach (var length in Lengths(invocation.Arguments[1].Value))
         {
-            bool global = (length.ConstantValue is { HasValue: true, Value: int value } && value == heads.Value)
-                || (length is ILocalReferenceOperation or IFieldReferenceOperation or IPropertyReferenceOperation && Operations.Text(length.Syntax) == heads.Text);
-            if (!global) continue;
+            if (!IsGlobalHeadCount(length, heads)) continue;
             Record(new ReshapeEvent(invocation, Unwrap(invocation.Arguments[0].Value), shard, length, heads));
             return;
         }
     }
+
+    /// <summary>The layer's global head count, as a constant or written as its OutputLayout writes it.</summary>
+    private static bool IsGlobalHeadCount(IOperation length, HeadCount heads) =>
+        (length.ConstantValue is { HasValue: true, Value: int value } && value == heads.Value)
+        || (length is ILocalReferenceOperation or IFieldReferenceOperation or IPropertyReferenceOperation && Operations.Text(length.Syntax) == heads.Text);
+
+    /// <summary>
+    /// A helper that reshapes the tensor it is given (<see cref="MethodSummary.Reshapes"/>), given a shard here: the
+    /// arguments passed for its lengths are checked as if the reshape were written at the call; in a summary, a
+    /// parameter passed on is passed on again.
+    /// </summary>
+    private void ReshapedInCallee(IInvocationOperation invocation, FlowValue[] arguments, MethodSummary summary)
+    {
+        foreach (var reshape in summary.Reshapes)
+        {
+            if (ArgumentFor(invocation, reshape.Source) is not { } source) continue;
+            var shard = arguments[source];
+            var lengths = reshape.LengthParameters.Select(p => ArgumentFor(invocation, p) is { } i ? Unwrap(invocation.Arguments[i].Value) : null).ToList();
+            if (_summarizing && shard.Parameter >= 0)
+            {
+                var passed = lengths.OfType<IParameterReferenceOperation>().Where(p => SymbolEqualityComparer.Default.Equals(p.Parameter.ContainingSymbol, _method)).Select(p => p.Parameter.Ordinal).ToImmutableArray();
+                if (!passed.IsEmpty) Record(new ParameterReshapeEvent(shard.Parameter, passed));
+                continue;
+            }
+            if (!shard.IsLocalView || shard.Layout != Layout.ShardLast || shard.Heads is not { } heads) continue;
+            if (lengths.FirstOrDefault(l => l is not null && IsGlobalHeadCount(l, heads)) is { } global)
+                Record(new ReshapeEvent(invocation, Unwrap(invocation.Arguments[source].Value), shard, global, heads));
+        }
+    }
+
+    /// <summary>The index of the argument passed for the callee's parameter <paramref name="ordinal"/> (named or not), or null.</summary>
+    private static int? ArgumentFor(IInvocationOperation invocation, int ordinal)
+    {
+        for (int i = 0; i < invocation.Arguments.Length; i++)
+        {
+            if (invocation.Arguments[i].Parameter?.Ordinal == ordinal) return i;
+        }
+        return null;
+    }
+
+    /// <summary>A rank's own tensor, <c>System.Numerics.Tensors.Tensor&lt;T&gt;</c> (what <c>x.Local</c> is).</summary>
+    public static bool IsLocalTensor(ITypeSymbol? type) =>
+        type is INamedTypeSymbol { Name: "Tensor", Arity: 1, ContainingNamespace: { Name: "Tensors", ContainingNamespace: { Name: "Numerics", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } } } };
 
     /// <summary>The lengths a params span or array is given: <c>Reshape(t, a, b)</c>, <c>[a, b]</c>, <c>new nint[] { a, b }</c>.</summary>
     private static IEnumerable<IOperation> Lengths(IOperation argument)
@@ -426,6 +481,7 @@ internal sealed partial class MethodFlow
             foreach (var how in summary.Escapes(parameter.Ordinal)) Escape(value, arguments[i], how);
             if (summary.Returns.Parameter == parameter.Ordinal) returned = arguments[i];
         }
+        if (!summary.Reshapes.IsEmpty) ReshapedInCallee(invocation, arguments, summary);
         return returned;
     }
 

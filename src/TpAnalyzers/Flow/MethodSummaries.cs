@@ -24,7 +24,7 @@ internal static class MethodSummaries
 
     [ThreadStatic] private static HashSet<IMethodSymbol>? s_inProgress;
 
-    /// <summary>The placement summary of a method that takes or returns a DTensor, or null.</summary>
+    /// <summary>The placement summary of a method that takes or returns a DTensor, or takes a local tensor, or null.</summary>
     public static MethodSummary? Of(IMethodSymbol method, Compilation compilation, KnownTypes types)
     {
         method = method.OriginalDefinition;
@@ -105,7 +105,8 @@ internal static class MethodSummaries
     {
         foreach (var parameter in method.Parameters)
         {
-            if (types.IsDTensor(parameter.Type)) return true;
+            // A local tensor too: a helper that reshapes a shard (SplitHeads(q.Local, tokens, heads)) says so in its summary.
+            if (types.IsDTensor(parameter.Type) || MethodFlow.IsLocalTensor(parameter.Type)) return true;
         }
         return false;
     }

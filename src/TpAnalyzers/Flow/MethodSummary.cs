@@ -31,14 +31,19 @@ internal sealed class MethodSummary
         FlowValue returns,
         ImmutableDictionary<int, ImmutableArray<Consumer>> feeds,
         ImmutableDictionary<int, ImmutableArray<AddedValue>> adds,
-        ImmutableDictionary<int, ImmutableArray<string>> escapes)
+        ImmutableDictionary<int, ImmutableArray<string>> escapes,
+        ImmutableArray<ParameterReshapeEvent> reshapes)
     {
         Name = name;
         Returns = returns;
         _feeds = feeds;
         _adds = adds;
         _escapes = escapes;
+        Reshapes = reshapes;
     }
+
+    /// <summary>The local tensors it is given that it reshapes, with the parameters among the lengths (for TP0020).</summary>
+    public ImmutableArray<ParameterReshapeEvent> Reshapes { get; }
 
     /// <summary>"Block.FeedGate": how messages name the method.</summary>
     public string Name { get; }
@@ -59,10 +64,14 @@ internal sealed class MethodSummary
         var feeds = new Dictionary<int, List<Consumer>>();
         var adds = new Dictionary<int, List<AddedValue>>();
         var escapes = new Dictionary<int, List<string>>();
+        var reshapes = ImmutableArray.CreateBuilder<ParameterReshapeEvent>();
         foreach (var e in events)
         {
             switch (e)
             {
+                case ParameterReshapeEvent reshape:
+                    reshapes.Add(reshape);
+                    break;
                 case ConsumeEvent { Value.Parameter: >= 0 } consume:
                     Add(feeds, consume.Value.Parameter, consume.Consumer.Via(name));
                     break;
@@ -90,7 +99,8 @@ internal sealed class MethodSummary
             returns,
             feeds.ToImmutableDictionary(p => p.Key, p => Polymorphic(p.Value)),
             adds.ToImmutableDictionary(p => p.Key, p => p.Value.ToImmutableArray()),
-            escapes.ToImmutableDictionary(p => p.Key, p => p.Value.ToImmutableArray()));
+            escapes.ToImmutableDictionary(p => p.Key, p => p.Value.ToImmutableArray()),
+            reshapes.ToImmutable());
     }
 
     /// <summary>What a parameter is added to, when it says something at the call: a replica, a partial sum, or another parameter.</summary>

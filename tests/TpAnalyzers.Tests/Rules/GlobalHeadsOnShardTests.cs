@@ -44,6 +44,26 @@ public sealed class GlobalHeadsOnShardTests
             .WithArguments("Tensor.Reshape(Q.Forward(x).Local, new nint[] { q.Tokens,...", "Q.Forward(x)", FromQ, "8", "8"));
 
     [Fact]
+    public Task A_helper_that_splits_heads_is_checked_at_the_call() => Verify.VerifyAsync(Attention.Replace("public DTensor Forward(DTensor x)", """
+            private static Tensor<float> SplitHeads(Tensor<float> t, int tokens, int heads) => Tensor.Reshape(t, [tokens, heads, Dim]);
+            private static Tensor<float> Prepare(Tensor<float> t, int tokens, int heads) => SplitHeads(t, tokens, heads);
+
+            public DTensor Forward(DTensor x)
+        """) + """
+                var q = Q.Forward(x);
+                var a = SplitHeads(q.Local, q.Tokens, {|#0:Heads|});
+                var b = Prepare(heads: {|#1:8|}, t: q.Local, tokens: q.Tokens);
+                // The rank's own count, a gathered output, and a tensor that is no shard.
+                var c = SplitHeads(q.Local, q.Tokens, q.LocalFeatures / Dim);
+                var d = SplitHeads(K.Forward(x).Local, x.Tokens, Heads);
+                var e = Prepare(Tensor.Create<float>([4, Heads * Dim]), 4, Heads);
+        """ + End,
+        Verify.Diagnostic(Descriptors.GlobalHeadsOnShard).WithLocation(0)
+            .WithArguments("SplitHeads(q.Local, q.Tokens, Heads)", "q", FromQ, "8", "Heads"),
+        Verify.Diagnostic(Descriptors.GlobalHeadsOnShard).WithLocation(1)
+            .WithArguments("Prepare(heads: 8, t: q.Local, tokens: q.Tokens)", "q", FromQ, "8", "8"));
+
+    [Fact]
     public Task Local_counts_gathered_or_dense_outputs_are_not_flagged() => Verify.VerifyAsync(Attention + """
                 var q = Q.Forward(x);
                 // The rank's own count.
