@@ -217,6 +217,64 @@ public class CorrectModelCorpusTests
                 }
             }
             """ },
+        { "local functions, predicates and head helpers", """
+            using System.Collections.Generic;
+
+            public sealed partial class Block
+            {
+                [TensorParallel(Split.Column)] public Linear Up { get; } = new(64, 256);
+                [TensorParallel(Split.Row, ReduceResults = false)] public Linear Down { get; } = new(256, 64);
+
+                public DTensor Forward(DTensor x)
+                {
+                    DTensor Mlp(DTensor v) => Ops.AllReduce(Down.Forward(Up.Forward(v)));
+                    DTensor Residual(DTensor v) => v + Mlp(v);
+                    var h = x;
+                    for (int i = 0; i < 3; i++) h = Residual(h);
+                    return h;
+                }
+            }
+
+            public sealed partial class Attention
+            {
+                public const int NumHeads = 8;
+                public const int HeadDim = 16;
+                [TensorParallel(Split.Column)] public Linear Q { get; } = new(128, NumHeads * HeadDim) { OutputLayout = FeatureLayout.Heads(NumHeads, HeadDim) };
+                [TensorParallel(Split.Row)] public Linear O { get; } = new(NumHeads * HeadDim, 128) { InputLayout = FeatureLayout.Heads(NumHeads, HeadDim) };
+
+                private static Tensor<float> SplitHeads(Tensor<float> t, int tokens, int heads) => Tensor.Reshape(t, [tokens, heads, HeadDim]);
+
+                public DTensor Forward(DTensor x)
+                {
+                    var q = Q.Forward(x);
+                    var perHead = SplitHeads(q.Local, q.Tokens, q.LocalFeatures / HeadDim);
+                    var full = SplitHeads(Tensor.Create<float>([2, NumHeads * HeadDim]), 2, NumHeads);
+                    return O.Forward(q);
+                }
+            }
+
+            public static class Steps
+            {
+                static bool IsFirst(ProcessGroup g) => g.Rank == 0;
+                static bool Multi(ProcessGroup g) => g.Size > 1;
+
+                public static void Step(DeviceMesh mesh, float[] grads)
+                {
+                    var tp = mesh.TensorParallel;
+                    if (Multi(tp)) tp.AllReduce(grads);
+                    if (IsFirst(tp)) Console.WriteLine(grads[0]);
+                    tp.Barrier();
+                }
+
+                public static IEnumerable<int[]> Mine(DeviceMesh mesh, int[][] batches)
+                {
+                    var dp = mesh.DataParallel;
+                    int per = batches.Length / dp.Size;
+                    if (mesh.World.Rank == 0) Console.WriteLine(batches[0].Length + " per rank: " + per);
+                    return batches.Skip(dp.Rank * per).Take(per);
+                }
+            }
+            """ },
     };
 
     [Theory]
@@ -237,6 +295,10 @@ public class CorrectModelCorpusTests
     [InlineData("sequence parallelism and the vocabulary-parallel loss", "Loss(logits, targets", "Loss(logits.Redistribute(Placement.Replicate), targets", "TP0023")]
     [InlineData("sequence parallelism and the vocabulary-parallel loss", "mlp.Forward(Gather(norm.Forward(x)))", "mlp.Forward(norm.Forward(x))", "TP0024")]
     [InlineData("sequence parallelism and the vocabulary-parallel loss", "x))).Redistribute(tokens);", "x)));", "TP0024")]
+    [InlineData("local functions, predicates and head helpers", "=> Ops.AllReduce(Down.Forward(Up.Forward(v)))", "=> Down.Forward(Up.Forward(v))", "TP0002")]
+    [InlineData("local functions, predicates and head helpers", "if (IsFirst(tp)) Console.WriteLine(grads[0]);", "if (IsFirst(tp)) tp.Barrier();", "TP0015")]
+    [InlineData("local functions, predicates and head helpers", "q.Tokens, q.LocalFeatures / HeadDim)", "q.Tokens, NumHeads)", "TP0020")]
+    [InlineData("local functions, predicates and head helpers", "batches.Skip(dp.Rank * per)", "batches.Skip(mesh.World.Rank * per)", "TP0012")]
     public async Task The_same_code_made_wrong_is_flagged(string name, string right, string wrong, string id)
     {
         var source = (string)Corpus().Single(row => (string)row[0] == name)[1];

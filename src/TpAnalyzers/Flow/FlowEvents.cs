@@ -35,7 +35,8 @@ internal sealed record EscapeEvent(IOperation Value, FlowValue FlowValue, string
 /// </summary>
 /// <param name="Added">The operand it is added to, as written in the callee or at the call, and its origin.</param>
 /// <param name="AddedValue">That operand's value (a parameter of the method being summarised, when it is one).</param>
-internal sealed record CalleeAddEvent(IOperation Argument, FlowValue Value, string Callee, string Added, string AddedOrigin, FlowValue AddedValue) : FlowEvent;
+/// <param name="AddedIsArgument">Whether the operand is another argument of the same call (each side then has its own event).</param>
+internal sealed record CalleeAddEvent(IOperation Argument, FlowValue Value, string Callee, string Added, string AddedOrigin, FlowValue AddedValue, bool AddedIsArgument = false) : FlowEvent;
 
 /// <summary><c>Tensor.Reshape(q.Local, ..., heads, ...)</c> where q is a shard of a layer with <paramref name="Heads"/> heads in all.</summary>
 /// <param name="Length">The length that is the global head count.</param>

@@ -501,7 +501,7 @@ internal sealed partial class MethodFlow
             if (invocation.Arguments[j].Parameter?.Ordinal != added.Parameter) continue;
             var other = arguments[j];
             if (other.IsKnown || other.Parameter >= 0)
-                Record(new CalleeAddEvent(argument, value, callee, Operations.Text(Unwrap(invocation.Arguments[j].Value).Syntax), other.Origin ?? "", other));
+                Record(new CalleeAddEvent(argument, value, callee, Operations.Text(Unwrap(invocation.Arguments[j].Value).Syntax), other.Origin ?? "", other, AddedIsArgument: true));
         }
     }
 

@@ -1,7 +1,8 @@
 // TP0002 catches a replicated value (a residual, a bias) added to a partial sum before the all-reduce:
 // `Down.Forward(h) + x` where Down keeps its output partial. Every rank adds its own copy of x to its addend, so the
 // reduce sums tp copies of it: the result is off by (tp - 1) * x, silently, and only when tp > 1. The add may be in a
-// helper of the compilation the partial sum is passed to (a fused bias-dropout-add): the call is flagged.
+// helper of the compilation the partial sum is passed to (a fused bias-dropout-add), or one that adds the replica it is
+// given to a partial sum of its own (a Residual helper): the call is flagged.
 using System;
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
@@ -30,6 +31,16 @@ public sealed class PartialAddedBeforeReduceAnalyzer : PlacementRuleAnalyzer
                 Descriptors.PartialAddedBeforeReduce,
                 callee.Argument.Syntax.GetLocation(),
                 Text(callee.Argument), callee.Value.Origin, callee.Added, callee.AddedOrigin + ", added inside '" + callee.Callee + "'"));
+            return;
+        }
+        if (e is CalleeAddEvent { Value: { IsKnown: true, Layout: Layout.Replicate }, AddedValue.IsPartial: true, AddedIsArgument: false } residual)
+        {
+            // The mirror: a replica goes in, and the helper adds it to a partial sum of its own (x + Mlp(x) in a
+            // Residual helper): the call is flagged where the replica is passed.
+            report(Diagnostic.Create(
+                Descriptors.PartialAddedBeforeReduce,
+                residual.Argument.Syntax.GetLocation(),
+                residual.Added, residual.AddedOrigin, Text(residual.Argument), residual.Value.Origin + ", added inside '" + residual.Callee + "'"));
             return;
         }
         if (e is not OperatorEvent { Kind: BinaryOperatorKind.Add } sum) return;

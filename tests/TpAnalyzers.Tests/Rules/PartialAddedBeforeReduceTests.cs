@@ -42,6 +42,25 @@ public class PartialAddedBeforeReduceTests
             "partial", "made by 'DTensor.FromArray' with Placement.PartialSum", "bias", "made by 'DTensor.FromArray' with Placement.Replicate"));
 
     [Fact]
+    public Task Replica_handed_to_a_helper_that_adds_it_to_a_partial_sum_is_flagged() => Verify.VerifyAsync(Modules.With("""
+            private DTensor Mlp(DTensor v) => DownPartial.Forward(Up.Forward(v));
+
+            private DTensor Residual(DTensor v) => v + Mlp(v);
+
+            public DTensor Forward(DTensor x)
+            {
+                DTensor Block(DTensor v) => Mlp(v) + v;
+                var a = Residual({|#0:x|});
+                var b = Block({|#1:x|});
+                return Ops.AllReduce(a) + Ops.AllReduce(b);
+            }
+        """),
+        Verify.Diagnostic(Descriptors.PartialAddedBeforeReduce).WithLocation(0).WithArguments(
+            "Mlp(v)", FromDownPartial + ", returned by 'Block.Mlp'", "x", Input + ", added inside 'Block.Residual'"),
+        Verify.Diagnostic(Descriptors.PartialAddedBeforeReduce).WithLocation(1).WithArguments(
+            "Mlp(v)", FromDownPartial + ", returned by 'Block.Mlp'", "x", Input + ", added inside 'Block.Block'"));
+
+    [Fact]
     public Task Partial_handed_to_a_helper_that_adds_is_flagged() => Verify.VerifyAsync(Modules.With("""
             private static DTensor BiasDropoutAdd(DTensor h, DTensor residual) => h + residual;
 
