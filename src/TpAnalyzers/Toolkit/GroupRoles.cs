@@ -12,8 +12,8 @@ namespace TpCodegen.Analyzers.Toolkit;
 /// DeviceMesh's members, a DTensor's or a shard's Group, the world Launcher.Run hands its body, a Split by
 /// <c>rank / tp</c> (the tensor-parallel group, as DeviceMesh.Create makes it) or <c>rank % tp</c> (data-parallel), and
 /// from those through locals' initializers and the values fields and properties are given in their initializers and
-/// constructors, and into a private method's parameters from its callers. A name (tp, dp, world) decides only where no
-/// origin is found.
+/// constructors, and into a method's or constructor's parameters from its callers in the compilation. A name (tp, dp,
+/// world) decides only where no origin is found.
 /// </summary>
 internal static class GroupRoles
 {
@@ -92,21 +92,63 @@ internal static class GroupRoles
     }
 
     /// <summary>
-    /// A private method's parameter: the role of what its callers pass (they are all in its type), when they agree;
-    /// computed once per parameter and compilation.
+    /// A method's or constructor's parameter: the role of what its callers in the compilation pass, when they agree
+    /// (<c>new Schedule(mesh.TensorParallel)</c> makes the constructor's <c>group</c>, and the field it is stored in,
+    /// tensor-parallel); computed once per parameter and compilation.
     /// </summary>
     private static GroupRole Passed(KnownTypes types, IParameterReferenceOperation reference, int depth)
     {
         var parameter = reference.Parameter;
-        if (parameter.ContainingSymbol is not IMethodSymbol { MethodKind: MethodKind.Ordinary, DeclaredAccessibility: Accessibility.Private } method) return GroupRole.Unknown;
-        return Cached(reference, parameter, depth, compilation => CallArguments(method, parameter, compilation), types);
+        return parameter.ContainingSymbol switch
+        {
+            IMethodSymbol { MethodKind: MethodKind.Ordinary } method =>
+                Cached(reference, parameter, depth, compilation => CallArguments(method, parameter, compilation), types),
+            IMethodSymbol { MethodKind: MethodKind.Constructor } constructor =>
+                Cached(reference, parameter, depth, compilation => CreationArguments(constructor, parameter, compilation), types),
+            _ => GroupRole.Unknown,
+        };
+    }
+
+    /// <summary>
+    /// The syntax a method's callers can be in: its type's for a private method, else every tree of the compilation
+    /// whose text names <paramref name="name"/> (searched before any node is visited).
+    /// </summary>
+    private static System.Collections.Generic.IEnumerable<SyntaxNode> Callers(ISymbol method, string name, Compilation compilation)
+    {
+        if (method.DeclaredAccessibility == Accessibility.Private)
+        {
+            foreach (var reference in method.ContainingType.DeclaringSyntaxReferences) yield return reference.GetSyntax();
+            yield break;
+        }
+        foreach (var tree in compilation.SyntaxTrees)
+        {
+            if (tree.GetText().ToString().IndexOf(name, System.StringComparison.Ordinal) >= 0) yield return tree.GetRoot();
+        }
+    }
+
+    private static System.Collections.Generic.IEnumerable<IOperation> CreationArguments(IMethodSymbol constructor, IParameterSymbol parameter, Compilation compilation)
+    {
+        foreach (var root in Callers(constructor, constructor.ContainingType.Name, compilation))
+        {
+            foreach (var creation in root.DescendantNodes().OfType<BaseObjectCreationExpressionSyntax>())
+            {
+                // new Schedule(...) by name; a target-typed new(...) may be any type: bound to see.
+                if (creation is ObjectCreationExpressionSyntax { Type: var type } && !type.ToString().EndsWith(constructor.ContainingType.Name, System.StringComparison.Ordinal)) continue;
+                if (SourceBodies.Operation(creation, compilation) is not IObjectCreationOperation made ||
+                    !SymbolEqualityComparer.Default.Equals(made.Constructor?.OriginalDefinition, constructor)) continue;
+                foreach (var argument in made.Arguments)
+                {
+                    if (SymbolEqualityComparer.Default.Equals(argument.Parameter?.OriginalDefinition, parameter)) yield return argument.Value;
+                }
+            }
+        }
     }
 
     private static System.Collections.Generic.IEnumerable<IOperation> CallArguments(IMethodSymbol method, IParameterSymbol parameter, Compilation compilation)
     {
-        foreach (var reference in method.ContainingType.DeclaringSyntaxReferences)
+        foreach (var root in Callers(method, method.Name, compilation))
         {
-            foreach (var call in reference.GetSyntax().DescendantNodes().OfType<InvocationExpressionSyntax>())
+            foreach (var call in root.DescendantNodes().OfType<InvocationExpressionSyntax>())
             {
                 var name = call.Expression switch
                 {

@@ -33,6 +33,34 @@ public sealed class BatchScaledByTensorParallelDegreeTests
         Verify.Diagnostic(Descriptors.BatchScaledByTensorParallelDegree).WithLocation(3).WithArguments("globalBatch *= tpDegree", "globalBatch", "tpDegree"));
 
     [Fact]
+    public Task A_group_passed_to_a_constructor_keeps_the_role_its_callers_give_it() => Verify.VerifyAsync(Usings + """
+        public sealed class Schedule
+        {
+            private readonly ProcessGroup _group;
+            public Schedule(ProcessGroup group) { _group = group; }
+            public int GlobalBatch(int microBatch) => {|#0:microBatch * _group.Size|};
+        }
+
+        public sealed class Replicas(ProcessGroup group)
+        {
+            public int GlobalBatch(int microBatch) => microBatch * group.Size;
+        }
+
+        public sealed class Mixed(ProcessGroup group)
+        {
+            public int GlobalBatch(int microBatch) => microBatch * group.Size;
+        }
+
+        public static class Program
+        {
+            public static int Plan(DeviceMesh mesh) =>
+                new Schedule(mesh.TensorParallel).GlobalBatch(8) + new Replicas(mesh.DataParallel).GlobalBatch(8) +
+                new Mixed(mesh.TensorParallel).GlobalBatch(8) + new Mixed(mesh.DataParallel).GlobalBatch(8);
+        }
+        """,
+        Verify.Diagnostic(Descriptors.BatchScaledByTensorParallelDegree).WithLocation(0).WithArguments("microBatch * _group.Size", "microBatch", "_group.Size"));
+
+    [Fact]
     public Task Batch_times_dp_degree_and_widths_times_tp_are_not_flagged() => Verify.VerifyAsync(Usings + """
         class Training
         {
