@@ -27,10 +27,31 @@ public sealed class CollectiveUnderRankConditionAnalyzer : InvocationRuleAnalyze
             ?? (MethodSummaries.MayRunCollective(invocation.TargetMethod, context.Compilation) &&
                 MethodSummaries.CollectiveIn(invocation.TargetMethod, context.Compilation, call => Describe(call, types)) is { } inner
                 ? Calls.Name(invocation) + ", which runs " + inner
-                : null);
+                : null)
+            ?? InDelegate(invocation, context.Compilation, types);
         if (collective is null) return;
         if (FindRankGuard(invocation, types) is not { } guard) return;
         context.ReportDiagnostic(Diagnostic.Create(Descriptors.CollectiveUnderRankCondition, invocation.Syntax.GetLocation(), collective, guard));
+    }
+
+    /// <summary>
+    /// <c>sync()</c> where <c>Action sync = () =&gt; tp.AllReduce(g);</c>: a delegate held in a local and given a lambda
+    /// runs what the lambda runs.
+    /// </summary>
+    private static string? InDelegate(IInvocationOperation invocation, Compilation compilation, KnownTypes types)
+    {
+        if (invocation.TargetMethod.MethodKind != MethodKind.DelegateInvoke || Operations.Unwrap(invocation.Instance) is not ILocalReferenceOperation local) return null;
+        var initializer = Operations.Unwrap(Operations.InitializerOf(local));
+        if (initializer is IDelegateCreationOperation creation) initializer = creation.Target;
+        if (initializer is not IAnonymousFunctionOperation lambda) return null;
+        foreach (var node in lambda.Body.DescendantsAndSelf())
+        {
+            if (node is not IInvocationOperation call) continue;
+            var found = Describe(call, types)
+                ?? (MethodSummaries.MayRunCollective(call.TargetMethod, compilation) ? MethodSummaries.CollectiveIn(call.TargetMethod, compilation, c => Describe(c, types)) : null);
+            if (found is not null) return "'" + local.Local.Name + "', which runs " + found;
+        }
+        return null;
     }
 
     /// <summary>How the message names a call that runs a collective, or null for any other call.</summary>

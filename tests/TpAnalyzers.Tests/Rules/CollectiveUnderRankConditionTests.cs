@@ -30,6 +30,29 @@ public sealed class CollectiveUnderRankConditionTests
         Verify.Diagnostic(Descriptors.CollectiveUnderRankCondition).WithLocation(1).WithArguments("'group.Barrier'", "'group.Rank == 0' does not hold"));
 
     [Fact]
+    public Task Local_functions_and_delegates_that_run_a_collective_are_followed() => Verify.VerifyAsync(Usings + """
+        class Training
+        {
+            static void Step(ProcessGroup tp, float[] grads)
+            {
+                void Sync() => tp.AllReduce(grads);
+                Action flush = () => tp.Barrier();
+                Action log = () => Console.WriteLine(grads[0]);
+                if (tp.Rank == 0)
+                {
+                    {|#0:Sync()|};
+                    {|#1:flush()|};
+                    log();
+                }
+                Sync();
+                flush();
+            }
+        }
+        """,
+        Verify.Diagnostic(Descriptors.CollectiveUnderRankCondition).WithLocation(0).WithArguments("'Sync', which runs 'tp.AllReduce'", "'tp.Rank == 0' holds"),
+        Verify.Diagnostic(Descriptors.CollectiveUnderRankCondition).WithLocation(1).WithArguments("'flush', which runs 'tp.Barrier'", "'tp.Rank == 0' holds"));
+
+    [Fact]
     public Task A_predicate_method_that_reads_the_rank_is_a_rank_condition() => Verify.VerifyAsync(Usings + """
         class Training
         {
