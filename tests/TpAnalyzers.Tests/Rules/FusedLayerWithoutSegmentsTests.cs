@@ -1,5 +1,5 @@
 using Verify = TpCodegen.Analyzers.Tests.Verifiers.AnalyzerVerifier<TpCodegen.Analyzers.Rules.FusedLayerWithoutSegmentsAnalyzer>;
-using VerifyFix = TpCodegen.Analyzers.Tests.Verifiers.CodeFixVerifier<TpCodegen.Analyzers.Rules.FusedLayerWithoutSegmentsAnalyzer, TpCodegen.Analyzers.CodeFixes.QkvLayoutCodeFix>;
+using VerifyFix = TpCodegen.Analyzers.Tests.Verifiers.CodeFixVerifier<TpCodegen.Analyzers.Rules.FusedLayerWithoutSegmentsAnalyzer, TpCodegen.Analyzers.CodeFixes.SegmentLayoutCodeFix>;
 
 namespace TpCodegen.Analyzers.Tests.Rules;
 
@@ -51,6 +51,34 @@ public sealed class FusedLayerWithoutSegmentsTests
         {
             [TensorParallel(Split.Column)] public Linear Qkv { get; } = new(hidden, (heads + 2 * kvHeads) * headDim) { OutputLayout = FeatureLayout.Qkv(heads, kvHeads, headDim) };
             [TensorParallel(Split.Column)] public Linear Kqv { get; } = new(hidden, (heads + kvHeads * 2) * headDim) { InputLayout = FeatureLayout.Plain(hidden), OutputLayout = FeatureLayout.Qkv(heads, kvHeads, headDim) };
+        }
+        """);
+
+    [Fact]
+    public Task Fix_names_the_segments_of_another_fusion() => VerifyFix.VerifyCodeFixAsync(Usings + """
+        public partial class Block
+        {
+            [TensorParallel(Split.Column)] public Linear GateUp { get; } = new(64, {|#0:Ffn + Ffn|});
+            [TensorParallel(Split.Column)] public Linear Fc;
+
+            private const int Ffn = 256;
+
+            public Block() => Fc = new Linear(64, ({|#1:64 + 128 + 32|}));
+        }
+        """,
+        [
+            VerifyFix.Diagnostic(Descriptors.FusedLayerWithoutSegments).WithLocation(0).WithArguments("GateUp", "'Ffn + Ffn'"),
+            VerifyFix.Diagnostic(Descriptors.FusedLayerWithoutSegments).WithLocation(1).WithArguments("Fc", "'64 + 128 + 32'"),
+        ],
+        Usings + """
+        public partial class Block
+        {
+            [TensorParallel(Split.Column)] public Linear GateUp { get; } = new(64, Ffn + Ffn) { OutputLayout = FeatureLayout.Fused(("gate", Ffn), ("up", Ffn)) };
+            [TensorParallel(Split.Column)] public Linear Fc;
+
+            private const int Ffn = 256;
+
+            public Block() => Fc = new Linear(64, (64 + 128 + 32)) { OutputLayout = FeatureLayout.Fused(("part1", 64), ("part2", 128), ("part3", 32)) };
         }
         """);
 }
