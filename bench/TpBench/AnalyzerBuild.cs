@@ -6,7 +6,8 @@ namespace TpCodegen.Bench;
 /// <summary>
 /// What the analyzers add to a real build: the 500 modules of <see cref="AnalyzerBenchmarks"/> written to disk and
 /// compiled to a DLL by the SDK's own csc, a fresh process each time (no compiler server), without and with
-/// <c>/analyzer:TpAnalyzers.dll</c>, in alternation so that both see the same machine load. The compiler runs the
+/// <c>/analyzer:TpAnalyzers.dll</c>, and with an analyzer that does nothing (the floor under any analyzer), in
+/// alternation so that all see the same machine load. The compiler runs the
 /// analyzers as a build does: concurrently with compiling and emitting, on every core. Then one build with
 /// <c>/reportanalyzer</c>, the compiler's own per-analyzer execution times.
 /// With --server, every build goes to one compiler server, as `dotnet build` does by default: warm, the analyzers
@@ -32,6 +33,7 @@ internal static class AnalyzerBuild
                 ("build + TpCodegen analyzers", $"{shared}@{responseFile} /analyzer:{analyzers}"),
             };
             if (baselinePath is not null) sides.Add(("build + baseline analyzers", $"{shared}@{responseFile} /analyzer:{Path.GetFullPath(baselinePath)}"));
+            sides.Add(("build + an empty analyzer", $"{shared}@{responseFile} /analyzer:{EmptyAnalyzer(directory)}"));
             // Warm-ups: the file cache and the compiler's first disk reads; with a server, enough builds for its tiered
             // JIT to settle (the times stop falling after about ten).
             for (int i = 0; i < (server ? 12 : 1); i++)
@@ -75,6 +77,48 @@ internal static class AnalyzerBuild
             if (server) Shutdown(csc, pipe);
             Directory.Delete(directory, recursive: true);
         }
+    }
+
+    /// <summary>
+    /// The floor under any analyzer in a build: an assembly with one analyzer that registers a semantic model action and
+    /// does nothing, compiled here from source, so that the compiler's own cost of running analyzers at all (its
+    /// compilation events, a semantic model per tree) is measured beside these analyzers.
+    /// </summary>
+    private static string EmptyAnalyzer(string directory)
+    {
+        const string source = """
+            using System.Collections.Immutable;
+            using Microsoft.CodeAnalysis;
+            using Microsoft.CodeAnalysis.Diagnostics;
+
+            [DiagnosticAnalyzer(LanguageNames.CSharp)]
+            public sealed class EmptyAnalyzer : DiagnosticAnalyzer
+            {
+                public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
+                    new DiagnosticDescriptor("FLOOR0001", "Never reported", "Never reported", "Benchmark", DiagnosticSeverity.Warning, isEnabledByDefault: true));
+
+                public override void Initialize(AnalysisContext context)
+                {
+                    context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+                    context.EnableConcurrentExecution();
+                    context.RegisterSemanticModelAction(_ => { });
+                }
+            }
+            """;
+        var references = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
+            .Append(typeof(Microsoft.CodeAnalysis.Compilation).Assembly.Location)
+            .Distinct()
+            .Select(p => (Microsoft.CodeAnalysis.MetadataReference)Microsoft.CodeAnalysis.MetadataReference.CreateFromFile(p));
+        var compilation = Microsoft.CodeAnalysis.CSharp.CSharpCompilation.Create(
+            "FloorAnalyzer",
+            [Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree.ParseText(source)],
+            references,
+            new Microsoft.CodeAnalysis.CSharp.CSharpCompilationOptions(Microsoft.CodeAnalysis.OutputKind.DynamicallyLinkedLibrary));
+        string path = Path.Combine(directory, "FloorAnalyzer.dll");
+        Microsoft.CodeAnalysis.Emit.EmitResult emitted;
+        using (var file = File.Create(path)) emitted = compilation.Emit(file);
+        if (!emitted.Success) throw new InvalidOperationException("The floor analyzer did not compile: " + string.Join("; ", emitted.Diagnostics));
+        return path;
     }
 
     /// <summary>Stops this benchmark's compiler server (and only it: the pipe is this process's).</summary>

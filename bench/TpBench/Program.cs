@@ -31,6 +31,13 @@ if (args.Length > 1 && args[0] == "--analyzer-profile")
     return;
 }
 
+// The driver's floors under any analyzer, beside these analyzers.
+if (args.Length > 0 && args[0] == "--analyzer-floors")
+{
+    TpCodegen.Bench.AnalyzerFloors.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 9);
+    return;
+}
+
 // What each analyzer allocates when it runs alone (the flow walk is counted under every placement rule then).
 if (args.Length > 0 && args[0] == "--analyzer-allocations")
 {
