@@ -111,6 +111,9 @@ internal sealed partial class MethodFlow
                 }
             case IParenthesizedOperation parenthesized:
                 return Eval(parenthesized.Operand);
+            case IAwaitOperation awaited:
+                // await MlpAsync(x): the task's result is what the async helper returned (its summary's value).
+                return Eval(awaited.Operation);
             case IConversionOperation conversion:
                 {
                     var value = Eval(conversion.Operand);

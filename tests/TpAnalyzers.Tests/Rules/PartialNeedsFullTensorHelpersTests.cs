@@ -32,6 +32,23 @@ public class PartialNeedsFullTensorHelpersTests
         Verify.Diagnostic(Descriptors.PartialNeedsFullTensor).WithLocation(0).WithArguments("Half(y)", FromDownPartial + ", returned by 'Block.Half'", "column layer 'Next'"));
 
     [Fact]
+    public Task An_awaited_async_helper_returns_what_it_returned() => Verify.VerifyAsync(Modules.With("""
+            private async System.Threading.Tasks.Task<DTensor> MlpAsync(DTensor x)
+            {
+                await System.Threading.Tasks.Task.Yield();
+                return DownPartial.Forward(Up.Forward(x));
+            }
+
+            public async System.Threading.Tasks.Task<DTensor> ForwardAsync(DTensor x)
+            {
+                var pending = MlpAsync(x);
+                var whole = Ops.AllReduce(await MlpAsync(x));
+                return Down.Forward(Next.Forward(whole)) + Down.Forward(Next.Forward({|#0:await pending|}));
+            }
+        """),
+        Verify.Diagnostic(Descriptors.PartialNeedsFullTensor).WithLocation(0).WithArguments("await pending", FromDownPartial + ", returned by 'Block.MlpAsync'", "column layer 'Next'"));
+
+    [Fact]
     public Task Partial_passed_to_a_helper_that_feeds_a_column_layer_is_flagged() => Verify.VerifyAsync(Modules.With("""
             private DTensor Project(DTensor h) => Gate.Forward(h);
 
