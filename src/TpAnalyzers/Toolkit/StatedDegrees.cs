@@ -134,7 +134,10 @@ internal sealed class StatedDegrees
     private static bool MakesMesh(SyntaxNode body) =>
         body.DescendantNodes().OfType<MemberAccessExpressionSyntax>().Any(a => a.Name.Identifier.ValueText == "Create" && a.Expression.ToString().EndsWith("DeviceMesh", StringComparison.Ordinal));
 
-    /// <summary>A literal, or the name of an <c>int</c> constant declared in the same file with a literal value.</summary>
+    /// <summary>
+    /// A literal, or the name of an <c>int</c> declared in the same file with a literal value: a constant, or a local
+    /// that is never written again (<c>int tensorParallel = 4;</c>, the only declaration of that name in the file).
+    /// </summary>
     private static int? ConstantOf(ExpressionSyntax expression, SyntaxNode root)
     {
         switch (expression)
@@ -142,9 +145,10 @@ internal sealed class StatedDegrees
             case LiteralExpressionSyntax { Token.Value: int literal }:
                 return literal;
             case IdentifierNameSyntax name:
-                foreach (var declarator in root.DescendantNodes().OfType<VariableDeclaratorSyntax>())
+                string identifier = name.Identifier.ValueText;
+                var declarators = root.DescendantNodes().OfType<VariableDeclaratorSyntax>().Where(d => d.Identifier.ValueText == identifier).ToList();
+                foreach (var declarator in declarators)
                 {
-                    if (declarator.Identifier.ValueText != name.Identifier.ValueText) continue;
                     bool isConst = declarator.Parent?.Parent switch
                     {
                         FieldDeclarationSyntax field => field.Modifiers.Any(m => m.IsKind(SyntaxKind.ConstKeyword)),
@@ -153,9 +157,31 @@ internal sealed class StatedDegrees
                     };
                     if (isConst && declarator.Initializer?.Value is LiteralExpressionSyntax { Token.Value: int value }) return value;
                 }
+                if (declarators.Count == 1 &&
+                    declarators[0] is { Parent.Parent: LocalDeclarationStatementSyntax, Initializer.Value: LiteralExpressionSyntax { Token.Value: int once } } &&
+                    !IsWritten(identifier, root))
+                    return once;
                 return null;
             default:
                 return null;
         }
+    }
+
+    /// <summary>Whether the file assigns, increments or passes by reference anything of that name.</summary>
+    private static bool IsWritten(string identifier, SyntaxNode root)
+    {
+        foreach (var node in root.DescendantNodes())
+        {
+            var target = node switch
+            {
+                AssignmentExpressionSyntax assignment => assignment.Left,
+                PrefixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.PreIncrementExpression or (int)SyntaxKind.PreDecrementExpression } prefix => prefix.Operand,
+                PostfixUnaryExpressionSyntax postfix => postfix.Operand,
+                ArgumentSyntax { RefKindKeyword.RawKind: (int)SyntaxKind.RefKeyword or (int)SyntaxKind.OutKeyword } argument => argument.Expression,
+                _ => null,
+            };
+            if (target is IdentifierNameSyntax written && written.Identifier.ValueText == identifier) return true;
+        }
+        return false;
     }
 }

@@ -168,6 +168,28 @@ public sealed class ShapeNotDivisibleTests
             .WithArguments("Column layer 'Up'", "output features", 1020, 8, "1, 2, 3, 4, 5, 6, 10, 12, ..."));
 
     [Fact]
+    public Task Degree_from_a_local_written_once_is_used_and_from_one_written_again_is_not() => Verify.VerifyAsync(Usings + """
+        public partial class Mlp
+        {
+            [TensorParallel(Split.Column)] public Linear Up { get; } = new(64, {|#0:250|});
+        }
+
+        static class Launch
+        {
+            static void Main()
+            {
+                int tensorParallel = 4;
+                Launcher.Run(8, world => DeviceMesh.Create(world, 2, tensorParallel));
+                int tuned = 3;
+                tuned *= 2;
+                Launcher.Run(12, world => DeviceMesh.Create(world, 2, tuned));
+            }
+        }
+        """,
+        Verify.Diagnostic(Descriptors.ShapeNotDivisibleByDegree).WithLocation(0)
+            .WithArguments("Column layer 'Up'", "output features", 250, 4, "1, 2, 5, 10, 25, 50, 125, 250"));
+
+    [Fact]
     public Task Divisible_unknown_or_unsplit_shapes_are_not_flagged() => Verify.VerifyAsync(Usings + """
         public partial class LlamaMlp(int hidden, int intermediate)
         {
