@@ -111,6 +111,25 @@ public class RobustnessTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_generated_expression_thousands_of_operands_deep_is_read_without_recursion()
+    {
+        // x + x + ... + x: each operation one level below the last, as generated code can be; a walk must not need a
+        // stack frame per level, nor throw.
+        string sum = string.Join(" + ", Enumerable.Repeat("x", 5000));
+        var source = Rules.Modules.With("public DTensor Forward(DTensor x) => Down.Forward(Up.Forward(" + sum + "));");
+        var exceptions = new List<Exception>();
+        var options = new CompilationWithAnalyzersOptions(
+            new AnalyzerOptions([]),
+            onAnalyzerException: (exception, analyzer, _) => { lock (exceptions) exceptions.Add(exception); },
+            concurrentAnalysis: false,
+            logAnalyzerExecutionTime: false);
+        var compilation = CSharpCompilation.Create("Deep", [CSharpSyntaxTree.ParseText(source)], References(), new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
+        var diagnostics = await compilation.WithAnalyzers(CatalogTests.AllAnalyzers().ToImmutableArray(), options).GetAnalyzerDiagnosticsAsync();
+        Assert.Empty(exceptions);
+        Assert.DoesNotContain(diagnostics, d => d.Id == "AD0001");
+    }
+
+    [Fact]
     public async Task The_intact_sample_is_analysed()
     {
         // Guards the test above: the sample compiles and the analyzers do see its mistakes.

@@ -57,6 +57,11 @@ internal sealed class LayerInfo
     /// <summary>"column layer 'Gate'", "row layer 'Down'", "dense layer 'Proj'".</summary>
     public string Display { get; }
 
+    /// <summary>The layer as what its Forward's input is handed to (made once: every call of the layer records it).</summary>
+    public Consumer AsConsumer => _consumer ??= new Consumer(ConsumerKind.Layer, Display, Input, this);
+
+    private Consumer? _consumer;
+
     public string OutputOrigin { get; }
 
     // A walk meets the same layers at every call, every loop pass and every summary: each is read once per compilation.

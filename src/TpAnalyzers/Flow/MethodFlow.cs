@@ -68,8 +68,11 @@ internal sealed partial class MethodFlow
     private void Record(FlowEvent e)
     {
         // While a loop is walked to its fixed point its events wait for the last pass, which sees the final values.
-        if (_quiet == 0) _events.Add(e);
+        if (Recording) _events.Add(e);
     }
+
+    /// <summary>False in a loop's quiet passes: the frequent events are not even made then.</summary>
+    private bool Recording => _quiet == 0;
 
     private FlowValue Eval(IOperation? operation)
     {
@@ -275,7 +278,7 @@ internal sealed partial class MethodFlow
             // A Linear held in a local or a collection could be any layer; say nothing about it.
             if (member is null) return FlowValue.Unknown;
             var layer = LayerInfo.From(member, invocation.SemanticModel);
-            Record(new ConsumeEvent(activationOperation, activationValue, new Consumer(ConsumerKind.Layer, layer.Display, layer.Input, layer)));
+            if (Recording) Record(new ConsumeEvent(activationOperation, activationValue, layer.AsConsumer));
             var gatheredBy = layer.GathersOutput ? layer.Display + " (GatherOutput = true)" : null;
             return new FlowValue(layer.Output, layer.OutputOrigin, gatheredBy, layer.OutFeatures)
                 .WithHeads(layer.Output == Layout.ShardLast ? layer.OutputHeads : null)
@@ -298,7 +301,7 @@ internal sealed partial class MethodFlow
                 case "Silu":
                 case "Gelu":
                 case "Relu":
-                    Record(new ConsumeEvent(activationOperation, activationValue, new Consumer(ConsumerKind.Activation, "Ops." + method.Name, Layout.Unknown)));
+                    if (Recording) Record(new ConsumeEvent(activationOperation, activationValue, new Consumer(ConsumerKind.Activation, "Ops." + method.Name, Layout.Unknown)));
                     // Element-wise: a shard stays a shard, a replica a replica; what a partial sum becomes is meaningless.
                     return activationValue.IsPartial ? FlowValue.Unknown : activationValue;
                 case "AllReduce":
@@ -479,7 +482,10 @@ internal sealed partial class MethodFlow
         {
             var argument = invocation.Arguments[i];
             if (argument.Parameter is not { } parameter || Unwrap(argument.Value) is not { } value) continue;
-            foreach (var consumer in summary.Feeds(parameter.Ordinal)) Record(new ConsumeEvent(value, arguments[i], consumer));
+            if (Recording)
+            {
+                foreach (var consumer in summary.Feeds(parameter.Ordinal)) Record(new ConsumeEvent(value, arguments[i], consumer));
+            }
             foreach (var added in summary.Adds(parameter.Ordinal)) AddedInCallee(invocation, arguments, value, arguments[i], summary.Name, added);
             foreach (var how in summary.Escapes(parameter.Ordinal)) Escape(value, arguments[i], how);
             if (summary.Returns.Parameter == parameter.Ordinal) returned = arguments[i];
@@ -525,7 +531,7 @@ internal sealed partial class MethodFlow
     {
         if (operatorMethod is not null && _types.IsDTensor(operatorMethod.ContainingType))
         {
-            Record(new OperatorEvent(operation, kind, Unwrap(left), leftValue, Unwrap(right), rightValue));
+            if (Recording) Record(new OperatorEvent(operation, kind, Unwrap(left), leftValue, Unwrap(right), rightValue));
             if (TokenShardOperands(leftValue, rightValue) is { } tokens) return tokens;
             if (kind == BinaryOperatorKind.Add && _summarizing && ResidualOfParameter(leftValue, rightValue) is { } residual) return residual;
             if (!leftValue.IsKnown || !rightValue.IsKnown || leftValue.Layout != rightValue.Layout) return FlowValue.Unknown;

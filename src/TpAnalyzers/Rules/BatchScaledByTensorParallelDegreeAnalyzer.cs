@@ -28,7 +28,7 @@ public sealed class BatchScaledByTensorParallelDegreeAnalyzer : DiagnosticAnalyz
         });
     }
 
-    private static void Analyze(OperationAnalysisContext context, KnownTypes types)
+    private static void Analyze(SourceOperationContext context, KnownTypes types)
     {
         var (left, right) = context.Operation switch
         {

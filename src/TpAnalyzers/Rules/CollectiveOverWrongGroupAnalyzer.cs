@@ -17,14 +17,14 @@ public sealed class CollectiveOverWrongGroupAnalyzer : InvocationRuleAnalyzer
 {
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.CollectiveOverWrongGroup);
 
-    private protected override void AnalyzeInvocation(OperationAnalysisContext context, IInvocationOperation invocation, KnownTypes types)
+    private protected override void AnalyzeInvocation(SourceOperationContext context, IInvocationOperation invocation, KnownTypes types)
     {
         AnalyzeReduction(context, invocation, types);
         AnalyzeShardingCall(context, invocation, types);
     }
 
     /// <summary><c>mesh.DataParallel.AllReduce(Down.Forward(x).LocalSpan)</c>: a layer's output over the wrong group.</summary>
-    private static void AnalyzeReduction(OperationAnalysisContext context, IInvocationOperation invocation, KnownTypes types)
+    private static void AnalyzeReduction(SourceOperationContext context, IInvocationOperation invocation, KnownTypes types)
     {
         var method = invocation.TargetMethod;
         string? bufferParameter = types.IsGroupMethod(method, "AllReduce") ? "buffer"
@@ -48,7 +48,7 @@ public sealed class CollectiveOverWrongGroupAnalyzer : InvocationRuleAnalyzer
     }
 
     /// <summary><c>Mlp.ShardFrom(dense, mesh.DataParallel)</c>: a module split over the wrong ranks.</summary>
-    private static void AnalyzeShardingCall(OperationAnalysisContext context, IInvocationOperation invocation, KnownTypes types)
+    private static void AnalyzeShardingCall(SourceOperationContext context, IInvocationOperation invocation, KnownTypes types)
     {
         bool shardingMethod = invocation.TargetMethod.Name.StartsWith("ShardFrom", System.StringComparison.Ordinal) ||
                               invocation.TargetMethod.Name.StartsWith("Parallelize", System.StringComparison.Ordinal);

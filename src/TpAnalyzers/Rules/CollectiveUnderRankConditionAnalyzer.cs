@@ -20,7 +20,7 @@ public sealed class CollectiveUnderRankConditionAnalyzer : InvocationRuleAnalyze
 {
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.CollectiveUnderRankCondition);
 
-    private protected override void AnalyzeInvocation(OperationAnalysisContext context, IInvocationOperation invocation, KnownTypes types)
+    private protected override void AnalyzeInvocation(SourceOperationContext context, IInvocationOperation invocation, KnownTypes types)
     {
         // A method of the compilation is read once per compilation (its summary is cached), so most calls cost a lookup.
         var collective = Describe(invocation, types)

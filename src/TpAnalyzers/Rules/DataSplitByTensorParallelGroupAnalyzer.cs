@@ -34,7 +34,7 @@ public sealed class DataSplitByTensorParallelGroupAnalyzer : DiagnosticAnalyzer
     }
 
     /// <summary><c>tokens / tp.Size</c>, <c>tp.Rank * batchPerRank</c>: reported once, at the outermost such arithmetic.</summary>
-    private static void AnalyzeArithmetic(OperationAnalysisContext context, KnownTypes types)
+    private static void AnalyzeArithmetic(SourceOperationContext context, KnownTypes types)
     {
         var binary = (IBinaryOperation)context.Operation;
         if (Split(binary, types) is not { } found) return;
@@ -73,7 +73,7 @@ public sealed class DataSplitByTensorParallelGroupAnalyzer : DiagnosticAnalyzer
     /// <c>batch.Slice(tp.Rank * n, n)</c>, <c>samples[tp.Rank]</c>, <c>tokens[(tp.Rank * n)..]</c>: reported once per chain,
     /// at its outermost access (<c>samples.Skip(tp.Rank * per).Take(per)</c> is one split, not two).
     /// </summary>
-    private static void AnalyzeAccess(OperationAnalysisContext context, KnownTypes types)
+    private static void AnalyzeAccess(SourceOperationContext context, KnownTypes types)
     {
         if (AccessedData(context.Operation, types) is not { } found || ReceiverOfSplit(context.Operation, types)) return;
         context.ReportDiagnostic(Diagnostic.Create(
@@ -106,7 +106,7 @@ public sealed class DataSplitByTensorParallelGroupAnalyzer : DiagnosticAnalyzer
     }
 
     /// <summary><c>new DistributedSampler(samples, rank: mesh.TensorParallel.Rank)</c>: a data loader keyed on the wrong group.</summary>
-    private static void AnalyzeSampler(OperationAnalysisContext context, KnownTypes types)
+    private static void AnalyzeSampler(SourceOperationContext context, KnownTypes types)
     {
         var (target, call, arguments) = context.Operation switch
         {

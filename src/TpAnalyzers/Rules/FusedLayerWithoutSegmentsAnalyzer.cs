@@ -35,7 +35,7 @@ public sealed class FusedLayerWithoutSegmentsAnalyzer : DiagnosticAnalyzer
         });
     }
 
-    private static void Analyze(OperationAnalysisContext context, KnownTypes types)
+    private static void Analyze(SourceOperationContext context, KnownTypes types)
     {
         foreach (var creation in LinearCreation.From(context.Operation, types))
         {

@@ -30,7 +30,7 @@ public sealed class HeadsNotSplittableAnalyzer : DegreeRuleAnalyzer
         SourceOperationActions.RegisterOperationAction(start, c => AnalyzeConstruction(c, types, degrees), OperationKind.ObjectCreation);
     }
 
-    private static void Analyze(OperationAnalysisContext context, KnownTypes types, StatedDegrees degrees)
+    private static void Analyze(SourceOperationContext context, KnownTypes types, StatedDegrees degrees)
     {
         var invocation = (IInvocationOperation)context.Operation;
         if (Counts(invocation, types) is not { } counts || LayerOf(invocation, types) is not { } layer) return;
@@ -48,7 +48,7 @@ public sealed class HeadsNotSplittableAnalyzer : DegreeRuleAnalyzer
     /// <c>new Attention(4096, 6, 6, 64)</c>: a constant head count the module's constructor hands to a layer's layout
     /// (<c>FeatureLayout.Qkv(heads, kvHeads, headDim)</c>), flagged where it is written.
     /// </summary>
-    private static void AnalyzeConstruction(OperationAnalysisContext context, KnownTypes types, StatedDegrees degrees)
+    private static void AnalyzeConstruction(SourceOperationContext context, KnownTypes types, StatedDegrees degrees)
     {
         var construction = (IObjectCreationOperation)context.Operation;
         if (construction.Constructor is not { } constructor || construction.Type is not INamedTypeSymbol module || construction.Arguments.Length == 0) return;
@@ -85,7 +85,7 @@ public sealed class HeadsNotSplittableAnalyzer : DegreeRuleAnalyzer
     }
 
     private static void Check(
-        OperationAnalysisContext context, StatedDegrees degrees, (ISymbol Member, SplitContract Split, bool ColumnLike) layer,
+        SourceOperationContext context, StatedDegrees degrees, (ISymbol Member, SplitContract Split, bool ColumnLike) layer,
         string kind, bool replicableSegment, int heads, IOperation written, string display)
     {
         bool replicable = replicableSegment && layer.ColumnLike;

@@ -22,7 +22,7 @@ public sealed class PartialSumAveragedAnalyzer : InvocationRuleAnalyzer
 
     private protected override bool AppliesTo(KnownTypes types) => types.ReduceOp is not null;
 
-    private protected override void AnalyzeInvocation(OperationAnalysisContext context, IInvocationOperation invocation, KnownTypes types)
+    private protected override void AnalyzeInvocation(SourceOperationContext context, IInvocationOperation invocation, KnownTypes types)
     {
         var method = invocation.TargetMethod;
         if (types.IsGroupMethod(method, "AllReduce") || types.IsGroupMethod(method, "ReduceScatter"))

@@ -43,7 +43,7 @@ public sealed class ShapeNotDivisibleAnalyzer : DegreeRuleAnalyzer
         SourceOperationActions.RegisterOperationAction(start, c => AnalyzeConstruction(c, types, degrees), OperationKind.ObjectCreation);
     }
 
-    private static void AnalyzeLayer(OperationAnalysisContext context, KnownTypes types, StatedDegrees degrees)
+    private static void AnalyzeLayer(SourceOperationContext context, KnownTypes types, StatedDegrees degrees)
     {
         foreach (var creation in LinearCreation.From(context.Operation, types))
         {
@@ -58,7 +58,7 @@ public sealed class ShapeNotDivisibleAnalyzer : DegreeRuleAnalyzer
     private static IArgumentOperation? DividedSize(LinearCreation creation, SplitContract split) =>
         creation.Argument(split.Divides == DividedDimension.OutFeatures ? "outFeatures" : "inFeatures");
 
-    private static void Check(OperationAnalysisContext context, StatedDegrees degrees, LinearCreation creation, SplitContract split, int size, IOperation written, string layer)
+    private static void Check(SourceOperationContext context, StatedDegrees degrees, LinearCreation creation, SplitContract split, int size, IOperation written, string layer)
     {
         if (size < 1 || StatedDegrees.FirstRefused(degrees.For(creation.Member.ContainingType), d => split.AllowsDegree(size, d)) is not int degree) return;
         context.ReportDiagnostic(Diagnostic.Create(
@@ -69,7 +69,7 @@ public sealed class ShapeNotDivisibleAnalyzer : DegreeRuleAnalyzer
     /// <c>new LlamaMlp(4096, 11008)</c>: a constant argument that a module's constructor hands to a layer's size
     /// (<c>new Linear(hidden, intermediate)</c> in an initializer or the constructor), flagged where it is written.
     /// </summary>
-    private static void AnalyzeConstruction(OperationAnalysisContext context, KnownTypes types, StatedDegrees degrees)
+    private static void AnalyzeConstruction(SourceOperationContext context, KnownTypes types, StatedDegrees degrees)
     {
         var construction = (IObjectCreationOperation)context.Operation;
         if (construction.Constructor is not { } constructor || construction.Type is not INamedTypeSymbol module) return;

@@ -19,7 +19,7 @@ public sealed class ShardReducedOverTensorParallelGroupAnalyzer : InvocationRule
 
     private protected override bool AppliesTo(KnownTypes types) => types.TensorParallelAttribute is not null;
 
-    private protected override void AnalyzeInvocation(OperationAnalysisContext context, IInvocationOperation invocation, KnownTypes types)
+    private protected override void AnalyzeInvocation(SourceOperationContext context, IInvocationOperation invocation, KnownTypes types)
     {
         var method = invocation.TargetMethod;
         // An all-gather of shards is how a full weight is rebuilt (for a checkpoint): only reductions mix shards.

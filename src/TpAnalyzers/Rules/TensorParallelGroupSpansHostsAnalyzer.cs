@@ -29,7 +29,7 @@ public sealed class TensorParallelGroupSpansHostsAnalyzer : InvocationRuleAnalyz
 
     private protected override bool AppliesTo(KnownTypes types) => types.DeviceMesh is not null;
 
-    private protected override void AnalyzeInvocation(OperationAnalysisContext context, IInvocationOperation invocation, KnownTypes types)
+    private protected override void AnalyzeInvocation(SourceOperationContext context, IInvocationOperation invocation, KnownTypes types)
     {
         var method = invocation.TargetMethod;
         if (method.Name != "Create" || !KnownTypes.Is(method.ContainingType, types.DeviceMesh)) return;
@@ -61,7 +61,7 @@ public sealed class TensorParallelGroupSpansHostsAnalyzer : InvocationRuleAnalyz
     }
 
     /// <summary>The ranks each host runs, and where the number comes from: a constant around the call first, then the MSBuild property.</summary>
-    private static (int?, string?) RanksPerHost(OperationAnalysisContext context, IInvocationOperation invocation)
+    private static (int?, string?) RanksPerHost(SourceOperationContext context, IInvocationOperation invocation)
     {
         for (var type = context.ContainingSymbol.ContainingType; type is not null; type = type.ContainingType)
         {

@@ -25,5 +25,5 @@ public abstract class InvocationRuleAnalyzer : DiagnosticAnalyzer
     /// <summary>False when the compilation lacks a type the rule reads (an older TpRuntime).</summary>
     private protected virtual bool AppliesTo(KnownTypes types) => true;
 
-    private protected abstract void AnalyzeInvocation(OperationAnalysisContext context, IInvocationOperation invocation, KnownTypes types);
+    private protected abstract void AnalyzeInvocation(SourceOperationContext context, IInvocationOperation invocation, KnownTypes types);
 }

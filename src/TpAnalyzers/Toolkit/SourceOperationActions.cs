@@ -14,11 +14,8 @@ namespace TpCodegen.Analyzers.Toolkit;
 /// </summary>
 internal static class SourceOperationActions
 {
-    // The semantic model context checks what is reported against the analyzer's diagnostics itself.
-    private static readonly Func<Diagnostic, bool> s_anySupported = _ => true;
-
-    /// <summary>In place of <c>start.RegisterOperationAction</c>: the same context, the same operations, one walk per tree.</summary>
-    public static void RegisterOperationAction(CompilationStartAnalysisContext start, Action<OperationAnalysisContext> action, params OperationKind[] kinds)
+    /// <summary>In place of <c>start.RegisterOperationAction</c>: the same operations, one walk per tree.</summary>
+    public static void RegisterOperationAction(CompilationStartAnalysisContext start, Action<SourceOperationContext> action, params OperationKind[] kinds)
     {
         // Asked of every operation of every tree, for each rule: an array indexed by kind.
         int largest = 0;
@@ -27,15 +24,12 @@ internal static class SourceOperationActions
         foreach (var kind in kinds) wanted[(int)kind] = true;
         start.RegisterSemanticModelAction(model =>
         {
-            Action<Diagnostic> report = model.ReportDiagnostic;
             foreach (var (operation, owner) in SourceOperations.Of(model.SemanticModel, model.Options, model.CancellationToken).All)
             {
                 int index = (int)operation.Kind;
                 if (index >= wanted.Length || !wanted[index]) continue;
                 model.CancellationToken.ThrowIfCancellationRequested();
-#pragma warning disable CS0618 // The public constructor, marked for the driver's own use: it carries exactly what the rules read (the operation, its owner, the compilation, the report).
-                action(new OperationAnalysisContext(operation, owner, model.SemanticModel.Compilation, model.Options, report, s_anySupported, model.CancellationToken));
-#pragma warning restore CS0618
+                action(new SourceOperationContext(operation, owner, model));
             }
         });
     }

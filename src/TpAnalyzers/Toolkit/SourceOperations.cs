@@ -36,14 +36,29 @@ internal sealed class SourceOperations
             if (_all.IsDefault)
             {
                 var all = ImmutableArray.CreateBuilder<(IOperation, ISymbol)>();
-                foreach (var (root, owner) in Blocks)
-                {
-                    foreach (var operation in root.DescendantsAndSelf()) all.Add((operation, owner));
-                }
+                foreach (var (root, owner) in Blocks) AddWithDescendants(all, root, owner);
                 // Racing threads build the same list; either one is kept.
                 ImmutableInterlocked.InterlockedInitialize(ref _all, all.ToImmutable());
             }
             return _all;
+        }
+    }
+
+    // Pre-order, as DescendantsAndSelf gives them, through ChildOperations' struct enumerators on one explicit stack:
+    // no enumerator object per node, and no recursion for a generated expression thousands of operands deep.
+    private static void AddWithDescendants(ImmutableArray<(IOperation, ISymbol)>.Builder all, IOperation root, ISymbol owner)
+    {
+        all.Add((root, owner));
+        var pending = new Stack<IOperation.OperationList.Enumerator>();
+        pending.Push(root.ChildOperations.GetEnumerator());
+        while (pending.Count > 0)
+        {
+            var siblings = pending.Pop();
+            if (!siblings.MoveNext()) continue;
+            var child = siblings.Current;
+            pending.Push(siblings);
+            all.Add((child, owner));
+            pending.Push(child.ChildOperations.GetEnumerator());
         }
     }
 
