@@ -71,7 +71,8 @@ internal sealed class LayerInfo
     public static LayerInfo From(ISymbol member, SemanticModel? model)
     {
         if (model is null) return Read(member, null);
-        bool inDeclaringTree = member.DeclaringSyntaxReferences.FirstOrDefault()?.SyntaxTree == model.SyntaxTree;
+        // Locations are kept by the symbol; DeclaringSyntaxReferences are made anew at every call of the layer.
+        bool inDeclaringTree = member.Locations.FirstOrDefault()?.SourceTree == model.SyntaxTree;
         var layers = s_layers.GetValue(model.Compilation, _ => new ConcurrentDictionary<(ISymbol, bool), LayerInfo>(LayerKeyComparer.Instance));
         var key = (member, inDeclaringTree);
         return layers.TryGetValue(key, out var known) ? known : layers.GetOrAdd(key, Read(member, model));

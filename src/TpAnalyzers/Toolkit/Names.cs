@@ -9,8 +9,22 @@ namespace TpCodegen.Analyzers.Toolkit;
 /// </summary>
 internal static class Names
 {
+    // The same few names (tp, group, batchSize, Forward, ...) are asked about at every operation by several rules.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string[]> s_words = new(StringComparer.Ordinal);
+
+    // Beyond this many distinct names (generated code), words are split afresh rather than kept.
+    private const int MaxCachedNames = 4096;
+
     /// <summary>Splits camelCase, PascalCase, ACRONYMCase and snake_case into lower-case words.</summary>
-    public static List<string> Words(string name)
+    public static IReadOnlyList<string> Words(string name)
+    {
+        if (s_words.TryGetValue(name, out var known)) return known;
+        var words = Split(name);
+        if (s_words.Count < MaxCachedNames) s_words.TryAdd(name, words);
+        return words;
+    }
+
+    private static string[] Split(string name)
     {
         var words = new List<string>();
         int start = -1;
@@ -37,7 +51,7 @@ internal static class Names
             }
         }
         Flush(name.Length);
-        return words;
+        return words.ToArray();
 
         void Flush(int end)
         {
@@ -89,7 +103,14 @@ internal static class Names
         return false;
     }
 
-    private static bool HasWord(string name, string word) => Words(name).Contains(word);
+    private static bool HasWord(string name, string word)
+    {
+        foreach (var each in Words(name))
+        {
+            if (string.Equals(each, word, StringComparison.Ordinal)) return true;
+        }
+        return false;
+    }
 
     private static bool HasPair(string name, string first, string second)
     {

@@ -35,10 +35,13 @@ internal sealed class SourceOperations
         {
             if (_all.IsDefault)
             {
-                var all = ImmutableArray.CreateBuilder<(IOperation, ISymbol)>();
-                foreach (var (root, owner) in Blocks) AddWithDescendants(all, root, owner);
+                // Counted first, then filled to the exact size: no doubling copies, no final copy.
+                int count = 0;
+                foreach (var (root, owner) in Blocks) count += Walk(root, owner, null);
+                var all = ImmutableArray.CreateBuilder<(IOperation, ISymbol)>(count);
+                foreach (var (root, owner) in Blocks) Walk(root, owner, all);
                 // Racing threads build the same list; either one is kept.
-                ImmutableInterlocked.InterlockedInitialize(ref _all, all.ToImmutable());
+                ImmutableInterlocked.InterlockedInitialize(ref _all, all.MoveToImmutable());
             }
             return _all;
         }
@@ -46,9 +49,11 @@ internal sealed class SourceOperations
 
     // Pre-order, as DescendantsAndSelf gives them, through ChildOperations' struct enumerators on one explicit stack:
     // no enumerator object per node, and no recursion for a generated expression thousands of operands deep.
-    private static void AddWithDescendants(ImmutableArray<(IOperation, ISymbol)>.Builder all, IOperation root, ISymbol owner)
+    // Counts the operations under root (itself included), adding them to all when given one.
+    private static int Walk(IOperation root, ISymbol owner, ImmutableArray<(IOperation, ISymbol)>.Builder? all)
     {
-        all.Add((root, owner));
+        int count = 1;
+        all?.Add((root, owner));
         var pending = new Stack<IOperation.OperationList.Enumerator>();
         pending.Push(root.ChildOperations.GetEnumerator());
         while (pending.Count > 0)
@@ -57,9 +62,11 @@ internal sealed class SourceOperations
             if (!siblings.MoveNext()) continue;
             var child = siblings.Current;
             pending.Push(siblings);
-            all.Add((child, owner));
+            count++;
+            all?.Add((child, owner));
             pending.Push(child.ChildOperations.GetEnumerator());
         }
+        return count;
     }
 
     public static SourceOperations Of(SemanticModel model, AnalyzerOptions options, CancellationToken cancellationToken) =>
