@@ -28,6 +28,11 @@ internal sealed class LayerInfo
             GathersOutput ? "the gathered output of " + Display
             : contract is { Options.ReduceResults: false } ? "the output of " + Display + " with ReduceResults = false"
             : "the output of " + Display;
+        // Shared by the walks of every thread: made here, whole, rather than on first use.
+        OutputValue = new FlowValue(Output, OutputOrigin, GathersOutput ? Display + " (GatherOutput = true)" : null, outFeatures)
+            .WithHeads(Output == Layout.ShardLast ? outputHeads : null)
+            .WithVocabulary(contract?.Split.Kind == SplitKind.Vocab ? Display : null);
+        AsConsumer = new Consumer(ConsumerKind.Layer, Display, Input, this);
     }
 
     public string Name { get; }
@@ -57,10 +62,11 @@ internal sealed class LayerInfo
     /// <summary>"column layer 'Gate'", "row layer 'Down'", "dense layer 'Proj'".</summary>
     public string Display { get; }
 
-    /// <summary>The layer as what its Forward's input is handed to (made once: every call of the layer records it).</summary>
-    public Consumer AsConsumer => _consumer ??= new Consumer(ConsumerKind.Layer, Display, Input, this);
+    /// <summary>What its Forward returns: the contract's output placement, told as its origin (made once per layer).</summary>
+    public FlowValue OutputValue { get; }
 
-    private Consumer? _consumer;
+    /// <summary>The layer as what its Forward's input is handed to (made once: every call of the layer records it).</summary>
+    public Consumer AsConsumer { get; }
 
     public string OutputOrigin { get; }
 

@@ -279,10 +279,7 @@ internal sealed partial class MethodFlow
             if (member is null) return FlowValue.Unknown;
             var layer = LayerInfo.From(member, invocation.SemanticModel);
             if (Recording) Record(new ConsumeEvent(activationOperation, activationValue, layer.AsConsumer));
-            var gatheredBy = layer.GathersOutput ? layer.Display + " (GatherOutput = true)" : null;
-            return new FlowValue(layer.Output, layer.OutputOrigin, gatheredBy, layer.OutFeatures)
-                .WithHeads(layer.Output == Layout.ShardLast ? layer.OutputHeads : null)
-                .WithVocabulary(layer.Contract?.Split.Kind == SplitKind.Vocab ? layer.Display : null);
+            return layer.OutputValue;
         }
 
         // 2. A method that declares its placements, in source or in metadata.

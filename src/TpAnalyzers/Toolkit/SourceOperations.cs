@@ -37,9 +37,10 @@ internal sealed class SourceOperations
             {
                 // Counted first, then filled to the exact size: no doubling copies, no final copy.
                 int count = 0;
-                foreach (var (root, owner) in Blocks) count += Walk(root, owner, null);
+                var pending = new Stack<IOperation.OperationList.Enumerator>();
+                foreach (var (root, owner) in Blocks) count += Walk(root, owner, null, pending);
                 var all = ImmutableArray.CreateBuilder<(IOperation, ISymbol)>(count);
-                foreach (var (root, owner) in Blocks) Walk(root, owner, all);
+                foreach (var (root, owner) in Blocks) Walk(root, owner, all, pending);
                 // Racing threads build the same list; either one is kept.
                 ImmutableInterlocked.InterlockedInitialize(ref _all, all.MoveToImmutable());
             }
@@ -50,11 +51,10 @@ internal sealed class SourceOperations
     // Pre-order, as DescendantsAndSelf gives them, through ChildOperations' struct enumerators on one explicit stack:
     // no enumerator object per node, and no recursion for a generated expression thousands of operands deep.
     // Counts the operations under root (itself included), adding them to all when given one.
-    private static int Walk(IOperation root, ISymbol owner, ImmutableArray<(IOperation, ISymbol)>.Builder? all)
+    private static int Walk(IOperation root, ISymbol owner, ImmutableArray<(IOperation, ISymbol)>.Builder? all, Stack<IOperation.OperationList.Enumerator> pending)
     {
         int count = 1;
         all?.Add((root, owner));
-        var pending = new Stack<IOperation.OperationList.Enumerator>();
         pending.Push(root.ChildOperations.GetEnumerator());
         while (pending.Count > 0)
         {
