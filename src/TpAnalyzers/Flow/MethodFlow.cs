@@ -221,13 +221,23 @@ internal sealed partial class MethodFlow
         if (!_types.IsDTensor(parameter.Type) || _nestedFunctions > 0) return FlowValue.Unknown;
         if (!SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, _method)) return FlowValue.Unknown;
         if (_summarizing) return FlowValue.OfParameter(parameter.Ordinal);
-        if (PlacementApis.ActivationParameter(_method, _types) is not { } activation || !SymbolEqualityComparer.Default.Equals(activation, parameter)) return FlowValue.Unknown;
+        // The same at every read of the parameter: worked out at the first.
+        _activation ??= ActivationValue();
+        return _activation.Value.Parameter is { } activation && SymbolEqualityComparer.Default.Equals(activation, parameter) ? _activation.Value.Value : FlowValue.Unknown;
+    }
+
+    private (IParameterSymbol? Parameter, FlowValue Value)? _activation;
+
+    /// <summary>The method's activation parameter and what it holds on entry: its contract's input, or a module Forward's replica.</summary>
+    private (IParameterSymbol? Parameter, FlowValue Value) ActivationValue()
+    {
+        if (PlacementApis.ActivationParameter(_method, _types) is not { } activation) return (null, FlowValue.Unknown);
         if (PlacementApis.TryGetContract(_method, _types, out var input, out _))
-            return new FlowValue(input, InputOrigin + parameter.Name + "' of " + _method.Name + ", [PlacementContract] " + PlacementApis.Describe(input));
+            return (activation, new FlowValue(input, InputOrigin + activation.Name + "' of " + _method.Name + ", [PlacementContract] " + PlacementApis.Describe(input)));
         // A module's Forward takes the replicated activation of the block before it unless it declares otherwise.
         if (PlacementApis.IsModuleForward(_method, _types))
-            return new FlowValue(Layout.Replicate, InputOrigin + parameter.Name + "' of the module's Forward, replicated unless Forward declares a [PlacementContract]");
-        return FlowValue.Unknown;
+            return (activation, new FlowValue(Layout.Replicate, InputOrigin + activation.Name + "' of the module's Forward, replicated unless Forward declares a [PlacementContract]"));
+        return (activation, FlowValue.Unknown);
     }
 
     private void OnReturn(IOperation returned, FlowValue value)

@@ -22,15 +22,17 @@ public sealed class CollectiveUnderRankConditionAnalyzer : InvocationRuleAnalyze
 
     private protected override void AnalyzeInvocation(SourceOperationContext context, IInvocationOperation invocation, KnownTypes types)
     {
-        // A method of the compilation is read once per compilation (its summary is cached), so most calls cost a lookup.
-        var collective = Describe(invocation, types)
-            ?? (MethodSummaries.MayRunCollective(invocation.TargetMethod, context.Compilation) &&
-                MethodSummaries.CollectiveIn(invocation.TargetMethod, context.Compilation, call => Describe(call, types)) is { } inner
-                ? Calls.Name(invocation) + ", which runs " + inner
-                : null)
-            ?? InDelegate(invocation, context.Compilation, types);
-        if (collective is null) return;
+        // A method of the compilation is read once per compilation (its summary is cached), so most calls cost a lookup;
+        // the message's text is made only for a collective under a rank condition.
+        bool direct = IsCollective(invocation, types);
+        string? inner = direct ? null
+            : MethodSummaries.MayRunCollective(invocation.TargetMethod, context.Compilation)
+                ? MethodSummaries.CollectiveIn(invocation.TargetMethod, context.Compilation, call => Describe(call, types))
+                : null;
+        string? delegated = direct || inner is not null ? null : InDelegate(invocation, context.Compilation, types);
+        if (!direct && inner is null && delegated is null) return;
         if (FindRankGuard(invocation, types) is not { } guard) return;
+        var collective = direct ? Describe(invocation, types)! : inner is not null ? Calls.Name(invocation) + ", which runs " + inner : delegated!;
         context.ReportDiagnostic(Diagnostic.Create(Descriptors.CollectiveUnderRankCondition, invocation.Syntax.GetLocation(), collective, guard));
     }
 
@@ -52,6 +54,17 @@ public sealed class CollectiveUnderRankConditionAnalyzer : InvocationRuleAnalyze
             if (found is not null) return "'" + local.Local.Name + "', which runs " + found;
         }
         return null;
+    }
+
+    /// <summary>Whether the call is a collective itself (what <see cref="Describe"/> names), no text made.</summary>
+    private static bool IsCollective(IInvocationOperation invocation, KnownTypes types)
+    {
+        var method = invocation.TargetMethod;
+        var type = method.ContainingType;
+        if (types.IsGroupCollective(method) || types.IsTensorParallelForward(invocation)) return true;
+        if (SymbolEqualityComparer.Default.Equals(type, types.Ops)) return method.Name == "AllReduce";
+        if (SymbolEqualityComparer.Default.Equals(type, types.DeviceMesh)) return method.Name == "Create";
+        return SymbolEqualityComparer.Default.Equals(type, types.DTensor) && method.Name is "FullTensor" or "Redistribute" && Describe(invocation, types) is not null;
     }
 
     /// <summary>How the message names a call that runs a collective, or null for any other call.</summary>

@@ -108,13 +108,16 @@ public sealed class DataSplitByTensorParallelGroupAnalyzer : DiagnosticAnalyzer
     /// <summary><c>new DistributedSampler(samples, rank: mesh.TensorParallel.Rank)</c>: a data loader keyed on the wrong group.</summary>
     private static void AnalyzeSampler(SourceOperationContext context, KnownTypes types)
     {
-        var (target, call, arguments) = context.Operation switch
+        // Asked of every call and creation: the names are tested before any text is made.
+        var (typeName, methodName, arguments) = context.Operation switch
         {
-            IObjectCreationOperation creation => (creation.Type?.Name, "new " + creation.Type?.Name + "(...)", creation.Arguments),
-            IInvocationOperation invocation => (invocation.TargetMethod.ContainingType?.Name + "." + invocation.TargetMethod.Name, invocation.TargetMethod.ContainingType?.Name + "." + invocation.TargetMethod.Name + "(...)", invocation.Arguments),
-            _ => (null, "", ImmutableArray<IArgumentOperation>.Empty),
+            IObjectCreationOperation creation => (creation.Type?.Name, null, creation.Arguments),
+            IInvocationOperation invocation => (invocation.TargetMethod.ContainingType?.Name, invocation.TargetMethod.Name, invocation.Arguments),
+            _ => (null, null, ImmutableArray<IArgumentOperation>.Empty),
         };
-        if (target is null || !(target.Contains("Sampler") || target.Contains("DataLoader") || target.Contains("Dataset") || target.Contains("Reader"))) return;
+        if (typeName is null || !(IsLoaderName(typeName) || (methodName is not null && IsLoaderName(methodName)))) return;
+        string target = methodName is null ? typeName : typeName + "." + methodName;
+        string call = methodName is null ? "new " + typeName + "(...)" : target + "(...)";
         // The data is the argument with a data name (samples, tokens, ...), else the loader itself.
         string data = target;
         foreach (var argument in arguments)
@@ -140,6 +143,9 @@ public sealed class DataSplitByTensorParallelGroupAnalyzer : DiagnosticAnalyzer
                 Descriptors.DataSplitByTensorParallelGroup, value.Syntax.GetLocation(), call, data, key));
         }
     }
+
+    private static bool IsLoaderName(string name) =>
+        name.Contains("Sampler") || name.Contains("DataLoader") || name.Contains("Dataset") || name.Contains("Reader");
 
     private static (string Data, string Key)? AccessedData(IOperation operation, KnownTypes types)
     {

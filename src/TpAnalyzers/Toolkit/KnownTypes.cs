@@ -156,6 +156,15 @@ internal sealed class KnownTypes
         return null;
     }
 
+    /// <summary>Whether an invocation runs a tensor-parallel layer's forward (<see cref="TensorParallelForwardOf"/>), no text made.</summary>
+    public bool IsTensorParallelForward(IInvocationOperation invocation)
+    {
+        var method = invocation.TargetMethod;
+        if (method.Name != "Forward") return false;
+        if (SymbolEqualityComparer.Default.Equals(method.ContainingType, Linear)) return TensorParallelMemberOf(invocation.Instance) is not null;
+        return ShardedLinear is not null && IsOrDerives(method.ContainingType, ShardedLinear);
+    }
+
     /// <summary>Which group an expression of type ProcessGroup is: where it was made, followed through the code (<see cref="GroupRoles"/>).</summary>
     public GroupRole ClassifyGroup(IOperation? operation) => GroupRoles.Classify(this, operation, 0);
 
