@@ -17,6 +17,8 @@ internal static class FlowCache
     public static ImmutableArray<FlowEvent> Get(ImmutableArray<IOperation> blocks, IMethodSymbol method, KnownTypes types, Compilation compilation)
     {
         if (blocks.IsDefaultOrEmpty) return ImmutableArray<FlowEvent>.Empty;
+        // Asked by every placement rule: the lookup first, so that the callback (a closure) is made once per body.
+        if (s_events.TryGetValue(blocks[0], out var known)) return known.Events;
         // Racing threads may both compute; the walk is pure, so either result is the same.
         return s_events.GetValue(blocks[0], _ => new Entry(MethodFlow.Analyze(blocks, method, types, compilation))).Events;
     }

@@ -11,19 +11,22 @@ internal sealed class FlowState
 {
     // A method holds few locals at once, and the walk clones and joins states at every branch and loop: a small array
     // searched in order costs far less to copy than a dictionary (one allocation instead of three).
+    // A clone shares its source's entries until either of them is written (most clones are only read).
     private Entry[] _entries;
     private int _count;
+    private bool _shared;
 
     public FlowState()
         : this(new Entry[4], 0, reachable: true)
     {
     }
 
-    private FlowState(Entry[] entries, int count, bool reachable)
+    private FlowState(Entry[] entries, int count, bool reachable, bool shared = false)
     {
         _entries = entries;
         _count = count;
         Reachable = reachable;
+        _shared = shared;
     }
 
     private struct Entry
@@ -38,9 +41,18 @@ internal sealed class FlowState
 
     public FlowState Clone()
     {
-        var entries = new Entry[System.Math.Max(4, _count)];
+        _shared = true;
+        return new FlowState(_entries, _count, Reachable, shared: true);
+    }
+
+    /// <summary>Before a write: this state's own copy of the entries, when they are shared.</summary>
+    private void Own(int capacity)
+    {
+        if (!_shared && capacity <= _entries.Length) return;
+        var entries = new Entry[System.Math.Max(System.Math.Max(4, capacity), _shared ? _count : _entries.Length * 2)];
         System.Array.Copy(_entries, entries, _count);
-        return new FlowState(entries, _count, Reachable);
+        _entries = entries;
+        _shared = false;
     }
 
     public FlowValue Get(ILocalSymbol local)
@@ -54,10 +66,13 @@ internal sealed class FlowState
         int index = IndexOf(local);
         if (index >= 0)
         {
+            // The same value again (a loop's later passes) changes nothing and needs no copy.
+            if (_entries[index].Value.SameAs(value)) return;
+            Own(_count);
             _entries[index].Value = value;
             return;
         }
-        if (_count == _entries.Length) System.Array.Resize(ref _entries, _entries.Length * 2);
+        Own(_count + 1);
         _entries[_count++] = new Entry { Local = local, Value = value };
     }
 
@@ -65,6 +80,7 @@ internal sealed class FlowState
     {
         int index = IndexOf(local);
         if (index < 0) return;
+        Own(_count);
         // Order carries no meaning: the last entry takes the freed place.
         _entries[index] = _entries[--_count];
         _entries[_count] = default;
@@ -72,7 +88,15 @@ internal sealed class FlowState
 
     public void ForgetAll()
     {
-        System.Array.Clear(_entries, 0, _count);
+        if (_shared)
+        {
+            _entries = new Entry[4];
+            _shared = false;
+        }
+        else
+        {
+            System.Array.Clear(_entries, 0, _count);
+        }
         _count = 0;
     }
 

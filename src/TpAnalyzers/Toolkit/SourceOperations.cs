@@ -69,8 +69,12 @@ internal sealed class SourceOperations
         return count;
     }
 
-    public static SourceOperations Of(SemanticModel model, AnalyzerOptions options, CancellationToken cancellationToken) =>
-        s_trees.GetValue(model, m => new SourceOperations(Read(m, !StatedDegrees.AnyMayBeStated(m.Compilation, options), cancellationToken)));
+    public static SourceOperations Of(SemanticModel model, AnalyzerOptions options, CancellationToken cancellationToken)
+    {
+        // Asked by every rule of every tree: the lookup first, so that the callback (a closure) is made once per tree.
+        if (s_trees.TryGetValue(model, out var known)) return known;
+        return s_trees.GetValue(model, m => new SourceOperations(Read(m, !StatedDegrees.AnyMayBeStated(m.Compilation, options), cancellationToken)));
+    }
 
     private static ImmutableArray<(IOperation, ISymbol)> Read(SemanticModel model, bool skipLiteralInitializers, CancellationToken cancellationToken)
     {
