@@ -92,6 +92,8 @@ internal readonly struct FlowValue
     {
         if (a.IsPartial) return a;
         if (b.IsPartial) return b;
+        // Most joins (a loop's passes, branches that leave a local alone) meet the same value: nothing new to make.
+        if (a.SameAs(b)) return a;
         int tag = a._parameterTag == b._parameterTag ? a._parameterTag : 0;
         if (!a.IsKnown || !b.IsKnown || a.Layout != b.Layout) return tag == 0 ? Unknown : new FlowValue(Layout.Unknown, null, null, null, tag);
         return new FlowValue(

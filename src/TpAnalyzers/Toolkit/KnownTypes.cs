@@ -126,7 +126,12 @@ internal sealed class KnownTypes
     public bool IsTensorParallelMember(ISymbol? member)
     {
         if (TensorParallelAttribute is null || member is not (IFieldSymbol or IPropertySymbol)) return false;
-        return Roslyn.TensorParallelAttributeReader.Find(member) is not null;
+        // Asked at every use of a layer: whether the attribute is there, without reading it into its options.
+        foreach (var attribute in member.GetAttributes())
+        {
+            if (Roslyn.TensorParallelAttributeReader.IsTensorParallel(attribute.AttributeClass)) return true;
+        }
+        return false;
     }
 
     /// <summary>The [TensorParallel] member an expression reads (<c>Down</c>, <c>this.Down</c>, <c>mlp.Down</c>), or null.</summary>
