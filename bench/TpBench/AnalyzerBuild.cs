@@ -33,7 +33,8 @@ internal static class AnalyzerBuild
                 ("build + TpCodegen analyzers", $"{shared}@{responseFile} /analyzer:{analyzers}"),
             };
             if (baselinePath is not null) sides.Add(("build + baseline analyzers", $"{shared}@{responseFile} /analyzer:{Path.GetFullPath(baselinePath)}"));
-            sides.Add(("build + an empty analyzer", $"{shared}@{responseFile} /analyzer:{EmptyAnalyzer(directory)}"));
+            sides.Add(("build + an empty analyzer", $"{shared}@{responseFile} /analyzer:{FloorAnalyzer(directory, "EmptyAnalyzer", "")}"));
+            sides.Add(("build + every body's operations", $"{shared}@{responseFile} /analyzer:{FloorAnalyzer(directory, "BodyOperationsAnalyzer", ReadBodies)}"));
             // Warm-ups: the file cache and the compiler's first disk reads; with a server, enough builds for its tiered
             // JIT to settle (the times stop falling after about ten).
             for (int i = 0; i < (server ? 12 : 1); i++)
@@ -79,20 +80,31 @@ internal static class AnalyzerBuild
         }
     }
 
+    // What the second floor does in its semantic model action: what any IOperation rule pays once.
+    private const string ReadBodies = """
+                    int operations = 0;
+                    foreach (var body in model.SemanticModel.SyntaxTree.GetRoot(model.CancellationToken).DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.BaseMethodDeclarationSyntax>())
+                    {
+                        if (model.SemanticModel.GetOperation(body, model.CancellationToken) is { } root) operations += System.Linq.Enumerable.Count(Microsoft.CodeAnalysis.Operations.OperationExtensions.DescendantsAndSelf(root));
+                    }
+                    System.GC.KeepAlive(operations);
+        """;
+
     /// <summary>
-    /// The floor under any analyzer in a build: an assembly with one analyzer that registers a semantic model action and
-    /// does nothing, compiled here from source, so that the compiler's own cost of running analyzers at all (its
-    /// compilation events, a semantic model per tree) is measured beside these analyzers.
+    /// The floors under any analyzer in a build, compiled here from source: an analyzer that registers one semantic
+    /// model action and does nothing (the compiler's own cost of running analyzers at all: its compilation events, a
+    /// semantic model per tree), or that also reads every member body's operations (<paramref name="action"/>).
     /// </summary>
-    private static string EmptyAnalyzer(string directory)
+    private static string FloorAnalyzer(string directory, string name, string action)
     {
-        const string source = """
+        string source = $$"""
             using System.Collections.Immutable;
+            using System.Linq;
             using Microsoft.CodeAnalysis;
             using Microsoft.CodeAnalysis.Diagnostics;
 
             [DiagnosticAnalyzer(LanguageNames.CSharp)]
-            public sealed class EmptyAnalyzer : DiagnosticAnalyzer
+            public sealed class {{name}} : DiagnosticAnalyzer
             {
                 public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
                     new DiagnosticDescriptor("FLOOR0001", "Never reported", "Never reported", "Benchmark", DiagnosticSeverity.Warning, isEnabledByDefault: true));
@@ -101,23 +113,27 @@ internal static class AnalyzerBuild
                 {
                     context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
                     context.EnableConcurrentExecution();
-                    context.RegisterSemanticModelAction(_ => { });
+                    context.RegisterSemanticModelAction(model =>
+                    {
+            {{action}}
+                    });
                 }
             }
             """;
         var references = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
             .Append(typeof(Microsoft.CodeAnalysis.Compilation).Assembly.Location)
+            .Append(typeof(Microsoft.CodeAnalysis.CSharp.CSharpCompilation).Assembly.Location)
             .Distinct()
             .Select(p => (Microsoft.CodeAnalysis.MetadataReference)Microsoft.CodeAnalysis.MetadataReference.CreateFromFile(p));
         var compilation = Microsoft.CodeAnalysis.CSharp.CSharpCompilation.Create(
-            "FloorAnalyzer",
+            name,
             [Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree.ParseText(source)],
             references,
             new Microsoft.CodeAnalysis.CSharp.CSharpCompilationOptions(Microsoft.CodeAnalysis.OutputKind.DynamicallyLinkedLibrary));
-        string path = Path.Combine(directory, "FloorAnalyzer.dll");
+        string path = Path.Combine(directory, name + ".dll");
         Microsoft.CodeAnalysis.Emit.EmitResult emitted;
         using (var file = File.Create(path)) emitted = compilation.Emit(file);
-        if (!emitted.Success) throw new InvalidOperationException("The floor analyzer did not compile: " + string.Join("; ", emitted.Diagnostics));
+        if (!emitted.Success) throw new InvalidOperationException($"The floor analyzer {name} did not compile: " + string.Join("; ", emitted.Diagnostics));
         return path;
     }
 
