@@ -228,6 +228,11 @@ internal sealed partial class MethodFlow
 
     private (IParameterSymbol? Parameter, FlowValue Value)? _activation;
 
+    // Whether the walked method is a module's Forward: asked at every return, and reading its type's members allocates.
+    private bool IsModuleForward => _isModuleForward ??= PlacementApis.IsModuleForward(_method, _types);
+
+    private bool? _isModuleForward;
+
     /// <summary>The method's activation parameter and what it holds on entry: its contract's input, or a module Forward's replica.</summary>
     private (IParameterSymbol? Parameter, FlowValue Value) ActivationValue()
     {
@@ -235,7 +240,7 @@ internal sealed partial class MethodFlow
         if (PlacementApis.TryGetContract(_method, _types, out var input, out _))
             return (activation, new FlowValue(input, InputOrigin + activation.Name + "' of " + _method.Name + ", [PlacementContract] " + PlacementApis.Describe(input)));
         // A module's Forward takes the replicated activation of the block before it unless it declares otherwise.
-        if (PlacementApis.IsModuleForward(_method, _types))
+        if (IsModuleForward)
             return (activation, new FlowValue(Layout.Replicate, InputOrigin + activation.Name + "' of the module's Forward, replicated unless Forward declares a [PlacementContract]"));
         return (activation, FlowValue.Unknown);
     }
@@ -249,7 +254,7 @@ internal sealed partial class MethodFlow
             _returns = true;
             return;
         }
-        if (_nestedFunctions > 0 || !PlacementApis.IsModuleForward(_method, _types) || !value.IsKnown) return;
+        if (_nestedFunctions > 0 || !IsModuleForward || !value.IsKnown) return;
         var declared = PlacementApis.TryGetContract(_method, _types, out _, out var output) ? output : Layout.Unknown;
         Record(new ReturnEvent(returned, value, _method, declared));
     }
