@@ -228,6 +228,17 @@ internal sealed partial class MethodFlow
 
     private (IParameterSymbol? Parameter, FlowValue Value)? _activation;
 
+    // The layers this walk has met: a loop's passes and repeated calls ask again, and the compilation-wide table is
+    // shared between threads (a lock and a hash per lookup).
+    private Dictionary<ISymbol, LayerInfo>? _layers;
+
+    private LayerInfo Layer(ISymbol member, SemanticModel? model)
+    {
+        _layers ??= new Dictionary<ISymbol, LayerInfo>(SymbolEqualityComparer.Default);
+        if (!_layers.TryGetValue(member, out var layer)) _layers[member] = layer = LayerInfo.From(member, model);
+        return layer;
+    }
+
     // Whether the walked method is a module's Forward: asked at every return, and reading its type's members allocates.
     private bool IsModuleForward => _isModuleForward ??= PlacementApis.IsModuleForward(_method, _types);
 
@@ -292,7 +303,7 @@ internal sealed partial class MethodFlow
             };
             // A Linear held in a local or a collection could be any layer; say nothing about it.
             if (member is null) return FlowValue.Unknown;
-            var layer = LayerInfo.From(member, invocation.SemanticModel);
+            var layer = Layer(member, invocation.SemanticModel);
             if (Recording) Record(new ConsumeEvent(activationOperation, activationValue, layer.AsConsumer));
             return layer.OutputValue;
         }
