@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+using System.Linq;
 using TpCodegen.Contract;
 
 namespace TpCodegen.Analyzers.Flow;
@@ -13,15 +15,24 @@ internal readonly struct FlowValue
     {
     }
 
-    private FlowValue(Layout layout, string? origin, string? gatheredBy, long? features, int parameterTag, HeadCount? heads = null, bool localView = false, string? vocabulary = null)
+    private FlowValue(Layout layout, string? origin, string? gatheredBy, long? features, int parameterTag, HeadCount? heads = null, bool localView = false, string? vocabulary = null, ImmutableArray<FlowValue> elements = default)
     {
         Layout = layout;
         Origin = origin!;
         _parameterTag = parameterTag;
-        _details = gatheredBy is null && features is null && heads is null && !localView && vocabulary is null
+        _details = gatheredBy is null && features is null && heads is null && !localView && vocabulary is null && elements.IsDefault
             ? null
-            : new Details(gatheredBy, features, heads, localView, vocabulary);
+            : new Details(gatheredBy, features, heads, localView, vocabulary, elements);
     }
+
+    /// <summary>
+    /// A tuple whose elements are followed one by one (<c>return (Down.Forward(h), cache);</c>, then <c>var (y, c) =
+    /// Attention(x)</c>): not a DTensor itself, so no rule reports on it.
+    /// </summary>
+    public static FlowValue Tuple(ImmutableArray<FlowValue> elements) => new(Layout.Unknown, null, null, null, 0, elements: elements);
+
+    /// <summary>The elements of a tuple value; default for any other.</summary>
+    public ImmutableArray<FlowValue> Elements => _details?.Elements ?? default;
 
     // Ordinal + 1, so that default(FlowValue) carries no parameter.
     private readonly int _parameterTag;
@@ -30,7 +41,7 @@ internal readonly struct FlowValue
     // dictionaries at every operation, and a struct of eight fields cost more in those copies than the rules did.
     private readonly Details? _details;
 
-    private sealed record Details(string? GatheredBy, long? Features, HeadCount? Heads, bool IsLocalView, string? VocabularyOf);
+    private sealed record Details(string? GatheredBy, long? Features, HeadCount? Heads, bool IsLocalView, string? VocabularyOf, ImmutableArray<FlowValue> Elements);
 
     /// <summary>The global head count of the column layer whose shard this is, when its OutputLayout names heads (for TP0020).</summary>
     public HeadCount? Heads => _details?.Heads;
@@ -82,7 +93,10 @@ internal readonly struct FlowValue
     public FlowValue AsLocalView() => Origin is null ? Unknown : new(Layout, Origin, GatheredBy, Features, 0, Heads, localView: true, VocabularyOf);
 
     /// <summary>The same value, its origin told as reached through <paramref name="suffix"/> (", returned by 'Mlp'").</summary>
-    public FlowValue WithOriginSuffix(string suffix) => IsKnown ? new(Layout, Origin + suffix, GatheredBy, Features, 0, Heads, IsLocalView, VocabularyOf) : this;
+    public FlowValue WithOriginSuffix(string suffix) =>
+        IsKnown ? new(Layout, Origin + suffix, GatheredBy, Features, 0, Heads, IsLocalView, VocabularyOf)
+        : Elements.IsDefault ? this
+        : Tuple(Elements.Select(e => e.WithOriginSuffix(suffix)).ToImmutableArray());
 
     /// <summary>
     /// The value where two paths meet. Partial on any path is partial (the reduce is missing on that path); otherwise
@@ -94,6 +108,8 @@ internal readonly struct FlowValue
         if (b.IsPartial) return b;
         // Most joins (a loop's passes, branches that leave a local alone) meet the same value: nothing new to make.
         if (a.SameAs(b)) return a;
+        if (!a.Elements.IsDefault && !b.Elements.IsDefault && a.Elements.Length == b.Elements.Length)
+            return Tuple(a.Elements.Zip(b.Elements, Join).ToImmutableArray());
         int tag = a._parameterTag == b._parameterTag ? a._parameterTag : 0;
         if (!a.IsKnown || !b.IsKnown || a.Layout != b.Layout) return tag == 0 ? Unknown : new FlowValue(Layout.Unknown, null, null, null, tag);
         return new FlowValue(
@@ -111,7 +127,18 @@ internal readonly struct FlowValue
 
     public bool SameAs(FlowValue other) =>
         Layout == other.Layout && Origin == other.Origin && GatheredBy == other.GatheredBy && Features == other.Features && _parameterTag == other._parameterTag &&
-        Equals(Heads, other.Heads) && IsLocalView == other.IsLocalView && VocabularyOf == other.VocabularyOf;
+        Equals(Heads, other.Heads) && IsLocalView == other.IsLocalView && VocabularyOf == other.VocabularyOf && SameElements(Elements, other.Elements);
+
+    private static bool SameElements(ImmutableArray<FlowValue> a, ImmutableArray<FlowValue> b)
+    {
+        if (a.IsDefault || b.IsDefault) return a.IsDefault == b.IsDefault;
+        if (a.Length != b.Length) return false;
+        for (int i = 0; i < a.Length; i++)
+        {
+            if (!a[i].SameAs(b[i])) return false;
+        }
+        return true;
+    }
 }
 
 /// <summary>A layer's global head count as its OutputLayout gives it: the expression as written, and its value when constant.</summary>

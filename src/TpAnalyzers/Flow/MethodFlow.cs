@@ -197,9 +197,41 @@ internal sealed partial class MethodFlow
                 _state = new FlowState();
                 return Eval(labeled.Operation);
             case IDeconstructionAssignmentOperation deconstruction:
-                Eval(deconstruction.Value);
-                ForgetAssignedLocals(deconstruction.Target);
-                return FlowValue.Unknown;
+                {
+                    var value = Eval(deconstruction.Value);
+                    ForgetAssignedLocals(deconstruction.Target);
+                    // var (y, cache) = Attention(x): each local takes its element.
+                    var target = Unwrap(deconstruction.Target);
+                    if (target is IDeclarationExpressionOperation declaration) target = Unwrap(declaration.Expression);
+                    if (target is ITupleOperation targets && !value.Elements.IsDefault && value.Elements.Length == targets.Elements.Length)
+                    {
+                        for (int i = 0; i < targets.Elements.Length; i++)
+                        {
+                            if (Unwrap(targets.Elements[i]) is ILocalReferenceOperation local) _state.Set(local.Local, value.Elements[i]);
+                        }
+                    }
+                    return FlowValue.Unknown;
+                }
+            case ITupleOperation tuple:
+                {
+                    // (Down.Forward(h), cache): kept element by element when one of them is a DTensor worth following.
+                    var elements = tuple.Elements.Select(Eval).ToImmutableArray();
+                    return elements.Any(e => e.IsKnown || e.Parameter >= 0) ? FlowValue.Tuple(elements) : FlowValue.Unknown;
+                }
+            case IFieldReferenceOperation { Field.ContainingType.IsTupleType: true, Instance: { } instance } element:
+                {
+                    // result.Item1, result.Output: the element of a followed tuple.
+                    var value = Eval(instance);
+                    // Item1 and a named element (Out) are two fields of one position: compared through their ItemN.
+                    var field = element.Field.CorrespondingTupleField ?? element.Field;
+                    var elements = element.Field.ContainingType.TupleElements;
+                    int index = -1;
+                    for (int i = 0; i < elements.Length && index < 0; i++)
+                    {
+                        if (SymbolEqualityComparer.Default.Equals(elements[i].CorrespondingTupleField ?? elements[i], field)) index = i;
+                    }
+                    return !value.Elements.IsDefault && index >= 0 && index < value.Elements.Length ? value.Elements[index] : FlowValue.Unknown;
+                }
             default:
                 // Anything else (invalid code included): follow its children in order, forget what it assigns.
                 foreach (var child in operation.ChildOperations) Eval(child);
@@ -501,6 +533,9 @@ internal sealed partial class MethodFlow
     {
         // A value that is one of the callee's parameters is the argument passed for it, never a parameter of this method.
         FlowValue returned = summary.Returns.Parameter >= 0 ? FlowValue.Unknown : summary.Returns;
+        // So is a tuple element that is one (return (x, Down.Forward(x));).
+        if (!returned.Elements.IsDefault)
+            returned = FlowValue.Tuple(returned.Elements.Select(e => e.Parameter >= 0 && ArgumentFor(invocation, e.Parameter) is { } i ? arguments[i] : e.Parameter >= 0 ? FlowValue.Unknown : e).ToImmutableArray());
         for (int i = 0; i < arguments.Length; i++)
         {
             var argument = invocation.Arguments[i];

@@ -93,7 +93,7 @@ internal sealed class MethodSummary
                     break;
             }
         }
-        var returns = returned.IsKnown ? returned.WithOriginSuffix(", returned by '" + name + "'") : returned;
+        var returns = returned.WithOriginSuffix(", returned by '" + name + "'");
         return new MethodSummary(
             name,
             returns,

@@ -32,6 +32,25 @@ public class PartialNeedsFullTensorHelpersTests
         Verify.Diagnostic(Descriptors.PartialNeedsFullTensor).WithLocation(0).WithArguments("Half(y)", FromDownPartial + ", returned by 'Block.Half'", "column layer 'Next'"));
 
     [Fact]
+    public Task Tuple_elements_a_helper_returns_are_followed_one_by_one() => Verify.VerifyAsync(Modules.With("""
+            private (DTensor Out, int Tokens) Mlp(DTensor x) => (DownPartial.Forward(Up.Forward(x)), x.Tokens);
+
+            private (DTensor Out, DTensor Skip) Reduced(DTensor x) => (Ops.AllReduce(DownPartial.Forward(Up.Forward(x))), x);
+
+            public DTensor Forward(DTensor x)
+            {
+                var (h, _) = Mlp(x);
+                var r = Mlp(x);
+                var (whole, skip) = Reduced(x);
+                var y = Down.Forward(Next.Forward(whole)) + Down.Forward(Next.Forward(skip));
+                return y + Down.Forward(Next.Forward({|#0:h|})) + Down.Forward(Next.Forward({|#1:r.Out|})) + Down.Forward(Next.Forward({|#2:r.Item1|}));
+            }
+        """),
+        Verify.Diagnostic(Descriptors.PartialNeedsFullTensor).WithLocation(0).WithArguments("h", FromDownPartial + ", returned by 'Block.Mlp'", "column layer 'Next'"),
+        Verify.Diagnostic(Descriptors.PartialNeedsFullTensor).WithLocation(1).WithArguments("r.Out", FromDownPartial + ", returned by 'Block.Mlp'", "column layer 'Next'"),
+        Verify.Diagnostic(Descriptors.PartialNeedsFullTensor).WithLocation(2).WithArguments("r.Item1", FromDownPartial + ", returned by 'Block.Mlp'", "column layer 'Next'"));
+
+    [Fact]
     public Task An_awaited_async_helper_returns_what_it_returned() => Verify.VerifyAsync(Modules.With("""
             private async System.Threading.Tasks.Task<DTensor> MlpAsync(DTensor x)
             {
