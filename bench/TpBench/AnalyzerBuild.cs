@@ -6,9 +6,10 @@ namespace TpCodegen.Bench;
 /// <summary>
 /// What the analyzers add to a real build: the 500 modules of <see cref="AnalyzerBenchmarks"/> written to disk and
 /// compiled to a DLL by the SDK's own csc, a fresh process each time (no compiler server), without and with
-/// <c>/analyzer:TpAnalyzers.dll</c>, and with an analyzer that does nothing (the floor under any analyzer), in
-/// alternation so that all see the same machine load. The compiler runs the
-/// analyzers as a build does: concurrently with compiling and emitting, on every core. Then one build with
+/// <c>/analyzer:TpAnalyzers.dll</c>, and with two floors compiled on the spot (an analyzer that does nothing, the floor
+/// under any analyzer; one that reads every body's operations, the floor under any IOperation rule), in alternation so
+/// that all see the same machine load. The compiler runs the analyzers as a build does: concurrently with compiling and
+/// emitting, on every core. Then one build with
 /// <c>/reportanalyzer</c>, the compiler's own per-analyzer execution times.
 /// With --server, every build goes to one compiler server, as `dotnet build` does by default: warm, the analyzers
 /// loaded and their code compiled once, so the figure is their work rather than the JIT's.
