@@ -56,36 +56,42 @@ public sealed class CollectiveUnderRankConditionAnalyzer : InvocationRuleAnalyze
         return null;
     }
 
-    /// <summary>Whether the call is a collective itself (what <see cref="Describe"/> names), no text made.</summary>
-    private static bool IsCollective(IInvocationOperation invocation, KnownTypes types)
+    private enum Collective
     {
-        var method = invocation.TargetMethod;
-        var type = method.ContainingType;
-        if (types.IsGroupCollective(method) || types.IsTensorParallelForward(invocation)) return true;
-        if (SymbolEqualityComparer.Default.Equals(type, types.Ops)) return method.Name == "AllReduce";
-        if (SymbolEqualityComparer.Default.Equals(type, types.DeviceMesh)) return method.Name == "Create";
-        return SymbolEqualityComparer.Default.Equals(type, types.DTensor) && method.Name is "FullTensor" or "Redistribute" && Describe(invocation, types) is not null;
+        None,
+        Call,
+        LayerForward,
     }
 
-    /// <summary>How the message names a call that runs a collective, or null for any other call.</summary>
-    private static string? Describe(IInvocationOperation invocation, KnownTypes types)
+    /// <summary>Whether the call is a collective itself, and of which kind (what <see cref="Describe"/> names); no text made.</summary>
+    private static Collective Classify(IInvocationOperation invocation, KnownTypes types)
     {
         var method = invocation.TargetMethod;
         var type = method.ContainingType;
-        if (types.IsGroupCollective(method)) return Calls.Name(invocation);
-        if (types.TensorParallelForwardOf(invocation) is { } layer) return $"{Calls.Name(invocation)} (the forward of tensor-parallel layer '{layer}')";
-        if (SymbolEqualityComparer.Default.Equals(type, types.Ops) && method.Name == "AllReduce") return Calls.Name(invocation);
-        if (SymbolEqualityComparer.Default.Equals(type, types.DeviceMesh) && method.Name == "Create") return Calls.Name(invocation);
+        if (types.IsGroupCollective(method)) return Collective.Call;
+        if (types.IsTensorParallelForward(invocation)) return Collective.LayerForward;
+        if (SymbolEqualityComparer.Default.Equals(type, types.Ops) && method.Name == "AllReduce") return Collective.Call;
+        if (SymbolEqualityComparer.Default.Equals(type, types.DeviceMesh) && method.Name == "Create") return Collective.Call;
         if (SymbolEqualityComparer.Default.Equals(type, types.DTensor))
         {
-            if (method.Name == "FullTensor") return Calls.Name(invocation);
+            if (method.Name == "FullTensor") return Collective.Call;
             // Replicate -> Shard(-1) only keeps a local slice; every other redistribution moves data between ranks.
             if (method.Name == "Redistribute" &&
                 !(invocation.Arguments.Length == 1 && Operations.Unwrap(invocation.Arguments[0].Value) is IInvocationOperation { TargetMethod.Name: "Shard" }))
-                return Calls.Name(invocation);
+                return Collective.Call;
         }
-        return null;
+        return Collective.None;
     }
+
+    private static bool IsCollective(IInvocationOperation invocation, KnownTypes types) => Classify(invocation, types) != Collective.None;
+
+    /// <summary>How the message names a call that runs a collective, or null for any other call.</summary>
+    private static string? Describe(IInvocationOperation invocation, KnownTypes types) => Classify(invocation, types) switch
+    {
+        Collective.Call => Calls.Name(invocation),
+        Collective.LayerForward => $"{Calls.Name(invocation)} (the forward of tensor-parallel layer '{types.TensorParallelForwardOf(invocation)}')",
+        _ => null,
+    };
 
     /// <summary>
     /// Walks from the call up to its method (or lambda) and returns the first rank condition that decides whether this

@@ -147,27 +147,24 @@ internal sealed class KnownTypes
     }
 
     /// <summary>
-    /// The name of the tensor-parallel layer whose forward an invocation runs: <c>Down.Forward(x)</c> on a
-    /// [TensorParallel] member, or any <c>ShardedLinear.Forward</c>. Null for anything else.
+    /// Whether an invocation runs a tensor-parallel layer's forward: <c>Down.Forward(x)</c> on a [TensorParallel]
+    /// member, or any <c>ShardedLinear.Forward</c>.
     /// </summary>
-    public string? TensorParallelForwardOf(IInvocationOperation invocation)
-    {
-        var method = invocation.TargetMethod;
-        if (method.Name != "Forward") return null;
-        if (SymbolEqualityComparer.Default.Equals(method.ContainingType, Linear))
-            return TensorParallelMemberOf(invocation.Instance)?.Name;
-        if (ShardedLinear is not null && IsOrDerives(method.ContainingType, ShardedLinear))
-            return invocation.Instance?.Syntax.ToString() ?? method.ContainingType.Name;
-        return null;
-    }
-
-    /// <summary>Whether an invocation runs a tensor-parallel layer's forward (<see cref="TensorParallelForwardOf"/>), no text made.</summary>
     public bool IsTensorParallelForward(IInvocationOperation invocation)
     {
         var method = invocation.TargetMethod;
         if (method.Name != "Forward") return false;
         if (SymbolEqualityComparer.Default.Equals(method.ContainingType, Linear)) return TensorParallelMemberOf(invocation.Instance) is not null;
         return ShardedLinear is not null && IsOrDerives(method.ContainingType, ShardedLinear);
+    }
+
+    /// <summary>The name of the tensor-parallel layer whose forward an invocation runs (<see cref="IsTensorParallelForward"/>), or null.</summary>
+    public string? TensorParallelForwardOf(IInvocationOperation invocation)
+    {
+        if (!IsTensorParallelForward(invocation)) return null;
+        return SymbolEqualityComparer.Default.Equals(invocation.TargetMethod.ContainingType, Linear)
+            ? TensorParallelMemberOf(invocation.Instance)!.Name
+            : invocation.Instance?.Syntax.ToString() ?? invocation.TargetMethod.ContainingType.Name;
     }
 
     /// <summary>Which group an expression of type ProcessGroup is: where it was made, followed through the code (<see cref="GroupRoles"/>).</summary>
