@@ -111,7 +111,7 @@ internal static class GroupRoles
 
     /// <summary>
     /// The syntax a method's callers can be in: its type's for a private method, else every tree of the compilation
-    /// whose text names <paramref name="name"/> (searched before any node is visited).
+    /// that names <paramref name="name"/> (<see cref="TreeNames"/>, before any node is visited).
     /// </summary>
     private static System.Collections.Generic.IEnumerable<SyntaxNode> Callers(ISymbol method, string name, Compilation compilation)
     {
@@ -122,7 +122,7 @@ internal static class GroupRoles
         }
         foreach (var tree in compilation.SyntaxTrees)
         {
-            if (tree.GetText().ToString().IndexOf(name, System.StringComparison.Ordinal) >= 0) yield return tree.GetRoot();
+            if (TreeNames.Mentions(tree, name)) yield return tree.GetRoot();
         }
     }
 
