@@ -248,7 +248,7 @@ internal sealed partial class MethodFlow
     private FlowValue ParameterValue(IParameterSymbol parameter)
     {
         // A summary follows a local tensor parameter only to where it is reshaped.
-        if (_summarizing && _nestedFunctions == 0 && IsLocalTensor(parameter.Type) && SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, _method))
+        if (_summarizing && _nestedFunctions == 0 && KnownTypes.IsLocalTensor(parameter.Type) && SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, _method))
             return FlowValue.OfParameter(parameter.Ordinal);
         if (!_types.IsDTensor(parameter.Type) || _nestedFunctions > 0) return FlowValue.Unknown;
         if (!SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, _method)) return FlowValue.Unknown;
@@ -512,10 +512,6 @@ internal sealed partial class MethodFlow
         return null;
     }
 
-    /// <summary>A rank's own tensor, <c>System.Numerics.Tensors.Tensor&lt;T&gt;</c> (what <c>x.Local</c> is).</summary>
-    public static bool IsLocalTensor(ITypeSymbol? type) =>
-        type is INamedTypeSymbol { Name: "Tensor", Arity: 1, ContainingNamespace: { Name: "Tensors", ContainingNamespace: { Name: "Numerics", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } } } };
-
     /// <summary>The lengths a params span or array is given: <c>Reshape(t, a, b)</c>, <c>[a, b]</c>, <c>new nint[] { a, b }</c>.</summary>
     private static IEnumerable<IOperation> Lengths(IOperation argument)
     {
@@ -563,13 +559,10 @@ internal sealed partial class MethodFlow
             Record(new CalleeAddEvent(argument, value, callee, added.Text, added.Origin, new FlowValue(added.Layout, added.Origin)));
             return;
         }
-        for (int j = 0; j < arguments.Length; j++)
-        {
-            if (invocation.Arguments[j].Parameter?.Ordinal != added.Parameter) continue;
-            var other = arguments[j];
-            if (other.IsKnown || other.Parameter >= 0)
-                Record(new CalleeAddEvent(argument, value, callee, Operations.Text(Unwrap(invocation.Arguments[j].Value).Syntax), other.Origin ?? "", other, AddedIsArgument: true));
-        }
+        if (ArgumentFor(invocation, added.Parameter) is not { } j) return;
+        var other = arguments[j];
+        if (other.IsKnown || other.Parameter >= 0)
+            Record(new CalleeAddEvent(argument, value, callee, Operations.Text(Unwrap(invocation.Arguments[j].Value).Syntax), other.Origin ?? "", other, AddedIsArgument: true));
     }
 
     private FlowValue PropertyReference(IPropertyReferenceOperation property)

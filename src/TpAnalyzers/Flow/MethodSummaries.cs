@@ -28,7 +28,7 @@ internal static class MethodSummaries
     public static MethodSummary? Of(IMethodSymbol method, Compilation compilation, KnownTypes types)
     {
         method = method.OriginalDefinition;
-        if (!types.IsDTensor(method.ReturnType) && !TakesDTensor(method, types)) return null;
+        if (!types.IsDTensor(method.ReturnType) && !TakesTensor(method, types)) return null;
         var table = s_tables.GetValue(compilation, _ => new Table());
         if (table.Placements.TryGetValue(method, out var known)) return known.Summary;
         if (SourceBodies.Method(method, compilation) is not { } body) return null;
@@ -101,12 +101,12 @@ internal static class MethodSummaries
         }
     }
 
-    private static bool TakesDTensor(IMethodSymbol method, KnownTypes types)
+    private static bool TakesTensor(IMethodSymbol method, KnownTypes types)
     {
         foreach (var parameter in method.Parameters)
         {
             // A local tensor too: a helper that reshapes a shard (SplitHeads(q.Local, tokens, heads)) says so in its summary.
-            if (types.IsDTensor(parameter.Type) || MethodFlow.IsLocalTensor(parameter.Type)) return true;
+            if (types.IsDTensor(parameter.Type) || KnownTypes.IsLocalTensor(parameter.Type)) return true;
         }
         return false;
     }

@@ -100,6 +100,10 @@ internal sealed class KnownTypes
 
     public bool IsDTensor(ITypeSymbol? type) => SymbolEqualityComparer.Default.Equals(type, DTensor);
 
+    /// <summary>A rank's own tensor, <c>System.Numerics.Tensors.Tensor&lt;T&gt;</c> (what <c>x.Local</c> is); by name, as it lives outside TpRuntime.</summary>
+    public static bool IsLocalTensor(ITypeSymbol? type) =>
+        type is INamedTypeSymbol { Name: "Tensor", Arity: 1, ContainingNamespace: { Name: "Tensors", ContainingNamespace: { Name: "Numerics", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } } } };
+
     public static bool Is(ISymbol? symbol, ISymbol? known) => known is not null && SymbolEqualityComparer.Default.Equals(symbol, known);
 
     // The rules' reading of groups and layers: which collective a call is, which group an expression denotes
