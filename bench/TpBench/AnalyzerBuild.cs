@@ -34,8 +34,12 @@ internal static class AnalyzerBuild
                 ("build + TpCodegen analyzers", $"{shared}@{responseFile} /analyzer:{analyzers}"),
             };
             if (baselinePath is not null) sides.Add(("build + baseline analyzers", $"{shared}@{responseFile} /analyzer:{Path.GetFullPath(baselinePath)}"));
-            sides.Add(("build + an empty analyzer", $"{shared}@{responseFile} /analyzer:{FloorAnalyzer(directory, "EmptyAnalyzer", "")}"));
-            sides.Add(("build + every body's operations", $"{shared}@{responseFile} /analyzer:{FloorAnalyzer(directory, "BodyOperationsAnalyzer", ReadBodies)}"));
+            foreach (var floor in FloorAnalyzers.All)
+            {
+                string path = Path.Combine(directory, floor.Name + ".dll");
+                File.WriteAllBytes(path, floor.Image);
+                sides.Add(("build + " + floor.Description, $"{shared}@{responseFile} /analyzer:{path}"));
+            }
             // Warm-ups: the file cache and the compiler's first disk reads; with a server, enough builds for its tiered
             // JIT to settle (the times stop falling after about ten).
             for (int i = 0; i < (server ? 12 : 1); i++)
@@ -79,63 +83,6 @@ internal static class AnalyzerBuild
             if (server) Shutdown(csc, pipe);
             Directory.Delete(directory, recursive: true);
         }
-    }
-
-    // What the second floor does in its semantic model action: what any IOperation rule pays once.
-    private const string ReadBodies = """
-                    int operations = 0;
-                    foreach (var body in model.SemanticModel.SyntaxTree.GetRoot(model.CancellationToken).DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.BaseMethodDeclarationSyntax>())
-                    {
-                        if (model.SemanticModel.GetOperation(body, model.CancellationToken) is { } root) operations += System.Linq.Enumerable.Count(Microsoft.CodeAnalysis.Operations.OperationExtensions.DescendantsAndSelf(root));
-                    }
-                    System.GC.KeepAlive(operations);
-        """;
-
-    /// <summary>
-    /// The floors under any analyzer in a build, compiled here from source: an analyzer that registers one semantic
-    /// model action and does nothing (the compiler's own cost of running analyzers at all: its compilation events, a
-    /// semantic model per tree), or that also reads every member body's operations (<paramref name="action"/>).
-    /// </summary>
-    private static string FloorAnalyzer(string directory, string name, string action)
-    {
-        string source = $$"""
-            using System.Collections.Immutable;
-            using System.Linq;
-            using Microsoft.CodeAnalysis;
-            using Microsoft.CodeAnalysis.Diagnostics;
-
-            [DiagnosticAnalyzer(LanguageNames.CSharp)]
-            public sealed class {{name}} : DiagnosticAnalyzer
-            {
-                public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
-                    new DiagnosticDescriptor("FLOOR0001", "Never reported", "Never reported", "Benchmark", DiagnosticSeverity.Warning, isEnabledByDefault: true));
-
-                public override void Initialize(AnalysisContext context)
-                {
-                    context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-                    context.EnableConcurrentExecution();
-                    context.RegisterSemanticModelAction(model =>
-                    {
-            {{action}}
-                    });
-                }
-            }
-            """;
-        var references = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
-            .Append(typeof(Microsoft.CodeAnalysis.Compilation).Assembly.Location)
-            .Append(typeof(Microsoft.CodeAnalysis.CSharp.CSharpCompilation).Assembly.Location)
-            .Distinct()
-            .Select(p => (Microsoft.CodeAnalysis.MetadataReference)Microsoft.CodeAnalysis.MetadataReference.CreateFromFile(p));
-        var compilation = Microsoft.CodeAnalysis.CSharp.CSharpCompilation.Create(
-            name,
-            [Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree.ParseText(source)],
-            references,
-            new Microsoft.CodeAnalysis.CSharp.CSharpCompilationOptions(Microsoft.CodeAnalysis.OutputKind.DynamicallyLinkedLibrary));
-        string path = Path.Combine(directory, name + ".dll");
-        Microsoft.CodeAnalysis.Emit.EmitResult emitted;
-        using (var file = File.Create(path)) emitted = compilation.Emit(file);
-        if (!emitted.Success) throw new InvalidOperationException($"The floor analyzer {name} did not compile: " + string.Join("; ", emitted.Diagnostics));
-        return path;
     }
 
     /// <summary>Stops this benchmark's compiler server (and only it: the pipe is this process's).</summary>
