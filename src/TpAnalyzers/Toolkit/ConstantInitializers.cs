@@ -8,7 +8,7 @@ namespace TpCodegen.Analyzers.Toolkit;
 /// Member initializers made of literals alone: <c>= 4096</c>, <c>= new(64, 256)</c>, <c>= new Linear(64, 256, bias: false)</c>.
 /// Decided from syntax, so that they need not be bound. Such an initializer holds no group, rank, tensor or arithmetic:
 /// the only rules it can matter to are the ones that check constant sizes against a stated degree (TP0014, TP0019).
-/// Binding them cost a tenth of the compile on the 500-module benchmark (bench/TpBench --analyzer-times): the
+/// Binding them cost a tenth of the compile on the 500-module benchmark (a sampled profile of bench/TpBench --analyzer-profile): the
 /// compiler binds initializers again for the constructor and keeps no semantic model of them, as it does for bodies.
 /// </summary>
 internal static class ConstantInitializers
