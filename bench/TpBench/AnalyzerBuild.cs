@@ -46,32 +46,36 @@ internal static class AnalyzerBuild
             {
                 foreach (var side in sides) Compile(csc, side.Arguments);
             }
+            // With a server the compiling is the server's: its CPU time is read from /proc before and after each build.
+            int? serverProcess = server ? ServerProcess(pipe) : null;
             var wall = sides.Select(_ => new List<double>()).ToArray();
             var cpu = sides.Select(_ => new List<double>()).ToArray();
             for (int round = 0; round < rounds; round++)
             {
                 for (int s = 0; s < sides.Count; s++)
                 {
+                    double serverBefore = ServerCpuMilliseconds(serverProcess);
                     var (w, c, _) = Compile(csc, sides[s].Arguments);
+                    if (serverProcess is not null) c = ServerCpuMilliseconds(serverProcess) - serverBefore;
                     wall[s].Add(w);
                     cpu[s].Add(c);
                 }
-                Console.WriteLine($"round {round + 1}: " + string.Join(", ", sides.Select((side, s) => $"{side.Name} {wall[s][^1]:F0} ms" + (server ? "" : $" ({cpu[s][^1]:F0} cpu)"))));
+                Console.WriteLine($"round {round + 1}: " + string.Join(", ", sides.Select((side, s) => $"{side.Name} {wall[s][^1]:F0} ms ({cpu[s][^1]:F0} cpu)")));
             }
-            // With a server the compiling is the server's, not a child's: only the client's CPU could be counted, so none is shown.
-            Console.WriteLine($"median of {rounds} builds ({(server ? "wall ms" : "wall / cpu ms")}, ratio to the build without analyzers):");
+            // CPU time is the compiler's work (the server's with --server, else the csc child's): the machine's other load
+            // stretches the wall time of a build, much less the CPU time it takes.
+            Console.WriteLine($"median of {rounds} builds (wall / cpu ms, ratio to the build without analyzers):");
             for (int s = 0; s < sides.Count; s++)
             {
                 double w = AnalyzerTimes.Median(wall[s]), c = AnalyzerTimes.Median(cpu[s]);
-                Console.WriteLine(server
-                    ? $"  {sides[s].Name,-28} {w,7:F0}   {w / AnalyzerTimes.Median(wall[0]):F2}x"
-                    : $"  {sides[s].Name,-28} {w,7:F0} / {c,7:F0}   {w / AnalyzerTimes.Median(wall[0]):F2}x / {c / AnalyzerTimes.Median(cpu[0]):F2}x");
+                Console.WriteLine($"  {sides[s].Name,-28} {w,7:F0} / {c,7:F0}   {w / AnalyzerTimes.Median(wall[0]):F2}x / {c / AnalyzerTimes.Median(cpu[0]):F2}x");
             }
             // Each round's own ratio, both sides under the same load: steadier than the ratio of medians on a shared machine.
             for (int s = 1; s < sides.Count; s++)
             {
-                var paired = wall[s].Zip(wall[0], (with, without) => with / without).ToList();
-                Console.WriteLine($"  {sides[s].Name,-28} median of the rounds' own ratios {AnalyzerTimes.Median(paired):F3}x");
+                var pairedWall = wall[s].Zip(wall[0], (with, without) => with / without).ToList();
+                var pairedCpu = cpu[s].Zip(cpu[0], (with, without) => with / without).ToList();
+                Console.WriteLine($"  {sides[s].Name,-28} median of the rounds' own ratios {AnalyzerTimes.Median(pairedWall):F3}x wall, {AnalyzerTimes.Median(pairedCpu):F3}x cpu");
             }
             var (_, _, report) = Compile(csc, $"{shared}@{responseFile} /analyzer:{analyzers} /reportanalyzer");
             Console.WriteLine("the compiler's report (/reportanalyzer) of one build:");
@@ -140,6 +144,36 @@ internal static class AnalyzerBuild
         return (watch.Elapsed.TotalMilliseconds, cpu, printed);
     }
 
+    /// <summary>The compiler server listening on <paramref name="pipe"/>, found by its command line; null off Linux.</summary>
+    private static int? ServerProcess(string pipe)
+    {
+        if (!OperatingSystem.IsLinux()) return null;
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), out int id)) continue;
+            string commandLine;
+            try { commandLine = File.ReadAllText(Path.Combine(directory, "cmdline")); }
+            catch (IOException) { continue; }
+            catch (UnauthorizedAccessException) { continue; }
+            if (commandLine.Contains("VBCSCompiler", StringComparison.Ordinal) && commandLine.Contains(pipe, StringComparison.Ordinal)) return id;
+        }
+        throw new InvalidOperationException($"No compiler server with pipe {pipe} was found under /proc.");
+    }
+
+    /// <summary>
+    /// User and system CPU the server has used, its threads that have ended included (utime and stime of /proc/PID/stat,
+    /// in the kernel's clock ticks); NaN without a server.
+    /// </summary>
+    private static double ServerCpuMilliseconds(int? process)
+    {
+        if (process is null) return double.NaN;
+        string stat = File.ReadAllText($"/proc/{process}/stat");
+        // Fields after the command name, which is in parentheses and may hold spaces: state is field 3, utime 14, stime 15.
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        double millisecondsPerTick = 1e3 / ClockTicksPerSecond(ClockTicksName);
+        return (long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture)) * millisecondsPerTick;
+    }
+
     // A process that has exited has no CPU time to ask for on Linux; the kernel's account of reaped children does.
     [StructLayout(LayoutKind.Sequential)]
     private struct Usage
@@ -147,6 +181,12 @@ internal static class AnalyzerBuild
         public long UserSeconds, UserMicroseconds, SystemSeconds, SystemMicroseconds;
         [MarshalAs(UnmanagedType.ByValArray, SizeConst = 14)] public long[] Rest;
     }
+
+    // sysconf(_SC_CLK_TCK): the unit of /proc's CPU times (100 on common kernels).
+    private const int ClockTicksName = 2;
+
+    [DllImport("libc", EntryPoint = "sysconf")]
+    private static extern long ClockTicksPerSecond(int name);
 
     [DllImport("libc", EntryPoint = "getrusage")]
     private static extern int GetResourceUsage(int who, out Usage usage);

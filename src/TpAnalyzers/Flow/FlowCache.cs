@@ -17,11 +17,18 @@ internal static class FlowCache
     public static ImmutableArray<FlowEvent> Get(ImmutableArray<IOperation> blocks, IMethodSymbol method, KnownTypes types, Compilation compilation)
     {
         if (blocks.IsDefaultOrEmpty) return ImmutableArray<FlowEvent>.Empty;
-        // Asked by every placement rule: the lookup first, so that the callback (a closure) is made once per body.
-        if (s_events.TryGetValue(blocks[0], out var known)) return known.Events;
-        // Racing threads may both compute; the walk is pure, so either result is the same.
-        return s_events.GetValue(blocks[0], _ => new Entry(MethodFlow.Analyze(blocks, method, types, compilation))).Events;
+        // Asked by every placement rule: the lookup first, and the callback, a closure over the arguments, made in a
+        // method of its own (a lambda's captured parameters are allocated on entry to the method that declares them).
+        return s_events.TryGetValue(blocks[0], out var known) ? known.Events : Walk(blocks, method, types, compilation);
     }
+
+    /// <summary>The events of one body (the usual case: a method's block); the array is made only when it is walked.</summary>
+    public static ImmutableArray<FlowEvent> Get(IOperation body, IMethodSymbol method, KnownTypes types, Compilation compilation) =>
+        s_events.TryGetValue(body, out var known) ? known.Events : Walk(ImmutableArray.Create(body), method, types, compilation);
+
+    // Racing threads may both walk; the walk is pure, so either result is the same.
+    private static ImmutableArray<FlowEvent> Walk(ImmutableArray<IOperation> blocks, IMethodSymbol method, KnownTypes types, Compilation compilation) =>
+        s_events.GetValue(blocks[0], _ => new Entry(MethodFlow.Analyze(blocks, method, types, compilation))).Events;
 
     private sealed class Entry
     {

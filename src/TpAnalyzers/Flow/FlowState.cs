@@ -16,8 +16,11 @@ internal sealed class FlowState
     private int _count;
     private bool _shared;
 
+    // Most states made are never written (an unreachable path, a join's seed): their entries come on the first write.
+    private static readonly Entry[] s_none = new Entry[0];
+
     public FlowState()
-        : this(new Entry[4], 0, reachable: true)
+        : this(s_none, 0, reachable: true)
     {
     }
 
@@ -37,7 +40,7 @@ internal sealed class FlowState
 
     public bool Reachable { get; private set; }
 
-    public static FlowState Unreachable() => new(new Entry[4], 0, reachable: false);
+    public static FlowState Unreachable() => new(s_none, 0, reachable: false);
 
     public FlowState Clone()
     {
@@ -90,7 +93,7 @@ internal sealed class FlowState
     {
         if (_shared)
         {
-            _entries = new Entry[4];
+            _entries = s_none;
             _shared = false;
         }
         else

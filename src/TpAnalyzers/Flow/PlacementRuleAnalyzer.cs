@@ -21,16 +21,16 @@ public abstract class PlacementRuleAnalyzer : DiagnosticAnalyzer
         {
             var types = KnownTypes.TryCreate(start.Compilation);
             if (types is null) return;
-            SourceOperationActions.RegisterMethodBodyAction(start, (body, method, report) =>
+            SourceOperationActions.RegisterMethodBodyAction(start, (IOperation body, IMethodSymbol method, in BodyReporter report) =>
             {
-                var events = FlowCache.Get(ImmutableArray.Create(body), method, types, start.Compilation);
+                var events = FlowCache.Get(body, method, types, start.Compilation);
                 foreach (var e in events) Check(e, report);
             });
         });
     }
 
     /// <summary>Reports this rule's diagnostics for one event of the walk.</summary>
-    private protected abstract void Check(FlowEvent e, Action<Diagnostic> report);
+    private protected abstract void Check(FlowEvent e, in BodyReporter report);
 
     /// <summary>An expression's text for a message, cut short so that a message stays one line.</summary>
     private protected static string Text(IOperation operation) => Operations.Text(operation.Syntax);

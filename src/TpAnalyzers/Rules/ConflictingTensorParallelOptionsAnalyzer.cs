@@ -33,9 +33,11 @@ public sealed class ConflictingTensorParallelOptionsAnalyzer : DiagnosticAnalyze
     {
         // Options left out take the attribute's defaults, which never conflict: only written options are checked.
         if (TensorParallelAttributeReader.Find(context.Symbol) is not { Split: { } split } attribute) return;
+        // One delegate for all of the split's conflicts, not one per conflict.
+        System.Func<SplitOption, bool?> written = attribute.Written;
         foreach (var conflict in split.Conflicts)
         {
-            if (!conflict.IsHitBy(attribute.Written)) continue;
+            if (!conflict.IsHitBy(written)) continue;
             var member = context.Symbol;
             var location = attribute.ArgumentSyntax(conflict.Option, context.CancellationToken)?.GetLocation()
                 ?? (member.Locations.Length > 0 ? member.Locations[0] : Location.None);

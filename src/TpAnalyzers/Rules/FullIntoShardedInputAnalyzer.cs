@@ -7,6 +7,7 @@ using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using TpCodegen.Analyzers.Flow;
+using TpCodegen.Analyzers.Toolkit;
 using TpCodegen.Contract;
 
 namespace TpCodegen.Analyzers.Rules;
@@ -16,7 +17,7 @@ public sealed class FullIntoShardedInputAnalyzer : PlacementRuleAnalyzer
 {
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.FullIntoShardedInput);
 
-    private protected override void Check(FlowEvent e, Action<Diagnostic> report)
+    private protected override void Check(FlowEvent e, in BodyReporter report)
     {
         if (e is not ConsumeEvent consume || !consume.Value.IsKnown || consume.Value.Layout != Layout.Replicate || consume.Consumer.Required != Layout.ShardLast) return;
         var value = Text(consume.Argument);
@@ -27,6 +28,6 @@ public sealed class FullIntoShardedInputAnalyzer : PlacementRuleAnalyzer
         // The attribute to edit travels with the diagnostic so the fix can offer InputIsParallel = false.
         var attribute = layer?.Attribute;
         var additional = attribute is null ? null : new[] { Location.Create(attribute.SyntaxTree, attribute.Span) };
-        report(Diagnostic.Create(Descriptors.FullIntoShardedInput, consume.Argument.Syntax.GetLocation(), additional, value, consume.Value.Origin, consume.Consumer.Display, fix));
+        report.Report(Diagnostic.Create(Descriptors.FullIntoShardedInput, consume.Argument.Syntax.GetLocation(), additional, value, consume.Value.Origin, consume.Consumer.Display, fix));
     }
 }

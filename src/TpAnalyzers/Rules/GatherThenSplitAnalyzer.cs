@@ -8,6 +8,7 @@ using System.Globalization;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using TpCodegen.Analyzers.Flow;
+using TpCodegen.Analyzers.Toolkit;
 using TpCodegen.Contract;
 
 namespace TpCodegen.Analyzers.Rules;
@@ -17,19 +18,19 @@ public sealed class GatherThenSplitAnalyzer : PlacementRuleAnalyzer
 {
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.GatherThenSplit);
 
-    private protected override void Check(FlowEvent e, Action<Diagnostic> report)
+    private protected override void Check(FlowEvent e, in BodyReporter report)
     {
         switch (e)
         {
             case ConsumeEvent { Consumer.Layer.SlicesInput: true } consume
                 when consume.Value.IsKnown && consume.Value.Layout == Layout.Replicate && consume.Value.GatheredBy is { } gatheredBy:
-                report(Diagnostic.Create(Descriptors.GatherThenSplit, consume.Argument.Syntax.GetLocation(),
+                report.Report(Diagnostic.Create(Descriptors.GatherThenSplit, consume.Argument.Syntax.GetLocation(),
                     Text(consume.Argument), gatheredBy, consume.Consumer.Display + " (InputIsParallel = false)", Cost(consume.Value.Features)));
                 break;
             case RedistributeEvent redistribute
                 when redistribute.Target == Layout.ShardLast && redistribute.SourceValue.IsKnown
                      && redistribute.SourceValue.Layout == Layout.Replicate && redistribute.SourceValue.GatheredBy is { } gathered:
-                report(Diagnostic.Create(Descriptors.GatherThenSplit, redistribute.Invocation.Syntax.GetLocation(),
+                report.Report(Diagnostic.Create(Descriptors.GatherThenSplit, redistribute.Invocation.Syntax.GetLocation(),
                     Text(redistribute.Source), gathered, "'.Redistribute(Placement.Shard(-1))'", Cost(redistribute.SourceValue.Features)));
                 break;
         }

@@ -9,6 +9,7 @@ using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using TpCodegen.Analyzers.Flow;
+using TpCodegen.Analyzers.Toolkit;
 
 namespace TpCodegen.Analyzers.Rules;
 
@@ -17,10 +18,10 @@ public sealed class GlobalHeadsOnShardAnalyzer : PlacementRuleAnalyzer
 {
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.GlobalHeadsOnShard);
 
-    private protected override void Check(FlowEvent e, Action<Diagnostic> report)
+    private protected override void Check(FlowEvent e, in BodyReporter report)
     {
         if (e is not ReshapeEvent reshape) return;
-        report(Diagnostic.Create(
+        report.Report(Diagnostic.Create(
             Descriptors.GlobalHeadsOnShard,
             reshape.Length.Syntax.GetLocation(),
             Text(reshape.Invocation),

@@ -9,6 +9,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
 using TpCodegen.Analyzers.Flow;
+using TpCodegen.Analyzers.Toolkit;
 using TpCodegen.Contract;
 
 namespace TpCodegen.Analyzers.Rules;
@@ -21,13 +22,13 @@ public sealed class PartialAddedBeforeReduceAnalyzer : PlacementRuleAnalyzer
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.PartialAddedBeforeReduce);
 
-    private protected override void Check(FlowEvent e, Action<Diagnostic> report)
+    private protected override void Check(FlowEvent e, in BodyReporter report)
     {
         if (e is CalleeAddEvent { Value.IsPartial: true, AddedValue: { IsKnown: true, Layout: Layout.Replicate } } callee)
         {
             // The add is in the helper; the call is where the partial sum goes in. No code fix: the reduce belongs before
             // the call, or the add after it, and which one depends on the helper.
-            report(Diagnostic.Create(
+            report.Report(Diagnostic.Create(
                 Descriptors.PartialAddedBeforeReduce,
                 callee.Argument.Syntax.GetLocation(),
                 Text(callee.Argument), callee.Value.Origin, callee.Added, callee.AddedOrigin + ", added inside '" + callee.Callee + "'"));
@@ -37,7 +38,7 @@ public sealed class PartialAddedBeforeReduceAnalyzer : PlacementRuleAnalyzer
         {
             // The mirror: a replica goes in, and the helper adds it to a partial sum of its own (x + Mlp(x) in a
             // Residual helper): the call is flagged where the replica is passed.
-            report(Diagnostic.Create(
+            report.Report(Diagnostic.Create(
                 Descriptors.PartialAddedBeforeReduce,
                 residual.Argument.Syntax.GetLocation(),
                 residual.Added, residual.AddedOrigin, Text(residual.Argument), residual.Value.Origin + ", added inside '" + residual.Callee + "'"));
@@ -52,7 +53,7 @@ public sealed class PartialAddedBeforeReduceAnalyzer : PlacementRuleAnalyzer
             ? (sum.Left, sum.LeftValue, sum.Right, sum.RightValue)
             : (sum.Right, sum.RightValue, sum.Left, sum.LeftValue);
         var properties = ImmutableDictionary<string, string?>.Empty.Add(PartialOperandKey, leftPartial ? "Left" : "Right");
-        report(Diagnostic.Create(
+        report.Report(Diagnostic.Create(
             Descriptors.PartialAddedBeforeReduce,
             sum.Operation.Syntax.GetLocation(),
             properties,

@@ -6,6 +6,7 @@ using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using TpCodegen.Analyzers.Flow;
+using TpCodegen.Analyzers.Toolkit;
 
 namespace TpCodegen.Analyzers.Rules;
 
@@ -14,9 +15,9 @@ public sealed class PartialEscapesAnalyzer : PlacementRuleAnalyzer
 {
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.PartialEscapes);
 
-    private protected override void Check(FlowEvent e, Action<Diagnostic> report)
+    private protected override void Check(FlowEvent e, in BodyReporter report)
     {
         if (e is not EscapeEvent escape || !escape.FlowValue.IsPartial) return;
-        report(Diagnostic.Create(Descriptors.PartialEscapes, escape.Value.Syntax.GetLocation(), Text(escape.Value), escape.FlowValue.Origin, escape.How));
+        report.Report(Diagnostic.Create(Descriptors.PartialEscapes, escape.Value.Syntax.GetLocation(), Text(escape.Value), escape.FlowValue.Origin, escape.How));
     }
 }

@@ -8,6 +8,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
 using TpCodegen.Analyzers.Flow;
+using TpCodegen.Analyzers.Toolkit;
 using TpCodegen.Contract;
 
 namespace TpCodegen.Analyzers.Rules;
@@ -17,7 +18,7 @@ public sealed class PartialNeedsFullTensorAnalyzer : PlacementRuleAnalyzer
 {
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.PartialNeedsFullTensor);
 
-    private protected override void Check(FlowEvent e, Action<Diagnostic> report)
+    private protected override void Check(FlowEvent e, in BodyReporter report)
     {
         switch (e)
         {
@@ -36,6 +37,6 @@ public sealed class PartialNeedsFullTensorAnalyzer : PlacementRuleAnalyzer
         }
     }
 
-    private static void Report(IOperation value, FlowValue flow, string consumer, Action<Diagnostic> report) =>
-        report(Diagnostic.Create(Descriptors.PartialNeedsFullTensor, value.Syntax.GetLocation(), Text(value), flow.Origin, consumer));
+    private static void Report(IOperation value, FlowValue flow, string consumer, in BodyReporter report) =>
+        report.Report(Diagnostic.Create(Descriptors.PartialNeedsFullTensor, value.Syntax.GetLocation(), Text(value), flow.Origin, consumer));
 }

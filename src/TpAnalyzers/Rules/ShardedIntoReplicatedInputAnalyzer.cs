@@ -7,6 +7,7 @@ using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using TpCodegen.Analyzers.Flow;
+using TpCodegen.Analyzers.Toolkit;
 using TpCodegen.Contract;
 
 namespace TpCodegen.Analyzers.Rules;
@@ -16,13 +17,13 @@ public sealed class ShardedIntoReplicatedInputAnalyzer : PlacementRuleAnalyzer
 {
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.ShardedIntoReplicatedInput);
 
-    private protected override void Check(FlowEvent e, Action<Diagnostic> report)
+    private protected override void Check(FlowEvent e, in BodyReporter report)
     {
         if (e is not ConsumeEvent consume || !consume.Value.IsKnown || consume.Value.Layout != Layout.ShardLast || consume.Consumer.Required != Layout.Replicate) return;
         var value = Text(consume.Argument);
         string fix = consume.Value.Origin.StartsWith("the output of column layer", StringComparison.Ordinal)
             ? "gather it with " + CallOn(value, ".Redistribute(Placement.Replicate)") + ", or set GatherOutput = true on the column layer that makes it"
             : "gather it with " + CallOn(value, ".Redistribute(Placement.Replicate)");
-        report(Diagnostic.Create(Descriptors.ShardedIntoReplicatedInput, consume.Argument.Syntax.GetLocation(), value, consume.Value.Origin, consume.Consumer.Display, fix));
+        report.Report(Diagnostic.Create(Descriptors.ShardedIntoReplicatedInput, consume.Argument.Syntax.GetLocation(), value, consume.Value.Origin, consume.Consumer.Display, fix));
     }
 }

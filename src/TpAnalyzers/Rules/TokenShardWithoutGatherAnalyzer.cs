@@ -12,6 +12,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
 using TpCodegen.Analyzers.Flow;
+using TpCodegen.Analyzers.Toolkit;
 using TpCodegen.Contract;
 
 namespace TpCodegen.Analyzers.Rules;
@@ -30,7 +31,7 @@ public sealed class TokenShardWithoutGatherAnalyzer : PlacementRuleAnalyzer
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.TokenShardWithoutGather);
 
-    private protected override void Check(FlowEvent e, Action<Diagnostic> report)
+    private protected override void Check(FlowEvent e, in BodyReporter report)
     {
         switch (e)
         {
@@ -39,7 +40,7 @@ public sealed class TokenShardWithoutGatherAnalyzer : PlacementRuleAnalyzer
                     string value = Text(consume.Argument);
                     string needs = consume.Consumer.Required == Layout.Replicate ? "every token, replicated" : "its input split by features, Shard(-1)";
                     var properties = ImmutableDictionary<string, string?>.Empty.Add(TargetKey, "Replicate");
-                    report(Diagnostic.Create(
+                    report.Report(Diagnostic.Create(
                         Descriptors.TokenShardWithoutGather, consume.Argument.Syntax.GetLocation(), properties,
                         value, consume.Value.Origin, consume.Consumer.Display + " needs " + needs,
                         "all-gather the tokens first with " + CallOn(value, ".Redistribute(Placement.Replicate)")));
@@ -59,7 +60,7 @@ public sealed class TokenShardWithoutGatherAnalyzer : PlacementRuleAnalyzer
             case CalleeAddEvent callee when IsTokenShard(callee.Value) && callee.AddedValue.IsKnown && !IsTokenShard(callee.AddedValue) && !IsModuleInput(callee.AddedValue):
                 {
                     var (problem, fix) = Mismatch("'" + callee.Callee + "' adds it to", callee.Added, callee.AddedValue);
-                    report(Diagnostic.Create(
+                    report.Report(Diagnostic.Create(
                         Descriptors.TokenShardWithoutGather, callee.Argument.Syntax.GetLocation(),
                         Text(callee.Argument), callee.Value.Origin, problem, fix + " in '" + callee.Callee + "'"));
                     break;
@@ -74,7 +75,7 @@ public sealed class TokenShardWithoutGatherAnalyzer : PlacementRuleAnalyzer
         : (combined + " '" + otherText + "', " + PlacementApis.Describe(other.Layout) + " (" + other.Origin + ")",
            "split that by tokens too with " + CallOn(otherText, ".Redistribute(Placement.Shard(-2))"));
 
-    private static void Relabel(RelabelEvent relabel, Action<Diagnostic> report)
+    private static void Relabel(RelabelEvent relabel, in BodyReporter report)
     {
         var owner = relabel.Local is IPropertyReferenceOperation { Instance: { } instance } ? instance : relabel.Local;
         string value = Text(owner), call = Text(relabel.Invocation);
@@ -82,7 +83,7 @@ public sealed class TokenShardWithoutGatherAnalyzer : PlacementRuleAnalyzer
         if (relabel.Declared == SequenceApis.TokenShard)
         {
             properties = properties.Add(TargetKey, "Shard(-2)");
-            report(Diagnostic.Create(
+            report.Report(Diagnostic.Create(
                 Descriptors.TokenShardWithoutGather, relabel.Invocation.Syntax.GetLocation(), properties,
                 call, "it wraps the block of '" + value + "', " + relabel.LocalValue.Origin,
                 "that block holds every token of a replicated value, so each rank claims the whole sequence as its run and the sequence is tiled tp times",
@@ -90,14 +91,14 @@ public sealed class TokenShardWithoutGatherAnalyzer : PlacementRuleAnalyzer
             return;
         }
         properties = properties.Add(TargetKey, "Replicate");
-        report(Diagnostic.Create(
+        report.Report(Diagnostic.Create(
             Descriptors.TokenShardWithoutGather, relabel.Invocation.Syntax.GetLocation(), properties,
             value, relabel.LocalValue.Origin,
             call + " declares its block the whole sequence, replicated",
             "gather it with " + CallOn(value, ".Redistribute(Placement.Replicate)")));
     }
 
-    private static void Operator(OperatorEvent op, Action<Diagnostic> report)
+    private static void Operator(OperatorEvent op, in BodyReporter report)
     {
         bool leftTokens = IsTokenShard(op.LeftValue);
         if (leftTokens == IsTokenShard(op.RightValue)) return;
@@ -109,7 +110,7 @@ public sealed class TokenShardWithoutGatherAnalyzer : PlacementRuleAnalyzer
         var properties = ImmutableDictionary<string, string?>.Empty
             .Add(RedistributeOperandKey, leftTokens ? "Right" : "Left")
             .Add(TargetKey, "Shard(-2)");
-        report(Diagnostic.Create(Descriptors.TokenShardWithoutGather, op.Operation.Syntax.GetLocation(), properties, Text(tokens), tokensValue.Origin, problem, fix));
+        report.Report(Diagnostic.Create(Descriptors.TokenShardWithoutGather, op.Operation.Syntax.GetLocation(), properties, Text(tokens), tokensValue.Origin, problem, fix));
     }
 
     private static bool IsRelabelBetweenReplicaAndTokens(RelabelEvent relabel) =>

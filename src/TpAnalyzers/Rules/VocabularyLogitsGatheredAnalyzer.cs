@@ -9,6 +9,7 @@ using System.Globalization;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using TpCodegen.Analyzers.Flow;
+using TpCodegen.Analyzers.Toolkit;
 using TpCodegen.Contract;
 
 namespace TpCodegen.Analyzers.Rules;
@@ -18,12 +19,12 @@ public sealed class VocabularyLogitsGatheredAnalyzer : PlacementRuleAnalyzer
 {
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.VocabularyLogitsGathered);
 
-    private protected override void Check(FlowEvent e, Action<Diagnostic> report)
+    private protected override void Check(FlowEvent e, in BodyReporter report)
     {
         if (e is not RedistributeEvent { Target: Layout.Replicate } gather) return;
         var logits = gather.SourceValue;
         if (!logits.IsKnown || logits.Layout != Layout.ShardLast || logits.VocabularyOf is not { } layer) return;
-        report(Diagnostic.Create(Descriptors.VocabularyLogitsGathered, gather.Invocation.Syntax.GetLocation(), Text(gather.Invocation), layer, Cost(logits.Features)));
+        report.Report(Diagnostic.Create(Descriptors.VocabularyLogitsGathered, gather.Invocation.Syntax.GetLocation(), Text(gather.Invocation), layer, Cost(logits.Features)));
     }
 
     /// <summary>" (32000 floats, 128000 bytes per token)": what every rank receives, nearly all of it.</summary>

@@ -9,6 +9,7 @@ using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using TpCodegen.Analyzers.Flow;
+using TpCodegen.Analyzers.Toolkit;
 using TpCodegen.Contract;
 
 namespace TpCodegen.Analyzers.Rules;
@@ -18,7 +19,7 @@ public sealed class VocabularyLossFedGatheredLogitsAnalyzer : PlacementRuleAnaly
 {
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.VocabularyLossFedGatheredLogits);
 
-    private protected override void Check(FlowEvent e, Action<Diagnostic> report)
+    private protected override void Check(FlowEvent e, in BodyReporter report)
     {
         if (e is not ConsumeEvent { Consumer.Kind: ConsumerKind.VocabularyLoss } loss) return;
         var logits = loss.Value;
@@ -27,6 +28,6 @@ public sealed class VocabularyLossFedGatheredLogitsAnalyzer : PlacementRuleAnaly
         string fix = logits.Origin.StartsWith("the gathered output of", StringComparison.Ordinal)
             ? "set GatherOutput = false on that layer, or split it with Split.Vocab, and pass its shard"
             : "pass the shard, the logits before " + logits.GatheredBy;
-        report(Diagnostic.Create(Descriptors.VocabularyLossFedGatheredLogits, loss.Argument.Syntax.GetLocation(), Text(loss.Argument), logits.Origin, whose, fix));
+        report.Report(Diagnostic.Create(Descriptors.VocabularyLossFedGatheredLogits, loss.Argument.Syntax.GetLocation(), Text(loss.Argument), logits.Origin, whose, fix));
     }
 }

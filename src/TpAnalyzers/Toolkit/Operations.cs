@@ -54,43 +54,30 @@ internal static class Operations
     /// The receiver chain a buffer expression reads, outermost first: <c>Gate.Weight.AsSpan()</c> yields the AsSpan
     /// call, <c>Gate.Weight</c>, then <c>Gate</c>; a local continues into its initializer.
     /// </summary>
-    public static IEnumerable<IOperation> Chain(IOperation? operation)
+    public static ReceiverChain Chain(IOperation? operation) => new(Unwrap(operation));
+
+    /// <summary>The link after <paramref name="operation"/> in a receiver chain (<see cref="Chain"/>), or null at its end.</summary>
+    internal static IOperation? NextInChain(IOperation operation, ref int locals)
     {
-        int locals = 0;
-        operation = Unwrap(operation);
-        while (operation is not null)
+        switch (operation)
         {
-            yield return operation;
-            IOperation? next;
-            switch (operation)
-            {
-                case IInvocationOperation invocation:
-                    next = invocation.Instance ?? (invocation.TargetMethod.IsExtensionMethod && invocation.Arguments.Length > 0 ? invocation.Arguments[0].Value : null);
-                    break;
-                case IPropertyReferenceOperation property:
-                    next = property.Instance;
-                    break;
-                case IFieldReferenceOperation field:
-                    next = field.Instance;
-                    break;
-                case IArrayElementReferenceOperation element:
-                    next = element.ArrayReference;
-                    break;
-                case IImplicitIndexerReferenceOperation indexer:
-                    next = indexer.Instance;
-                    break;
-                case IObjectCreationOperation creation:
-                    next = creation.Arguments.Length > 0 ? creation.Arguments[0].Value : null;
-                    break;
-                case ILocalReferenceOperation local when locals < MaxLocalDepth:
-                    locals++;
-                    next = InitializerOf(local);
-                    break;
-                default:
-                    next = null;
-                    break;
-            }
-            operation = Unwrap(next);
+            case IInvocationOperation invocation:
+                return invocation.Instance ?? (invocation.TargetMethod.IsExtensionMethod && invocation.Arguments.Length > 0 ? invocation.Arguments[0].Value : null);
+            case IPropertyReferenceOperation property:
+                return property.Instance;
+            case IFieldReferenceOperation field:
+                return field.Instance;
+            case IArrayElementReferenceOperation element:
+                return element.ArrayReference;
+            case IImplicitIndexerReferenceOperation indexer:
+                return indexer.Instance;
+            case IObjectCreationOperation creation:
+                return creation.Arguments.Length > 0 ? creation.Arguments[0].Value : null;
+            case ILocalReferenceOperation local when locals < MaxLocalDepth:
+                locals++;
+                return InitializerOf(local);
+            default:
+                return null;
         }
     }
 

@@ -34,15 +34,18 @@ internal static class SourceOperationActions
         });
     }
 
+    /// <summary>A rule's handler for one method's (or accessor's, or program's) body with its symbol.</summary>
+    public delegate void MethodBodyAction(IOperation body, IMethodSymbol method, in BodyReporter reporter);
+
     /// <summary>In place of an operation block action on methods: each method's (or accessor's, or program's) body with its symbol.</summary>
-    public static void RegisterMethodBodyAction(CompilationStartAnalysisContext start, Action<IOperation, IMethodSymbol, Action<Diagnostic>> action)
+    public static void RegisterMethodBodyAction(CompilationStartAnalysisContext start, MethodBodyAction action)
     {
         start.RegisterSemanticModelAction(model =>
         {
-            Action<Diagnostic> report = model.ReportDiagnostic;
+            var reporter = new BodyReporter(in model);
             foreach (var (root, owner) in SourceOperations.Of(model.SemanticModel, model.Options, model.CancellationToken).Blocks)
             {
-                if (owner is IMethodSymbol method) action(root, method, report);
+                if (owner is IMethodSymbol method) action(root, method, in reporter);
             }
         });
     }

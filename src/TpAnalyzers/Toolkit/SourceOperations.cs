@@ -71,10 +71,13 @@ internal sealed class SourceOperations
 
     public static SourceOperations Of(SemanticModel model, AnalyzerOptions options, CancellationToken cancellationToken)
     {
-        // Asked by every rule of every tree: the lookup first, so that the callback (a closure) is made once per tree.
-        if (s_trees.TryGetValue(model, out var known)) return known;
-        return s_trees.GetValue(model, m => new SourceOperations(Read(m, !StatedDegrees.AnyMayBeStated(m.Compilation, options), cancellationToken)));
+        // Asked by every rule of every tree: the lookup first, and the callback, a closure over the arguments, made in a
+        // method of its own (a lambda's captured parameters are allocated on entry to the method that declares them).
+        return s_trees.TryGetValue(model, out var known) ? known : ReadOnce(model, options, cancellationToken);
     }
+
+    private static SourceOperations ReadOnce(SemanticModel model, AnalyzerOptions options, CancellationToken cancellationToken) =>
+        s_trees.GetValue(model, m => new SourceOperations(Read(m, !StatedDegrees.AnyMayBeStated(m.Compilation, options), cancellationToken)));
 
     private static ImmutableArray<(IOperation, ISymbol)> Read(SemanticModel model, bool skipLiteralInitializers, CancellationToken cancellationToken)
     {
