@@ -1,6 +1,4 @@
-using System.Collections.Concurrent;
 using System.Linq;
-using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using TpCodegen.Contract;
@@ -70,21 +68,14 @@ internal sealed class LayerInfo
 
     public string OutputOrigin { get; }
 
-    // A walk meets the same layers at every call, every loop pass and every summary: each is read once per compilation.
-    // What is read depends on the model only through whether it is the declaration's tree (see ReadConstant), so that is the key.
-    private static readonly ConditionalWeakTable<Compilation, ConcurrentDictionary<(ISymbol Member, bool InDeclaringTree), LayerInfo>> s_layers = new();
-
+    /// <summary>
+    /// The layer <paramref name="member"/> is, read from its attribute and initializer. Not cached across walks: each walk
+    /// keeps the layers it has met (a loop's passes and repeated calls ask again). A table per compilation, shared by
+    /// the threads that analyse trees at once, took a lock at every first meeting, and in sampled profiles of the
+    /// 500-module benchmark most of this method's time was spent in that lock; reading a layer again instead costs
+    /// about 0.7 MB per analysis there.
+    /// </summary>
     public static LayerInfo From(ISymbol member, SemanticModel? model)
-    {
-        if (model is null) return Read(member, null);
-        // Locations are kept by the symbol; DeclaringSyntaxReferences are made anew at every call of the layer.
-        bool inDeclaringTree = member.Locations.FirstOrDefault()?.SourceTree == model.SyntaxTree;
-        var layers = s_layers.GetValue(model.Compilation, _ => new ConcurrentDictionary<(ISymbol, bool), LayerInfo>(LayerKeyComparer.Instance));
-        var key = (member, inDeclaringTree);
-        return layers.TryGetValue(key, out var known) ? known : layers.GetOrAdd(key, Read(member, model));
-    }
-
-    private static LayerInfo Read(ISymbol member, SemanticModel? model)
     {
         var attribute = TensorParallelAttributeReader.Find(member);
         var creation = Creation(member);
@@ -156,16 +147,5 @@ internal sealed class LayerInfo
         }
         if (outArgument is null) return null;
         return ReadConstant(outArgument, model) is int features && features > 0 ? features : null;
-    }
-
-    private sealed class LayerKeyComparer : System.Collections.Generic.IEqualityComparer<(ISymbol Member, bool InDeclaringTree)>
-    {
-        public static readonly LayerKeyComparer Instance = new();
-
-        public bool Equals((ISymbol Member, bool InDeclaringTree) x, (ISymbol Member, bool InDeclaringTree) y) =>
-            x.InDeclaringTree == y.InDeclaringTree && SymbolEqualityComparer.Default.Equals(x.Member, y.Member);
-
-        public int GetHashCode((ISymbol Member, bool InDeclaringTree) key) =>
-            SymbolEqualityComparer.Default.GetHashCode(key.Member) * 2 + (key.InDeclaringTree ? 1 : 0);
     }
 }

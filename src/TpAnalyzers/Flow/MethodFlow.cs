@@ -260,8 +260,7 @@ internal sealed partial class MethodFlow
 
     private (IParameterSymbol? Parameter, FlowValue Value)? _activation;
 
-    // The layers this walk has met: a loop's passes and repeated calls ask again, and the compilation-wide table is
-    // shared between threads (a lock and a hash per lookup).
+    // The layers this walk has met: a loop's passes and repeated calls ask again (LayerInfo keeps no table of its own).
     private Dictionary<ISymbol, LayerInfo>? _layers;
 
     private LayerInfo Layer(ISymbol member, SemanticModel? model)
