@@ -27,7 +27,7 @@ public sealed class CollectiveUnderRankConditionAnalyzer : InvocationRuleAnalyze
         bool direct = IsCollective(invocation, types);
         string? inner = direct ? null
             : MethodSummaries.MayRunCollective(invocation.TargetMethod, context.Compilation)
-                ? MethodSummaries.CollectiveIn(invocation.TargetMethod, context.Compilation, call => Describe(call, types))
+                ? CollectiveIn(invocation.TargetMethod, context.Compilation, types)
                 : null;
         string? delegated = direct || inner is not null ? null : InDelegate(invocation, context.Compilation, types);
         if (!direct && inner is null && delegated is null) return;
@@ -35,6 +35,11 @@ public sealed class CollectiveUnderRankConditionAnalyzer : InvocationRuleAnalyze
         var collective = direct ? Describe(invocation, types)! : inner is not null ? Calls.Name(invocation) + ", which runs " + inner : delegated!;
         context.ReportDiagnostic(Diagnostic.Create(Descriptors.CollectiveUnderRankCondition, invocation.Syntax.GetLocation(), collective, guard));
     }
+
+    // A method of its own: a lambda capturing a parameter is allocated on entry to the method that declares it, and
+    // the callers run for every invocation of every body.
+    private static string? CollectiveIn(IMethodSymbol method, Compilation compilation, KnownTypes types) =>
+        MethodSummaries.CollectiveIn(method, compilation, call => Describe(call, types));
 
     /// <summary>
     /// <c>sync()</c> where <c>Action sync = () =&gt; tp.AllReduce(g);</c>: a delegate held in a local and given a lambda
@@ -50,7 +55,7 @@ public sealed class CollectiveUnderRankConditionAnalyzer : InvocationRuleAnalyze
         {
             if (node is not IInvocationOperation call) continue;
             var found = Describe(call, types)
-                ?? (MethodSummaries.MayRunCollective(call.TargetMethod, compilation) ? MethodSummaries.CollectiveIn(call.TargetMethod, compilation, c => Describe(c, types)) : null);
+                ?? (MethodSummaries.MayRunCollective(call.TargetMethod, compilation) ? CollectiveIn(call.TargetMethod, compilation, types) : null);
             if (found is not null) return "'" + local.Local.Name + "', which runs " + found;
         }
         return null;

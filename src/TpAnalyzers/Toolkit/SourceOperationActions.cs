@@ -14,22 +14,23 @@ namespace TpCodegen.Analyzers.Toolkit;
 /// </summary>
 internal static class SourceOperationActions
 {
-    /// <summary>In place of <c>start.RegisterOperationAction</c>: the same operations, one walk per tree.</summary>
+    /// <summary>
+    /// In place of <c>start.RegisterOperationAction</c>: the same operations, from one walk per tree, kind by kind (in
+    /// source order within a kind).
+    /// </summary>
     public static void RegisterOperationAction(CompilationStartAnalysisContext start, Action<SourceOperationContext> action, params OperationKind[] kinds)
     {
-        // Asked of every operation of every tree, for each rule: an array indexed by kind.
-        int largest = 0;
-        foreach (var kind in kinds) largest = Math.Max(largest, (int)kind);
-        var wanted = new bool[largest + 1];
-        foreach (var kind in kinds) wanted[(int)kind] = true;
+        foreach (var kind in kinds) OperationIndex.Want(kind);
         start.RegisterSemanticModelAction(model =>
         {
-            foreach (var (operation, owner) in SourceOperations.Of(model.SemanticModel, model.Options, model.CancellationToken).All)
+            var index = SourceOperations.Of(model.SemanticModel, model.Options, model.CancellationToken).Index;
+            foreach (var kind in kinds)
             {
-                int index = (int)operation.Kind;
-                if (index >= wanted.Length || !wanted[index]) continue;
-                model.CancellationToken.ThrowIfCancellationRequested();
-                action(new SourceOperationContext(operation, owner, model));
+                foreach (var (operation, owner) in index.OfKind(kind))
+                {
+                    model.CancellationToken.ThrowIfCancellationRequested();
+                    action(new SourceOperationContext(operation, owner, model));
+                }
             }
         });
     }

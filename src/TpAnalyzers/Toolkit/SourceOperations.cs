@@ -21,52 +21,22 @@ internal sealed class SourceOperations
 {
     private static readonly ConditionalWeakTable<SemanticModel, SourceOperations> s_trees = new();
 
-    private ImmutableArray<(IOperation Operation, ISymbol Owner)> _all;
+    private OperationIndex? _index;
 
     private SourceOperations(ImmutableArray<(IOperation Root, ISymbol Owner)> blocks) => Blocks = blocks;
 
     /// <summary>The roots: one per body, initializer or top-level program, in source order.</summary>
     public ImmutableArray<(IOperation Root, ISymbol Owner)> Blocks { get; }
 
-    /// <summary>Every operation of every block (lambdas and local functions included), each with its block's owner.</summary>
-    public ImmutableArray<(IOperation Operation, ISymbol Owner)> All
+    /// <summary>The blocks' operations of the kinds rules ask for, by kind; made by the first rule to ask.</summary>
+    public OperationIndex Index
     {
         get
         {
-            if (_all.IsDefault)
-            {
-                // Counted first, then filled to the exact size: no doubling copies, no final copy.
-                int count = 0;
-                var pending = new Stack<IOperation.OperationList.Enumerator>();
-                foreach (var (root, owner) in Blocks) count += Walk(root, owner, null, pending);
-                var all = ImmutableArray.CreateBuilder<(IOperation, ISymbol)>(count);
-                foreach (var (root, owner) in Blocks) Walk(root, owner, all, pending);
-                // Racing threads build the same list; either one is kept.
-                ImmutableInterlocked.InterlockedInitialize(ref _all, all.MoveToImmutable());
-            }
-            return _all;
+            // Racing threads index the same tree; either index is kept.
+            if (_index is null) Interlocked.CompareExchange(ref _index, new OperationIndex(Blocks), null);
+            return _index;
         }
-    }
-
-    // Pre-order, as DescendantsAndSelf gives them, through ChildOperations' struct enumerators on one explicit stack:
-    // no enumerator object per node, and no recursion for a generated expression thousands of operands deep.
-    // Counts the operations under root (itself included), adding them to all when given one.
-    private static int Walk(IOperation root, ISymbol owner, ImmutableArray<(IOperation, ISymbol)>.Builder? all, Stack<IOperation.OperationList.Enumerator> pending)
-    {
-        int count = 1;
-        all?.Add((root, owner));
-        pending.Push(root.ChildOperations.GetEnumerator());
-        while (pending.Count > 0)
-        {
-            var siblings = pending.Pop();
-            if (!siblings.MoveNext()) continue;
-            var child = siblings.Current;
-            pending.Push(siblings);
-            count++;
-            all?.Add((child, owner));
-            pending.Push(child.ChildOperations.GetEnumerator());
-        }
-        return count;
     }
 
     public static SourceOperations Of(SemanticModel model, AnalyzerOptions options, CancellationToken cancellationToken)
