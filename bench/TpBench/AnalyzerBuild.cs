@@ -70,6 +70,14 @@ internal static class AnalyzerBuild
                 double w = AnalyzerTimes.Median(wall[s]), c = AnalyzerTimes.Median(cpu[s]);
                 Console.WriteLine($"  {sides[s].Name,-28} {w,7:F0} / {c,7:F0}   {w / AnalyzerTimes.Median(wall[0]):F2}x / {c / AnalyzerTimes.Median(cpu[0]):F2}x");
             }
+            // The fastest build of each side: the one the machine's other load disturbed least, so the least noisy
+            // estimate of the work itself when that load comes and goes.
+            Console.WriteLine($"fastest of {rounds} builds (wall / cpu ms, ratio to the fastest build without analyzers):");
+            for (int s = 0; s < sides.Count; s++)
+            {
+                double w = wall[s].Min(), c = cpu[s].Min();
+                Console.WriteLine($"  {sides[s].Name,-28} {w,7:F0} / {c,7:F0}   {w / wall[0].Min():F2}x / {c / cpu[0].Min():F2}x");
+            }
             // Each round's own ratio, both sides under the same load: steadier than the ratio of medians on a shared machine.
             for (int s = 1; s < sides.Count; s++)
             {
