@@ -42,44 +42,44 @@ internal static class MethodSummaries
     }
 
     /// <summary>
-    /// The collective a method of the compilation runs, as <paramref name="describe"/> names it for TP0015's message
-    /// ("'tp.AllReduce'"), found in its body or, transitively, in the methods it calls; null when none.
+    /// The collectives a method of the compilation runs, found in its body or, transitively, in the methods it calls:
+    /// the first as <paramref name="describe"/> names it for TP0015's message ("'tp.AllReduce'"), and the group all of
+    /// them run over (Unknown when they differ or one is not known); null when it runs none.
     /// </summary>
-    public static string? CollectiveIn(IMethodSymbol method, Compilation compilation, Func<IInvocationOperation, string?> describe)
+    public static CollectivesRun? CollectiveIn(IMethodSymbol method, Compilation compilation, Func<IInvocationOperation, CollectivesRun?> describe)
     {
         method = method.OriginalDefinition;
         var table = s_tables.GetValue(compilation, _ => new Table());
         if (table.Collectives.TryGetValue(method, out var known)) return known.Summary;
         if (SourceBodies.Method(method, compilation) is not { } body) return Implementations.IsDispatched(method) ? CollectiveInEvery(method, compilation, describe) : null;
-        string? found = null;
+        CollectivesRun? found = null;
         bool complete = Guarded(method, () =>
         {
             foreach (var node in body.DescendantsAndSelf())
             {
                 // Lambdas are walked too: a body that builds and runs one (Parallel.For, a local function) runs its collectives.
                 if (node is not IInvocationOperation call) continue;
-                found = describe(call) ?? CollectiveIn(call.TargetMethod, compilation, describe);
-                if (found is not null) break;
+                found = CollectivesRun.Both(found, describe(call) ?? CollectiveIn(call.TargetMethod, compilation, describe));
             }
             return new object();
         }) is not null;
         if (!complete) return null;
-        return table.Collectives.GetOrAdd(method, new Box<string>(found)).Summary;
+        return table.Collectives.GetOrAdd(method, new Box<CollectivesRun>(found)).Summary;
     }
 
     /// <summary>
-    /// A dispatched call (an interface's Forward, an abstract module's): the collective every implementation in the
+    /// A dispatched call (an interface's Forward, an abstract module's): the collectives every implementation in the
     /// compilation runs, or null when one of them runs none (or there is none to read).
     /// </summary>
-    private static string? CollectiveInEvery(IMethodSymbol method, Compilation compilation, Func<IInvocationOperation, string?> describe)
+    private static CollectivesRun? CollectiveInEvery(IMethodSymbol method, Compilation compilation, Func<IInvocationOperation, CollectivesRun?> describe)
     {
-        string? first = null;
+        CollectivesRun? all = null;
         foreach (var implementation in Implementations.Of(method, compilation))
         {
             if (CollectiveIn(implementation, compilation, describe) is not { } found) return null;
-            first ??= found;
+            all = CollectivesRun.Both(all, found);
         }
-        return first;
+        return all;
     }
 
     /// <summary>Cheap first test: a method declared in this compilation (its summary is worth asking for).</summary>
@@ -115,7 +115,7 @@ internal static class MethodSummaries
     {
         public ConcurrentDictionary<IMethodSymbol, Box<MethodSummary>> Placements { get; } = new(SymbolEqualityComparer.Default);
 
-        public ConcurrentDictionary<IMethodSymbol, Box<string>> Collectives { get; } = new(SymbolEqualityComparer.Default);
+        public ConcurrentDictionary<IMethodSymbol, Box<CollectivesRun>> Collectives { get; } = new(SymbolEqualityComparer.Default);
     }
 
     /// <summary>A cached answer, null included.</summary>

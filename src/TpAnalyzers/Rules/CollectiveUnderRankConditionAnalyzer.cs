@@ -25,21 +25,33 @@ public sealed class CollectiveUnderRankConditionAnalyzer : InvocationRuleAnalyze
         // A method of the compilation is read once per compilation (its summary is cached), so most calls cost a lookup;
         // the message's text is made only for a collective under a rank condition.
         bool direct = IsCollective(invocation, types);
-        string? inner = direct ? null
+        var inner = direct ? null
             : MethodSummaries.MayRunCollective(invocation.TargetMethod, context.Compilation)
                 ? CollectiveIn(invocation.TargetMethod, context.Compilation, types)
                 : null;
         string? delegated = direct || inner is not null ? null : InDelegate(invocation, context.Compilation, types);
         if (!direct && inner is null && delegated is null) return;
-        if (FindRankGuard(invocation, types) is not { } guard) return;
-        var collective = direct ? Describe(invocation, types)! : inner is not null ? Calls.Name(invocation) + ", which runs " + inner : delegated!;
+        var group = direct ? GroupOf(invocation, types) : inner?.Group ?? GroupRole.Unknown;
+        if (FindRankGuard(invocation, types, group) is not { } guard) return;
+        var collective = direct ? Describe(invocation, types)! : inner is not null ? Calls.Name(invocation) + ", which runs " + inner.First : delegated!;
         context.ReportDiagnostic(Diagnostic.Create(Descriptors.CollectiveUnderRankCondition, invocation.Syntax.GetLocation(), collective, guard));
     }
 
     // A method of its own: a lambda capturing a parameter is allocated on entry to the method that declares it, and
     // the callers run for every invocation of every body.
-    private static string? CollectiveIn(IMethodSymbol method, Compilation compilation, KnownTypes types) =>
-        MethodSummaries.CollectiveIn(method, compilation, call => Describe(call, types));
+    private static CollectivesRun? CollectiveIn(IMethodSymbol method, Compilation compilation, KnownTypes types) =>
+        MethodSummaries.CollectiveIn(method, compilation, call => IsCollective(call, types) ? new CollectivesRun(Describe(call, types)!, GroupOf(call, types)) : null);
+
+    /// <summary>
+    /// The group a collective runs over: a group's own collective over its receiver's role, a tensor-parallel layer's
+    /// forward over the tensor-parallel group; Unknown for the rest (a DTensor's group is not followed).
+    /// </summary>
+    private static GroupRole GroupOf(IInvocationOperation invocation, KnownTypes types) => Classify(invocation, types) switch
+    {
+        Collective.LayerForward => GroupRole.TensorParallel,
+        Collective.Call when types.IsGroupCollective(invocation.TargetMethod) => types.ClassifyGroup(invocation.Instance),
+        _ => GroupRole.Unknown,
+    };
 
     /// <summary>
     /// <c>sync()</c> where <c>Action sync = () =&gt; tp.AllReduce(g);</c>: a delegate held in a local and given a lambda
@@ -55,7 +67,7 @@ public sealed class CollectiveUnderRankConditionAnalyzer : InvocationRuleAnalyze
         {
             if (node is not IInvocationOperation call) continue;
             var found = Describe(call, types)
-                ?? (MethodSummaries.MayRunCollective(call.TargetMethod, compilation) ? CollectiveIn(call.TargetMethod, compilation, types) : null);
+                ?? (MethodSummaries.MayRunCollective(call.TargetMethod, compilation) ? CollectiveIn(call.TargetMethod, compilation, types)?.First : null);
             if (found is not null) return "'" + local.Local.Name + "', which runs " + found;
         }
         return null;
@@ -100,9 +112,10 @@ public sealed class CollectiveUnderRankConditionAnalyzer : InvocationRuleAnalyze
 
     /// <summary>
     /// Walks from the call up to its method (or lambda) and returns the first rank condition that decides whether this
-    /// rank gets there, phrased for the message ("'group.Rank == 0' holds"), or null.
+    /// rank gets there, phrased for the message ("'group.Rank == 0' holds"), or null. A condition every rank of the
+    /// collective's <paramref name="group"/> answers alike is no such condition (<see cref="RankConditions.SplitsGroup"/>).
     /// </summary>
-    private static string? FindRankGuard(IInvocationOperation invocation, KnownTypes types)
+    private static string? FindRankGuard(IInvocationOperation invocation, KnownTypes types, GroupRole group)
     {
         IOperation child = invocation;
         for (var parent = invocation.Parent; parent is not null; child = parent, parent = parent.Parent)
@@ -112,25 +125,28 @@ public sealed class CollectiveUnderRankConditionAnalyzer : InvocationRuleAnalyze
                 case IAnonymousFunctionOperation or ILocalFunctionOperation or IMethodBodyBaseOperation:
                     // Where a lambda runs is another question; stop at the function boundary.
                     return null;
-                case IConditionalOperation conditional when child != conditional.Condition && RankConditions.Mentions(conditional.Condition, types):
+                case IConditionalOperation conditional when child != conditional.Condition && RankConditions.SplitsGroup(conditional.Condition, types, group):
                     var otherBranch = child == conditional.WhenTrue ? conditional.WhenFalse : conditional.WhenTrue;
                     if (otherBranch is not null && CallsSame(otherBranch, invocation.TargetMethod)) break;
                     return Quote(conditional.Condition) + (child == conditional.WhenTrue ? " holds" : " does not hold");
-                case IWhileLoopOperation { Condition: { } condition } loop when child == loop.Body && RankConditions.Mentions(condition, types):
+                case IWhileLoopOperation { Condition: { } condition } loop when child == loop.Body && RankConditions.SplitsGroup(condition, types, group):
                     return Quote(condition) + " holds";
-                case IForLoopOperation { Condition: { } condition } loop when child == loop.Body && RankConditions.Mentions(condition, types):
+                case IForLoopOperation { Condition: { } condition } loop when child == loop.Body && RankConditions.SplitsGroup(condition, types, group):
                     return Quote(condition) + " holds";
-                case ISwitchCaseOperation when parent.Parent is ISwitchOperation @switch && RankConditions.Mentions(@switch.Value, types):
+                case ISwitchCaseOperation when parent.Parent is ISwitchOperation @switch && RankConditions.SplitsGroup(@switch.Value, types, group):
                     return "the switch on " + Quote(@switch.Value) + " picks this case";
-                case ISwitchExpressionArmOperation when parent.Parent is ISwitchExpressionOperation @switch && RankConditions.Mentions(@switch.Value, types):
+                case ISwitchExpressionArmOperation when parent.Parent is ISwitchExpressionOperation @switch && RankConditions.SplitsGroup(@switch.Value, types, group):
                     return "the switch on " + Quote(@switch.Value) + " picks this arm";
                 case IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalAnd or BinaryOperatorKind.ConditionalOr } logical
-                    when child == logical.RightOperand && RankConditions.Mentions(logical.LeftOperand, types):
+                    when child == logical.RightOperand && RankConditions.SplitsGroup(logical.LeftOperand, types, group):
                     return Quote(logical.LeftOperand) + (logical.OperatorKind == BinaryOperatorKind.ConditionalAnd ? " holds" : " does not hold");
                 case ICatchClauseOperation @catch when child == @catch.Handler:
-                    // Only the ranks that failed run a catch block; the others are already in the next collective.
+                    // An exception the runtime raises on every rank (a mismatch, a deadlock) is caught by all of them, and
+                    // they may retry together; any other is caught by the ranks that failed only, while the others are
+                    // already in the next collective.
+                    if (RaisedOnEveryRank(@catch.ExceptionType, types) && !RankConditions.SplitsGroup(@catch.Filter, types, group)) break;
                     return "an exception was caught";
-                case IBlockOperation block when EarlyExit(block, child, types) is { } exit:
+                case IBlockOperation block when EarlyExit(block, child, types, group) is { } exit:
                     return exit;
             }
         }
@@ -138,12 +154,12 @@ public sealed class CollectiveUnderRankConditionAnalyzer : InvocationRuleAnalyze
     }
 
     /// <summary>An earlier statement of the block that leaves it on some ranks only: <c>if (rank != 0) return;</c>.</summary>
-    private static string? EarlyExit(IBlockOperation block, IOperation statement, KnownTypes types)
+    private static string? EarlyExit(IBlockOperation block, IOperation statement, KnownTypes types, GroupRole group)
     {
         foreach (var earlier in block.Operations)
         {
             if (earlier == statement) break;
-            if (earlier is not IConditionalOperation conditional || !RankConditions.Mentions(conditional.Condition, types)) continue;
+            if (earlier is not IConditionalOperation conditional || !RankConditions.SplitsGroup(conditional.Condition, types, group)) continue;
             bool exitsWhenTrue = Exits(conditional.WhenTrue);
             bool exitsWhenFalse = conditional.WhenFalse is not null && Exits(conditional.WhenFalse);
             if (exitsWhenTrue == exitsWhenFalse) continue;
@@ -151,6 +167,10 @@ public sealed class CollectiveUnderRankConditionAnalyzer : InvocationRuleAnalyze
         }
         return null;
     }
+
+    private static bool RaisedOnEveryRank(ITypeSymbol? exception, KnownTypes types) =>
+        exception is not null &&
+        (SymbolEqualityComparer.Default.Equals(exception, types.CollectiveMismatchException) || SymbolEqualityComparer.Default.Equals(exception, types.CollectiveDeadlockException));
 
     private static bool Exits(IOperation? operation) => operation switch
     {

@@ -34,6 +34,8 @@ internal sealed class KnownTypes
         Launcher = runtime.GetTypeByMetadataName("TpCodegen.Collectives.Launcher");
         FeatureLayout = runtime.GetTypeByMetadataName("TpCodegen.FeatureLayout");
         InProcessWorld = runtime.GetTypeByMetadataName("TpCodegen.Collectives.InProcess.InProcessWorld");
+        CollectiveMismatchException = runtime.GetTypeByMetadataName("TpCodegen.Collectives.CollectiveMismatchException");
+        CollectiveDeadlockException = runtime.GetTypeByMetadataName("TpCodegen.Collectives.CollectiveDeadlockException");
     }
 
     public INamedTypeSymbol Linear { get; }
@@ -69,6 +71,12 @@ internal sealed class KnownTypes
     public INamedTypeSymbol? FeatureLayout { get; }
 
     public INamedTypeSymbol? InProcessWorld { get; }
+
+    /// <summary>Raised on every rank of a group whose ranks entered different collectives: each may catch it and retry.</summary>
+    public INamedTypeSymbol? CollectiveMismatchException { get; }
+
+    /// <summary>Raised on every rank of a run when each rank still running waits in a collective that cannot complete.</summary>
+    public INamedTypeSymbol? CollectiveDeadlockException { get; }
 
     /// <summary>Null when the compilation does not reference TpRuntime. Resolved once per compilation and shared by every rule.</summary>
     public static KnownTypes? TryCreate(Compilation compilation) =>

@@ -1,4 +1,5 @@
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace TpCodegen.Analyzers.Toolkit;
@@ -6,13 +7,25 @@ namespace TpCodegen.Analyzers.Toolkit;
 /// <summary>
 /// Whether a condition depends on the rank: it reads a group's Rank, a local initialised from one, a property of the
 /// compilation whose getter does (<c>bool IsMainProcess => group.Rank == 0</c>), a method of the compilation whose body
-/// does (<c>static bool IsFirst(ProcessGroup g) => g.Rank == 0</c>), or a local, parameter or field named like a rank.
+/// does (<c>static bool IsFirst(ProcessGroup g) => g.Rank == 0</c>), or a local, parameter or field named like a rank
+/// (a <c>for</c> loop's counter excepted, whatever its name).
 /// </summary>
 internal static class RankConditions
 {
-    public static bool Mentions(IOperation? condition, KnownTypes types) => Mentions(condition, types, 0);
+    public static bool Mentions(IOperation? condition, KnownTypes types) => Mentions(condition, types, GroupRole.Unknown, 0);
 
-    private static bool Mentions(IOperation? condition, KnownTypes types, int depth)
+    /// <summary>
+    /// Whether the condition can hold on some ranks of <paramref name="group"/> and not on others. A mesh's
+    /// data-parallel rank is the same on every rank of one tensor-parallel group, and its tensor-parallel rank the same
+    /// on every rank of one data-parallel group: <c>if (dp.Rank == 0) tp.AllGather(...)</c> is entered by whole
+    /// tensor-parallel groups. Any other rank (the world's, one of unknown origin, a name) may split the group.
+    /// </summary>
+    public static bool SplitsGroup(IOperation? condition, KnownTypes types, GroupRole group) => Mentions(condition, types, group, 0);
+
+    private static bool SameAcross(GroupRole rankOf, GroupRole group) =>
+        (rankOf, group) is (GroupRole.DataParallel, GroupRole.TensorParallel) or (GroupRole.TensorParallel, GroupRole.DataParallel);
+
+    private static bool Mentions(IOperation? condition, KnownTypes types, GroupRole within, int depth)
     {
         if (condition is null) return false;
         foreach (var operation in Operations.SelfAndDescendants(condition))
@@ -20,25 +33,26 @@ internal static class RankConditions
             switch (operation)
             {
                 case IPropertyReferenceOperation property when types.IsGroupProperty(property.Property, "Rank"):
+                    if (within != GroupRole.Unknown && SameAcross(types.ClassifyGroup(property.Instance), within)) break;
                     return true;
                 case IPropertyReferenceOperation property when depth < Operations.MaxLocalDepth && property.Property.Type.SpecialType == SpecialType.System_Boolean:
                     // A flag computed from the rank reads like any other property at the call site.
                     if (operation.SemanticModel?.Compilation is { } compilation &&
                         SourceBodies.Getter(property.Property, compilation) is { } getter &&
-                        Mentions(getter, types, depth + 1))
+                        Mentions(getter, types, within, depth + 1))
                         return true;
                     break;
                 case IInvocationOperation call when depth < Operations.MaxLocalDepth && call.Type?.SpecialType == SpecialType.System_Boolean:
                     // if (IsFirst(tp)) ...: a predicate of the compilation that reads a rank is a rank test.
                     if (operation.SemanticModel?.Compilation is { } source &&
                         SourceBodies.Method(call.TargetMethod, source) is { } predicate &&
-                        Mentions(predicate, types, depth + 1))
+                        Mentions(predicate, types, within, depth + 1))
                         return true;
                     break;
                 case ILocalReferenceOperation local:
-                    if (Names.IsRank(local.Local.Name)) return true;
+                    if (Names.IsRank(local.Local.Name) && !IsLoopCounter(local.Local)) return true;
                     // bool isRoot = group.Rank == 0; if (isRoot) ...
-                    if (depth < Operations.MaxLocalDepth && Mentions(Operations.InitializerOf(local), types, depth + 1)) return true;
+                    if (depth < Operations.MaxLocalDepth && Mentions(Operations.InitializerOf(local), types, within, depth + 1)) return true;
                     break;
                 case IParameterReferenceOperation parameter when Names.IsRank(parameter.Parameter.Name):
                     return true;
@@ -48,4 +62,9 @@ internal static class RankConditions
         }
         return false;
     }
+
+    // for (int rank = 0; rank < tp.Size; rank++): a counter every rank runs through alike, whatever it is called.
+    private static bool IsLoopCounter(ILocalSymbol local) =>
+        local.DeclaringSyntaxReferences.Length == 1 &&
+        local.DeclaringSyntaxReferences[0].GetSyntax() is VariableDeclaratorSyntax { Initializer.Value: LiteralExpressionSyntax, Parent: VariableDeclarationSyntax { Parent: ForStatementSyntax } };
 }

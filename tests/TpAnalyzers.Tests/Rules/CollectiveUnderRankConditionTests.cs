@@ -293,4 +293,136 @@ public sealed class CollectiveUnderRankConditionTests
             }
         }
         """);
+
+    [Fact]
+    public Task A_mesh_rank_that_is_the_same_across_the_collectives_group_does_not_split_it() => Verify.VerifyAsync(Usings + """
+        class Checkpointing
+        {
+            // Every rank of one tensor-parallel group has the same data-parallel rank, and every rank of one data-parallel
+            // group the same tensor-parallel rank: these branches are entered by whole groups.
+            static void SaveFirstReplica(DeviceMesh mesh, float[] shard, float[] full, float[] loss)
+            {
+                var tp = mesh.TensorParallel;
+                var dp = mesh.DataParallel;
+                if (dp.Rank == 0)
+                {
+                    tp.AllGather(shard, full);
+                    Export(tp, shard, full);
+                    {|#0:dp.Barrier()|};
+                    {|#1:mesh.World.Barrier()|};
+                }
+                ReportLoss(mesh, loss);
+                int replica = mesh.DataParallel.Rank;
+                if (replica != 0) return;
+                tp.Broadcast(full, 0);
+                {|#3:dp.Barrier()|};
+            }
+
+            static void ReportLoss(DeviceMesh mesh, float[] loss)
+            {
+                if (mesh.TensorParallel.Rank == 0)
+                {
+                    mesh.DataParallel.AllReduce(loss, ReduceOp.Average);
+                    {|#2:mesh.TensorParallel.AllReduce(loss)|};
+                }
+            }
+
+            static void Export(ProcessGroup group, float[] shard, float[] full) => group.AllGather(shard, full);
+        }
+        """,
+        Verify.Diagnostic(Descriptors.CollectiveUnderRankCondition).WithLocation(0).WithArguments("'dp.Barrier'", "'dp.Rank == 0' holds"),
+        Verify.Diagnostic(Descriptors.CollectiveUnderRankCondition).WithLocation(1).WithArguments("'mesh.World.Barrier'", "'dp.Rank == 0' holds"),
+        Verify.Diagnostic(Descriptors.CollectiveUnderRankCondition).WithLocation(2).WithArguments("'mesh.TensorParallel.AllReduce'", "'mesh.TensorParallel.Rank == 0' holds"),
+        Verify.Diagnostic(Descriptors.CollectiveUnderRankCondition).WithLocation(3).WithArguments("'dp.Barrier'", "'replica != 0' does not hold (the others leave early)"));
+
+    [Fact]
+    public Task A_helper_running_tensor_parallel_collectives_only_is_not_split_by_the_data_parallel_rank() => Verify.VerifyAsync(Usings + """
+        partial class Block
+        {
+            [TensorParallel(Split.Column)] public Linear Up { get; } = new(64, 256);
+            [TensorParallel(Split.Row)] public Linear Down { get; } = new(256, 64);
+
+            public DTensor Forward(DTensor x) => Down.Forward(Up.Forward(x));
+        }
+
+        class Evaluation
+        {
+            // Only the first replica evaluates; its tensor-parallel group runs the forward together.
+            static void Evaluate(DeviceMesh mesh, Block block, DTensor x, float[] metric)
+            {
+                if (mesh.DataParallel.Rank == 0) block.Forward(x);
+                if (mesh.DataParallel.Rank == 0) {|#0:Report(mesh, metric)|};
+                if (mesh.World.Rank == 0) {|#1:block.Forward(x)|};
+            }
+
+            static void Report(DeviceMesh mesh, float[] metric) => mesh.DataParallel.AllReduce(metric);
+        }
+        """,
+        Verify.Diagnostic(Descriptors.CollectiveUnderRankCondition).WithLocation(0).WithArguments("'Report', which runs 'mesh.DataParallel.AllReduce'", "'mesh.DataParallel.Rank == 0' holds"),
+        Verify.Diagnostic(Descriptors.CollectiveUnderRankCondition).WithLocation(1)
+            .WithArguments("'block.Forward', which runs 'Down.Forward' (the forward of tensor-parallel layer 'Down')", "'mesh.World.Rank == 0' holds"));
+
+    [Fact]
+    public Task Exceptions_the_runtime_raises_on_every_rank_may_be_caught_and_retried_together() => Verify.VerifyAsync(Usings + """
+        class Retry
+        {
+            static void Reduce(ProcessGroup tp, float[] grads)
+            {
+                for (int attempt = 0; ; attempt++)
+                {
+                    try
+                    {
+                        tp.AllReduce(grads);
+                        return;
+                    }
+                    catch (CollectiveMismatchException) when (attempt < 3)
+                    {
+                        tp.Barrier();
+                    }
+                    catch (CollectiveDeadlockException)
+                    {
+                        tp.Barrier();
+                    }
+                    catch (CollectiveMismatchException) when (tp.Rank == 0)
+                    {
+                        {|#0:tp.Barrier()|};
+                    }
+                    catch (RankFailedException)
+                    {
+                        {|#1:tp.Barrier()|};
+                    }
+                }
+            }
+        }
+        """,
+        Verify.Diagnostic(Descriptors.CollectiveUnderRankCondition).WithLocation(0).WithArguments("'tp.Barrier'", "an exception was caught"),
+        Verify.Diagnostic(Descriptors.CollectiveUnderRankCondition).WithLocation(1).WithArguments("'tp.Barrier'", "an exception was caught"));
+
+    [Fact]
+    public Task A_loop_counter_named_rank_is_not_the_process_rank() => Verify.VerifyAsync(Usings + """
+        class Exchange
+        {
+            // Every rank runs the same loop: root by root, each broadcasts its piece.
+            static void AllToAll(ProcessGroup tp, float[] mine, int n)
+            {
+                for (int rank = 0; rank < tp.Size; rank++)
+                {
+                    var piece = rank == tp.Rank ? mine : new float[n];
+                    tp.Broadcast(piece, rank);
+                }
+                int root = tp.Rank;
+                for (int rank = root; rank < tp.Size; rank++)
+                {
+                    {|#0:tp.Barrier()|};
+                }
+            }
+
+            static void Send(ProcessGroup tp, int rank, float[] data)
+            {
+                if (rank == 0) {|#1:tp.Broadcast(data, 0)|};
+            }
+        }
+        """,
+        Verify.Diagnostic(Descriptors.CollectiveUnderRankCondition).WithLocation(0).WithArguments("'tp.Barrier'", "'rank < tp.Size' holds"),
+        Verify.Diagnostic(Descriptors.CollectiveUnderRankCondition).WithLocation(1).WithArguments("'tp.Broadcast'", "'rank == 0' holds"));
 }
