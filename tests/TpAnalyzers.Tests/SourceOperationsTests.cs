@@ -73,13 +73,13 @@ public sealed class SourceOperationsTests
                 var block = new Block();
                 DTensor x = null!;
                 var y = block.DownPartial.Forward(block.Up.Forward(x));
-                Console.WriteLine({|#0:y|});
+                Console.WriteLine({|#0:y|}.ToTensor());
 
                 """ + Modules.With("").Replace("using System;\nusing TpCodegen;\n", ""),
         };
         test.TestState.OutputKind = OutputKind.ConsoleApplication;
         test.ExpectedDiagnostics.Add(VerifyEscapes.Diagnostic(Descriptors.PartialEscapes).WithLocation(0)
-            .WithArguments("y", "the output of row layer 'DownPartial' with ReduceResults = false", "Console.WriteLine"));
+            .WithArguments("y", "the output of row layer 'DownPartial' with ReduceResults = false", "'.ToTensor()'"));
         return test.RunAsync();
     }
 

@@ -157,7 +157,7 @@ internal sealed partial class MethodFlow
                     if (part is IInterpolationOperation interpolation)
                     {
                         var value = Eval(interpolation.Expression);
-                        Escape(interpolation.Expression, value, "the string interpolation");
+                        Formatted(interpolation.Expression, value, "the string interpolation");
                         Eval(interpolation.Alignment);
                         Eval(interpolation.FormatString);
                     }
@@ -441,7 +441,7 @@ internal sealed partial class MethodFlow
         if (PlacementApis.IsOutputSink(method))
         {
             for (int i = 0; i < arguments.Length; i++)
-                Escape(Unwrap(invocation.Arguments[i].Value), arguments[i], method.ContainingType.Name + "." + method.Name);
+                Formatted(Unwrap(invocation.Arguments[i].Value), arguments[i], method.ContainingType.Name + "." + method.Name);
         }
         return FlowValue.Unknown;
     }
@@ -606,8 +606,8 @@ internal sealed partial class MethodFlow
                     break;
                 }
             case BinaryOperatorKind.Add when operation.Type?.SpecialType == SpecialType.System_String:
-                Escape(Unwrap(left), leftValue, "the string concatenation");
-                Escape(Unwrap(right), rightValue, "the string concatenation");
+                Formatted(Unwrap(left), leftValue, "the string concatenation");
+                Formatted(Unwrap(right), rightValue, "the string concatenation");
                 break;
         }
         return FlowValue.Unknown;
@@ -645,6 +645,13 @@ internal sealed partial class MethodFlow
     {
         // A summary also keeps where a parameter escapes: the caller decides whether what it passes is a partial sum.
         if (flowValue.IsPartial || (_summarizing && flowValue.Parameter >= 0)) Record(new EscapeEvent(value, flowValue, how));
+    }
+
+    // Printed, logged or made into text: a DTensor's text is its shape, placement and group (DTensor.ToString), the same
+    // on every rank and no addend, so only what holds values escapes this way (a local tensor, an array, a number).
+    private void Formatted(IOperation value, FlowValue flowValue, string how)
+    {
+        if (!_types.IsDTensor(Unwrap(value).Type)) Escape(value, flowValue, how);
     }
 
     private static bool IsNull(IOperation operation) => Unwrap(operation).ConstantValue is { HasValue: true, Value: null };

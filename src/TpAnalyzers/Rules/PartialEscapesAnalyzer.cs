@@ -1,6 +1,6 @@
 // TP0009 catches a partial sum that leaves the tensor world unreduced: read through .ToTensor(), .Local, .LocalSpan
-// or a ToArray-like method, printed or logged, interpolated into a string, or compared. What comes out is this
-// rank's addend: different on every rank, and not the value the author meant to see, test or save.
+// or a ToArray-like method, or compared. What comes out is this rank's addend: different on every rank, and not the
+// value the author meant to see, test or save. Printing the DTensor itself is fine: its text is shape and placement.
 using System;
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
