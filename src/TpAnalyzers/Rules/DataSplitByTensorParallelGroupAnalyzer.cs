@@ -139,8 +139,10 @@ public sealed class DataSplitByTensorParallelGroupAnalyzer : DiagnosticAnalyzer
                     key = "'" + Operations.Text(Operations.Unwrap(value)!.Syntax) + "'";
             }
             if (key is null) continue;
+            // Once per loader: its rank and its replica count given from the same group are one mistake.
             context.ReportDiagnostic(Diagnostic.Create(
                 Descriptors.DataSplitByTensorParallelGroup, value.Syntax.GetLocation(), call, data, key));
+            return;
         }
     }
 

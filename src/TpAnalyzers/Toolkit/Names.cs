@@ -72,10 +72,16 @@ internal static class Names
 
     public static bool IsBatch(string name) => HasWord(name, "batch") || HasWord(name, "batches");
 
-    /// <summary>Names of data a data split divides: batches, tokens, samples, sequences, examples, documents, prompts, a dataset or corpus.</summary>
+    /// <summary>
+    /// Names of data a data split divides: batches, tokens, samples, sequences, examples, documents, prompts, a dataset or
+    /// corpus, unless what the name is of, its head, is a weight or a measure of one: <c>tokenEmbeddings</c> is a weight,
+    /// <c>bytesPerToken</c> a byte count (the head is the last word before a "per", else the last word).
+    /// </summary>
     public static bool IsData(string name)
     {
-        foreach (var word in Words(name))
+        var words = Words(name);
+        if (IsNotData(Head(words))) return false;
+        foreach (var word in words)
         {
             switch (word)
             {
@@ -102,6 +108,26 @@ internal static class Names
         }
         return false;
     }
+
+    private static string Head(IReadOnlyList<string> words)
+    {
+        int end = words.Count;
+        for (int i = words.Count - 1; i > 0; i--)
+        {
+            if (words[i] == "per")
+            {
+                end = i;
+                break;
+            }
+        }
+        return end > 0 ? words[end - 1] : "";
+    }
+
+    private static bool IsNotData(string head) => head switch
+    {
+        "embedding" or "embeddings" or "embed" or "weight" or "weights" or "table" or "matrix" or "bytes" or "byte" or "vocab" or "vocabulary" => true,
+        _ => false,
+    };
 
     private static bool HasWord(string name, string word)
     {
