@@ -69,9 +69,30 @@ public sealed class PartialSumAveragedTests
                 mesh.TensorParallel.AllReduce(logits, ReduceOp.Max);
                 _ = Placement.Partial();
                 _ = Placement.Partial(ReduceOp.Sum);
+                // Numbers each rank measured, written where the buffer is made: their mean is the point.
+                var memory = new[] { (float)System.GC.GetTotalMemory(false) };
+                tp.AllReduce(memory, ReduceOp.Average);
+                mesh.TensorParallel.AllReduce(new float[] { 1f, 2f }, ReduceOp.Average);
             }
         }
         """);
+
+    [Fact]
+    public Task A_buffer_not_made_of_listed_numbers_is_still_flagged() => Verify.VerifyAsync(Usings + """
+        class Training
+        {
+            static void Step(ProcessGroup tp, DTensor y, int n)
+            {
+                var partial = new float[n];
+                y.LocalSpan.CopyTo(partial);
+                tp.AllReduce(partial, {|#0:ReduceOp.Average|});
+                var copy = y.LocalSpan.ToArray();
+                tp.AllReduce(copy, {|#1:ReduceOp.Average|});
+            }
+        }
+        """,
+        Verify.Diagnostic(Descriptors.PartialSumAveraged).WithLocation(0).WithArguments("'tp.AllReduce'", "the tensor-parallel group 'tp'"),
+        Verify.Diagnostic(Descriptors.PartialSumAveraged).WithLocation(1).WithArguments("'tp.AllReduce'", "the tensor-parallel group 'tp'"));
 
     [Fact]
     public Task Fix_replaces_average_with_sum_everywhere() => Fix.VerifyCodeFixAsync(Usings + """
