@@ -32,7 +32,10 @@ public sealed class PartialNeedsFullTensorAnalyzer : PlacementRuleAnalyzer
                 if (product.RightValue.IsPartial) Report(product.Right, product.RightValue, "the product '*'", report);
                 break;
             case ReturnEvent returned when returned.Value.IsPartial && returned.Declared != Layout.PartialSum:
-                Report(returned.Returned, returned.Value, "the result of " + returned.Method.ContainingType.Name + "." + returned.Method.Name, report);
+                // The advice to all-reduce is one way out; a method meant to hand its addend on (to a sequence-parallel
+                // reduce-scatter, say) declares so instead, and the message says how.
+                Report(returned.Returned, returned.Value, "the result of " + returned.Method.ContainingType.Name + "." + returned.Method.Name +
+                    " (unless it declares [PlacementContract(..., PlacementKind.PartialSum)])", report);
                 break;
         }
     }

@@ -38,7 +38,7 @@ public class PartialNeedsFullTensorPathsTests
                 return {|#0:p|};
             }
         """),
-        Verify.Diagnostic(Descriptors.PartialNeedsFullTensor).WithLocation(0).WithArguments("p", FromDownPartial, "the result of Block.Forward"));
+        Verify.Diagnostic(Descriptors.PartialNeedsFullTensor).WithLocation(0).WithArguments("p", FromDownPartial, "the result of Block.Forward (unless it declares [PlacementContract(..., PlacementKind.PartialSum)])"));
 
     [Fact]
     public Task Switch_with_one_partial_section_is_flagged() => Verify.VerifyAsync(Modules.With("""
@@ -95,7 +95,7 @@ public class PartialNeedsFullTensorPathsTests
                 return {|#0:p|};
             }
         """),
-        Verify.Diagnostic(Descriptors.PartialNeedsFullTensor).WithLocation(0).WithArguments("p", FromDownPartial, "the result of Block.Forward"));
+        Verify.Diagnostic(Descriptors.PartialNeedsFullTensor).WithLocation(0).WithArguments("p", FromDownPartial, "the result of Block.Forward (unless it declares [PlacementContract(..., PlacementKind.PartialSum)])"));
 
     [Theory]
     // Both arms reduced.

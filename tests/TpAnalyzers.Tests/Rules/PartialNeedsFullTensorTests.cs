@@ -61,7 +61,7 @@ public class PartialNeedsFullTensorTests
                 return {|#0:y|};
             }
         """),
-        Verify.Diagnostic(Descriptors.PartialNeedsFullTensor).WithLocation(0).WithArguments("y", FromDownPartial, "the result of Block.Forward"));
+        Verify.Diagnostic(Descriptors.PartialNeedsFullTensor).WithLocation(0).WithArguments("y", FromDownPartial, "the result of Block.Forward (unless it declares [PlacementContract(..., PlacementKind.PartialSum)])"));
 
     [Fact]
     public Task Partial_contract_output_into_column_is_flagged() => Verify.VerifyAsync(Modules.With("""
