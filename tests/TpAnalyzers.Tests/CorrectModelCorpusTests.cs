@@ -113,7 +113,8 @@ public class CorrectModelCorpusTests
                 public void Step(DTensor x, float[] gradients, string[] examples)
                 {
                     var y = _mlp.Forward(x);
-                    _group.AllReduce(y.LocalSpan);
+                    // The row layer has reduced y already: every rank holds the same values, and rank 0's are kept.
+                    _group.Broadcast(y.LocalSpan, 0);
                     _replicas.AllReduce(gradients, ReduceOp.Average);
                     var mine = examples.Where((_, i) => i % _replicas.Size == _replicas.Rank).ToArray();
                     try

@@ -3,6 +3,7 @@
 // Multiplying the batch by the TP degree (batchSize * tp.Size, globalBatch *= tensorParallel) is the data-parallel
 // formula applied to the wrong axis: the global batch, the learning-rate scaling and every throughput figure come out
 // tp times too large. The data-parallel degree is the factor.
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -30,23 +31,60 @@ public sealed class BatchScaledByTensorParallelDegreeAnalyzer : DiagnosticAnalyz
 
     private static void Analyze(SourceOperationContext context, KnownTypes types)
     {
-        var (left, right) = context.Operation switch
+        // A product of several factors (microBatch * accumulation * tp.Size) is read whole, once, at its outermost '*'.
+        var factors = new List<IOperation>();
+        switch (context.Operation)
         {
-            IBinaryOperation { OperatorKind: BinaryOperatorKind.Multiply } binary => (binary.LeftOperand, binary.RightOperand),
-            ICompoundAssignmentOperation { OperatorKind: BinaryOperatorKind.Multiply } compound => (compound.Target, compound.Value),
-            _ => (null, null),
-        };
-        if (left is null || right is null) return;
-        foreach (var (batch, degree) in new[] { (left, right), (right, left) })
+            case IBinaryOperation { OperatorKind: BinaryOperatorKind.Multiply } binary when !IsFactorOfProduct(binary):
+                AddFactors(binary, factors);
+                break;
+            case ICompoundAssignmentOperation { OperatorKind: BinaryOperatorKind.Multiply } compound:
+                factors.Add(compound.Target);
+                AddFactors(compound.Value, factors);
+                break;
+            default:
+                return;
+        }
+        string? batch = null;
+        IOperation? degree = null;
+        foreach (var factor in factors)
         {
-            if (Operations.ReferencedName(batch) is not { } name || !Names.IsBatch(name) || !IsDegree(degree, types)) continue;
-            context.ReportDiagnostic(Diagnostic.Create(
-                Descriptors.BatchScaledByTensorParallelDegree,
-                context.Operation.Syntax.GetLocation(),
-                Operations.Text(context.Operation.Syntax),
-                name,
-                Operations.Text(Operations.Unwrap(degree)!.Syntax)));
-            return;
+            if (batch is null && Operations.ReferencedName(factor) is { } name && Names.IsBatch(name)) batch = name;
+            else if (degree is null && IsDegree(factor, types)) degree = factor;
+        }
+        if (batch is null || degree is null) return;
+        context.ReportDiagnostic(Diagnostic.Create(
+            Descriptors.BatchScaledByTensorParallelDegree,
+            context.Operation.Syntax.GetLocation(),
+            Operations.Text(context.Operation.Syntax),
+            batch,
+            Operations.Text(Operations.Unwrap(degree)!.Syntax)));
+    }
+
+    private static bool IsFactorOfProduct(IOperation product)
+    {
+        var parent = product.Parent;
+        while (parent is IConversionOperation or IParenthesizedOperation) parent = parent.Parent;
+        return parent is IBinaryOperation { OperatorKind: BinaryOperatorKind.Multiply };
+    }
+
+    // Left to right, on an explicit stack: a generated product thousands of factors long is no recursion.
+    private static void AddFactors(IOperation operation, List<IOperation> factors)
+    {
+        var pending = new Stack<IOperation>();
+        pending.Push(operation);
+        while (pending.Count > 0)
+        {
+            var next = pending.Pop();
+            if (Operations.Unwrap(next) is IBinaryOperation { OperatorKind: BinaryOperatorKind.Multiply } product)
+            {
+                pending.Push(product.RightOperand);
+                pending.Push(product.LeftOperand);
+            }
+            else
+            {
+                factors.Add(next);
+            }
         }
     }
 

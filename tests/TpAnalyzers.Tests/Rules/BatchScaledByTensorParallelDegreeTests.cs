@@ -33,6 +33,27 @@ public sealed class BatchScaledByTensorParallelDegreeTests
         Verify.Diagnostic(Descriptors.BatchScaledByTensorParallelDegree).WithLocation(3).WithArguments("globalBatch *= tpDegree", "globalBatch", "tpDegree"));
 
     [Fact]
+    public Task A_product_of_several_factors_is_read_whole_and_reported_once() => Verify.VerifyAsync(Usings + """
+        class Training
+        {
+            static void Plan(DeviceMesh mesh, int microBatchSize, int gradAccum, int hidden, int tpDegree)
+            {
+                // The usual global-batch formula, with the wrong degree somewhere in it.
+                int global = {|#0:microBatchSize * gradAccum * mesh.TensorParallel.Size|};
+                long tokens = {|#1:(long)microBatchSize * 1024 * tpDegree|};
+                int globalBatch = 8;
+                {|#2:globalBatch *= gradAccum * mesh.TensorParallel.Size|};
+                // The right formula, and a width times the degree.
+                int right = microBatchSize * gradAccum * mesh.DataParallel.Size;
+                int width = hidden * 4 * tpDegree;
+            }
+        }
+        """,
+        Verify.Diagnostic(Descriptors.BatchScaledByTensorParallelDegree).WithLocation(0).WithArguments("microBatchSize * gradAccum * mesh.TensorParallel.Size", "microBatchSize", "mesh.TensorParallel.Size"),
+        Verify.Diagnostic(Descriptors.BatchScaledByTensorParallelDegree).WithLocation(1).WithArguments("(long)microBatchSize * 1024 * tpDegree", "microBatchSize", "tpDegree"),
+        Verify.Diagnostic(Descriptors.BatchScaledByTensorParallelDegree).WithLocation(2).WithArguments("globalBatch *= gradAccum * mesh.TensorParallel.Size", "globalBatch", "mesh.TensorParallel.Size"));
+
+    [Fact]
     public Task A_group_passed_to_a_constructor_keeps_the_role_its_callers_give_it() => Verify.VerifyAsync(Usings + """
         public sealed class Schedule
         {
