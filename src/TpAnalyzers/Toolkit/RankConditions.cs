@@ -6,7 +6,8 @@ namespace TpCodegen.Analyzers.Toolkit;
 
 /// <summary>
 /// Whether a condition depends on the rank: it reads a group's Rank, a local initialised from one, a property of the
-/// compilation whose getter does (<c>bool IsMainProcess => group.Rank == 0</c>), a method of the compilation whose body
+/// compilation whose getter does (<c>bool IsMainProcess => group.Rank == 0</c>), a flag field or property given such a
+/// value (<c>_isMaster = world.Rank == 0;</c> in a constructor), a method of the compilation whose body
 /// does (<c>static bool IsFirst(ProcessGroup g) => g.Rank == 0</c>), or a local, parameter or field named like a rank
 /// (a <c>for</c> loop's counter excepted, whatever its name).
 /// </summary>
@@ -37,10 +38,15 @@ internal static class RankConditions
                     return true;
                 case IPropertyReferenceOperation property when depth < Operations.MaxLocalDepth && property.Property.Type.SpecialType == SpecialType.System_Boolean:
                     // A flag computed from the rank reads like any other property at the call site.
-                    if (operation.SemanticModel?.Compilation is { } compilation &&
-                        SourceBodies.Getter(property.Property, compilation) is { } getter &&
-                        Mentions(getter, types, within, depth + 1))
-                        return true;
+                    if (operation.SemanticModel?.Compilation is { } compilation && SourceBodies.InCompilation(property.Property, compilation))
+                    {
+                        // A computed property reads like its getter; one that is given its value (IsMaster { get; }
+                        // set in the constructor) like what it is given.
+                        if (SourceBodies.Getter(property.Property, compilation) is { } getter
+                                ? Mentions(getter, types, within, depth + 1)
+                                : GivenFromRank(property.Property, compilation, types, within, depth))
+                            return true;
+                    }
                     break;
                 case IInvocationOperation call when depth < Operations.MaxLocalDepth && call.Type?.SpecialType == SpecialType.System_Boolean:
                     // if (IsFirst(tp)) ...: a predicate of the compilation that reads a rank is a rank test.
@@ -58,7 +64,23 @@ internal static class RankConditions
                     return true;
                 case IFieldReferenceOperation field when Names.IsRank(field.Field.Name):
                     return true;
+                case IFieldReferenceOperation field when depth < Operations.MaxLocalDepth && field.Field.Type.SpecialType == SpecialType.System_Boolean:
+                    // _isMaster = mesh.World.Rank == 0; in the constructor, then if (_isMaster) ...
+                    if (operation.SemanticModel?.Compilation is { } owner && SourceBodies.InCompilation(field.Field, owner) &&
+                        GivenFromRank(field.Field, owner, types, within, depth))
+                        return true;
+                    break;
             }
+        }
+        return false;
+    }
+
+    /// <summary>Whether any value a field or property of the compilation is given (initializer, constructors) reads a rank.</summary>
+    private static bool GivenFromRank(ISymbol member, Compilation compilation, KnownTypes types, GroupRole within, int depth)
+    {
+        foreach (var value in MemberValues.Of(member, compilation))
+        {
+            if (Mentions(value, types, within, depth + 1)) return true;
         }
         return false;
     }

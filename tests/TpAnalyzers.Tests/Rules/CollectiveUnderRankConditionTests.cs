@@ -425,4 +425,39 @@ public sealed class CollectiveUnderRankConditionTests
         """,
         Verify.Diagnostic(Descriptors.CollectiveUnderRankCondition).WithLocation(0).WithArguments("'tp.Barrier'", "'rank < tp.Size' holds"),
         Verify.Diagnostic(Descriptors.CollectiveUnderRankCondition).WithLocation(1).WithArguments("'tp.Broadcast'", "'rank == 0' holds"));
+
+    [Fact]
+    public Task A_flag_field_or_property_given_a_rank_test_is_a_rank_condition() => Verify.VerifyAsync(Usings + """
+        class Trainer
+        {
+            private readonly ProcessGroup _tp;
+            private readonly bool _isMaster;
+            private readonly bool _firstReplica;
+            private readonly bool _verbose;
+
+            public Trainer(DeviceMesh mesh, bool verbose)
+            {
+                _tp = mesh.TensorParallel;
+                _isMaster = mesh.World.Rank == 0;
+                IsMaster = mesh.World.Rank == 0;
+                _firstReplica = mesh.DataParallel.Rank == 0;
+                _verbose = verbose;
+            }
+
+            public bool IsMaster { get; }
+
+            public void Step(float[] grads)
+            {
+                if (_isMaster) {|#0:_tp.Barrier()|};
+                if (IsMaster) {|#1:_tp.AllReduce(grads)|};
+                // Every rank of a tensor-parallel group has the same data-parallel rank, and a flag from the
+                // configuration is the same on every rank.
+                if (_firstReplica) _tp.AllReduce(grads);
+                if (_verbose) _tp.Barrier();
+                if (_isMaster) Console.WriteLine(grads[0]);
+            }
+        }
+        """,
+        Verify.Diagnostic(Descriptors.CollectiveUnderRankCondition).WithLocation(0).WithArguments("'_tp.Barrier'", "'_isMaster' holds"),
+        Verify.Diagnostic(Descriptors.CollectiveUnderRankCondition).WithLocation(1).WithArguments("'_tp.AllReduce'", "'IsMaster' holds"));
 }
