@@ -367,6 +367,10 @@ internal sealed partial class MethodFlow
         if (activationOperation is not null && SequenceModel(method, activationOperation, activationValue, returnsDTensor) is { } modelled)
             return modelled;
 
+        // 3c. An embedding's lookup: the ids' rows on every rank (a vocabulary-parallel embedding all-reduces them).
+        if (method.Name == "Forward" && returnsDTensor && _types.Embedding is not null && SymbolEqualityComparer.Default.Equals(method.ContainingType, _types.Embedding))
+            return new FlowValue(Layout.Replicate, "the output of embedding '" + (Operations.ReferencedName(invocation.Instance) ?? "Embedding") + "'");
+
         // 4. DTensor's own methods.
         if (_types.IsDTensor(method.ContainingType) && !method.IsStatic && invocation.Instance is { } receiver)
         {

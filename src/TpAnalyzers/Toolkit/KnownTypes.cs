@@ -34,6 +34,7 @@ internal sealed class KnownTypes
         Launcher = runtime.GetTypeByMetadataName("TpCodegen.Collectives.Launcher");
         FeatureLayout = runtime.GetTypeByMetadataName("TpCodegen.FeatureLayout");
         InProcessWorld = runtime.GetTypeByMetadataName("TpCodegen.Collectives.InProcess.InProcessWorld");
+        Embedding = runtime.GetTypeByMetadataName("TpCodegen.Embedding");
         CollectiveMismatchException = runtime.GetTypeByMetadataName("TpCodegen.Collectives.CollectiveMismatchException");
         CollectiveDeadlockException = runtime.GetTypeByMetadataName("TpCodegen.Collectives.CollectiveDeadlockException");
     }
@@ -71,6 +72,9 @@ internal sealed class KnownTypes
     public INamedTypeSymbol? FeatureLayout { get; }
 
     public INamedTypeSymbol? InProcessWorld { get; }
+
+    /// <summary>A token embedding: its Forward returns the rows of the ids, Replicate (a vocabulary-parallel one all-reduces them).</summary>
+    public INamedTypeSymbol? Embedding { get; }
 
     /// <summary>Raised on every rank of a group whose ranks entered different collectives: each may catch it and retry.</summary>
     public INamedTypeSymbol? CollectiveMismatchException { get; }

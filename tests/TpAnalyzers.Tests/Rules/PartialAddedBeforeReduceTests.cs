@@ -20,6 +20,20 @@ public class PartialAddedBeforeReduceTests
         Verify.Diagnostic(Descriptors.PartialAddedBeforeReduce).WithLocation(0).WithArguments("y", FromDownPartial, "x", Input));
 
     [Fact]
+    public Task An_embeddings_output_is_a_replica() => Verify.VerifyAsync(Modules.With("""
+            [TensorParallel(Split.Vocab)] public Embedding Embed { get; } = new(1000, 64);
+
+            public DTensor Embedded(int[] ids, ProcessGroup group)
+            {
+                var x = Embed.Forward(ids, group);
+                var y = DownPartial.Forward(Up.Forward(x));
+                var wrong = {|#0:y + x|};
+                return Ops.AllReduce(y) + x;
+            }
+        """).Replace("using TpCodegen;", "using TpCodegen;\nusing TpCodegen.Collectives;"),
+        Verify.Diagnostic(Descriptors.PartialAddedBeforeReduce).WithLocation(0).WithArguments("y", FromDownPartial, "x", "the output of embedding 'Embed'"));
+
+    [Fact]
     public Task Replicated_on_the_left_is_flagged() => Verify.VerifyAsync(Modules.With("""
             public DTensor Forward(DTensor x)
             {
