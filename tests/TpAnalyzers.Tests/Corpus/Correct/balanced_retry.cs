@@ -21,7 +21,7 @@ public static class Robust
         tp.Broadcast(flag, 0);
     }
 
-    // README: every rank gets CollectiveMismatchException and may catch it and retry
+    // Every rank gets a CollectiveMismatchException, so all of them may catch it and retry together.
     public static void ReduceWithRetry(ProcessGroup tp, float[] grads)
     {
         for (int attempt = 0; ; attempt++)
@@ -42,7 +42,7 @@ public static class Robust
     {
         try
         {
-            if (tp.Rank == 0) File.WriteAllText("probe.txt", data.Length.ToString());
+            if (tp.Rank == 0) File.WriteAllText("lengths.txt", data.Length.ToString());
         }
         finally
         {

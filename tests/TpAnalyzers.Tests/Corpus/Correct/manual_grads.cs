@@ -19,7 +19,7 @@ public static class ManualBackward
         var tp = mesh.TensorParallel;
         var h = Ops.Gelu(m.Up.Forward(x));
         var gDown = m.Down.Backward(h, gradY);
-        var gUp = m.Up.Backward(x, gDown.Input);   // approximating through gelu for the probe
+        var gUp = m.Up.Backward(x, gDown.Input);   // the activation's derivative left out to keep the example short
         // data-parallel gradient averaging: each DP peer holds the same shard
         dp.AllReduce(gDown.Weight, ReduceOp.Average);
         dp.AllReduce(gUp.Weight, ReduceOp.Average);
