@@ -293,6 +293,7 @@ public class CorrectModelCorpusTests
     [InlineData("mesh, roles and ranks", "if (IsMain) Console.WriteLine(", "if (IsMain) _group.Barrier(); Console.WriteLine(", "TP0015")]
     [InlineData("heads, vocabulary and constructor sizes", "new Mlp(4096, 11008)", "new Mlp(4096, 11010)", "TP0014")]
     [InlineData("mesh, roles and ranks", "DeviceMesh.Create(world, 2, 2)", "DeviceMesh.Create(world, 4, 3)", "TP0025")]
+    [InlineData("mesh, roles and ranks", "_group.Broadcast(y.LocalSpan, 0);", "_group.AllReduce(y.LocalSpan);", "TP0026")]
     [InlineData("sequence parallelism and the vocabulary-parallel loss", "Loss(logits, targets", "Loss(logits.Redistribute(Placement.Replicate), targets", "TP0023")]
     [InlineData("sequence parallelism and the vocabulary-parallel loss", "mlp.Forward(Gather(norm.Forward(x)))", "mlp.Forward(norm.Forward(x))", "TP0024")]
     [InlineData("sequence parallelism and the vocabulary-parallel loss", "x))).Redistribute(tokens);", "x)));", "TP0024")]

@@ -83,6 +83,16 @@ internal static class Descriptors
         description: "Reading, printing or comparing a partial sum observes one rank's addend, which differs from rank to rank and from the true value.",
         helpLinkUri: HelpLink(RuleIds.PartialEscapes));
 
+    public static readonly DiagnosticDescriptor ReplicaReducedAgain = new(
+        RuleIds.ReplicaReducedAgain,
+        title: "Replicated value reduced again",
+        messageFormat: "'{0}' is already the whole value on every rank ({1}), so {2} adds tp copies of it: drop the reduce",
+        Category,
+        DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "A row layer's reduced output, a module's replicated input or an all-reduce's result is the same full value on every rank of the tensor-parallel group. Summing it over that group again multiplies it by the degree: with a group's AllReduce on its local values the numbers are silently wrong, and Ops.AllReduce refuses it at run time.",
+        helpLinkUri: HelpLink(RuleIds.ReplicaReducedAgain));
+
     // Parallelism rules: how a module reduces, splits data, sizes shapes and calls collectives. Errors are real
     // bugs (wrong numbers, a deadlock, a layer the generator drops); warnings are heuristics that read names.
 

@@ -42,4 +42,7 @@ internal static class RuleIds
     public const string VocabularyLossFedGatheredLogits = "TP0023";
     public const string TokenShardWithoutGather = "TP0024";
     public const string TensorParallelGroupSpansHosts = "TP0025";
+
+    /// <summary>A value every rank already holds in full (a reduced output, a replica) reduced over its group again.</summary>
+    public const string ReplicaReducedAgain = "TP0026";
 }

@@ -48,3 +48,10 @@ internal sealed record ReshapeEvent(IInvocationOperation Invocation, IOperation 
 /// (<c>Tensor&lt;float&gt; SplitHeads(Tensor&lt;float&gt; t, int tokens, int heads) =&gt; Tensor.Reshape(t, [tokens, heads, Dim])</c>).
 /// </summary>
 internal sealed record ParameterReshapeEvent(int Source, ImmutableArray<int> LengthParameters) : FlowEvent;
+
+/// <summary>
+/// A DTensor summed over a group: <c>Ops.AllReduce(x)</c>, or a group's sum of its local values
+/// (<c>tp.AllReduce(x.LocalSpan)</c> on the tensor-parallel group or on <c>x.Group</c>).
+/// </summary>
+/// <param name="Reduction">For messages: "Ops.AllReduce", "'tp.AllReduce'".</param>
+internal sealed record ReduceEvent(IOperation Reduced, FlowValue Value, string Reduction) : FlowEvent;

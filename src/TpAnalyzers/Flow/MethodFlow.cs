@@ -359,9 +359,14 @@ internal sealed partial class MethodFlow
                     // Element-wise: a shard stays a shard, a replica a replica; what a partial sum becomes is meaningless.
                     return activationValue.IsPartial ? FlowValue.Unknown : activationValue;
                 case "AllReduce":
+                    if (Recording) Record(new ReduceEvent(activationOperation, activationValue, "Ops.AllReduce"));
                     return new FlowValue(Layout.Replicate, "the result of Ops.AllReduce", features: activationValue.Features);
             }
         }
+
+        // 3a. A group summing a DTensor's local values: tp.AllReduce(y.LocalSpan).
+        if (Recording && _types.IsGroupMethod(method, "AllReduce") && SummedLocals(invocation) is { } summed)
+            Record(new ReduceEvent(summed.Tensor, summed.Value, "'" + Operations.Text(invocation.Syntax).Split('(')[0] + "'"));
 
         // 3b. Norms and the vocabulary-parallel loss of TpRuntime (SequenceApis).
         if (activationOperation is not null && SequenceModel(method, activationOperation, activationValue, returnsDTensor) is { } modelled)
@@ -656,6 +661,21 @@ internal sealed partial class MethodFlow
     private void Formatted(IOperation value, FlowValue flowValue, string how)
     {
         if (!_types.IsDTensor(Unwrap(value).Type)) Escape(value, flowValue, how);
+    }
+
+    /// <summary>
+    /// The DTensor whose local values a group's AllReduce sums (<c>y.LocalSpan</c>, <c>y.Local</c> of a local y), with
+    /// the value y holds here, when the sum is over the tensor-parallel group or y's own group and not an average.
+    /// </summary>
+    private (IOperation Tensor, FlowValue Value)? SummedLocals(IInvocationOperation invocation)
+    {
+        if (Calls.Argument(invocation, "buffer") is not { } buffer || Calls.Argument(invocation, "op") is { IsImplicit: false } op && !Calls.IsReduceOp(op, _types, 0)) return null;
+        if (Unwrap(buffer.Value) is not IPropertyReferenceOperation { Property.Name: "LocalSpan" or "Local", Instance: { } receiver } local || !_types.IsDTensor(local.Property.ContainingType)) return null;
+        if (Unwrap(receiver) is not ILocalReferenceOperation tensor) return null;
+        bool ownGroup = Operations.Unwrap(invocation.Instance) is IPropertyReferenceOperation { Property.Name: "Group", Instance: { } owner } &&
+            Unwrap(owner) is ILocalReferenceOperation same && SymbolEqualityComparer.Default.Equals(same.Local, tensor.Local);
+        if (!ownGroup && _types.ClassifyGroup(invocation.Instance) != GroupRole.TensorParallel) return null;
+        return (tensor, _state.Get(tensor.Local));
     }
 
     private static bool IsNull(IOperation operation) => Unwrap(operation).ConstantValue is { HasValue: true, Value: null };
