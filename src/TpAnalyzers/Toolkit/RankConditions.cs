@@ -56,6 +56,9 @@ internal static class RankConditions
                         return true;
                     break;
                 case ILocalReferenceOperation local:
+                    // var stop = new[] { tp.Rank == 0 && done ? 1f : 0f }; tp.Broadcast(stop, 0); if (stop[0] > 0) ...:
+                    // a buffer a collective fills holds the same values on every rank.
+                    if (IsSynchronized(local, types)) break;
                     if (Names.IsRank(local.Local.Name) && !IsLoopCounter(local.Local)) return true;
                     // bool isRoot = group.Rank == 0; if (isRoot) ...
                     if (depth < Operations.MaxLocalDepth && Mentions(Operations.InitializerOf(local), types, within, depth + 1)) return true;
@@ -81,6 +84,30 @@ internal static class RankConditions
         foreach (var value in MemberValues.Of(member, compilation))
         {
             if (Mentions(value, types, within, depth + 1)) return true;
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// Whether the local is an array handed to a collective that leaves every rank with the same contents (a broadcast,
+    /// an all-reduce, an all-gather) in the code around it: a vote or stop flag made uniform before it is tested.
+    /// </summary>
+    private static bool IsSynchronized(ILocalReferenceOperation reference, KnownTypes types)
+    {
+        if (reference.Local.Type is not IArrayTypeSymbol) return false;
+        var root = reference as IOperation;
+        while (root.Parent is { } parent) root = parent;
+        foreach (var node in Operations.SelfAndDescendants(root))
+        {
+            if (node is not IInvocationOperation call || !types.IsGroupCollective(call.TargetMethod) ||
+                call.TargetMethod.Name is not ("Broadcast" or "AllReduce" or "AllGather")) continue;
+            foreach (var argument in call.Arguments)
+            {
+                // What the collective writes: an all-reduce's or a broadcast's buffer, an all-gather's receive.
+                if (argument.Parameter?.Name is "buffer" or "receive" &&
+                    Operations.Unwrap(argument.Value) is ILocalReferenceOperation buffer && SymbolEqualityComparer.Default.Equals(buffer.Local, reference.Local))
+                    return true;
+            }
         }
         return false;
     }

@@ -17,7 +17,7 @@ namespace TpCodegen.Analyzers.Toolkit;
 /// a <c>const int TensorParallelDegree</c> (or <c>TpDegree</c>) in the module or a type around it; else the MSBuild
 /// property <c>TpDegree</c> (made visible with <c>&lt;CompilerVisibleProperty Include="TpDegree" /&gt;</c>; a list
 /// such as <c>2,4</c> checks each (a comma, since .editorconfig reads a semicolon as a comment)); else every constant tp of a <c>DeviceMesh.Create(world, dp, tp)</c> in the compilation,
-/// and the ranks of a <c>Launcher.Run</c> that makes no mesh.
+/// and the ranks of a <c>Launcher.Run</c> that shards modules over its world and makes no mesh.
 /// </summary>
 internal sealed class StatedDegrees
 {
@@ -95,7 +95,8 @@ internal sealed class StatedDegrees
     /// <summary>
     /// Syntax only (no semantic model), so it costs one walk of the trees that mention DeviceMesh or a launcher: the tp of
     /// each <c>DeviceMesh.Create(world, dp, tp)</c>, and the ranks of a <c>Launcher.Run(ranks, world =&gt; ...)</c> (or
-    /// <c>InProcessWorld.Run</c>) whose body makes no mesh, so that its world is the tensor-parallel group. A degree given
+    /// <c>InProcessWorld.Run</c>) whose body shards modules over its world (<c>ShardFrom</c>) and makes no mesh or
+    /// <c>Split</c> groups, so that its world is the tensor-parallel group. A degree given
     /// as a constant of the same file (<c>const int Shards = 4;</c>) counts as well as a literal.
     /// </summary>
     private static ImmutableArray<int> ScanMeshes(Compilation compilation)
@@ -121,7 +122,7 @@ internal sealed class StatedDegrees
                         ?? (arguments.Count == 3 && arguments[2].NameColon is null ? arguments[2] : null);
                 }
                 else if (access.Name.Identifier.ValueText == "Run" && (receiver.EndsWith("Launcher", StringComparison.Ordinal) || receiver.EndsWith("InProcessWorld", StringComparison.Ordinal)) &&
-                         arguments.Count == 2 && !MakesMesh(arguments[1].Expression))
+                         arguments.Count == 2 && ShardsOverItsWorld(arguments[1].Expression))
                 {
                     degree = arguments[0];
                 }
@@ -131,8 +132,28 @@ internal sealed class StatedDegrees
         return degrees.ToImmutableArray();
     }
 
-    private static bool MakesMesh(SyntaxNode body) =>
-        body.DescendantNodes().OfType<MemberAccessExpressionSyntax>().Any(a => a.Name.Identifier.ValueText == "Create" && a.Expression.ToString().EndsWith("DeviceMesh", StringComparison.Ordinal));
+    /// <summary>
+    /// Whether a launcher's body shards modules over the world it is given: it calls <c>ShardFrom</c> and makes neither
+    /// a mesh nor groups of its own with <c>Split</c> (then the world is not the tensor-parallel group). A body that
+    /// shards nothing (a data-parallel check, a collective test) states no degree.
+    /// </summary>
+    private static bool ShardsOverItsWorld(SyntaxNode body)
+    {
+        bool shards = false;
+        foreach (var access in body.DescendantNodes().OfType<MemberAccessExpressionSyntax>())
+        {
+            switch (access.Name.Identifier.ValueText)
+            {
+                case "Create" when access.Expression.ToString().EndsWith("DeviceMesh", StringComparison.Ordinal):
+                case "Split":
+                    return false;
+                case "ShardFrom":
+                    shards = true;
+                    break;
+            }
+        }
+        return shards;
+    }
 
     /// <summary>
     /// A literal, or the name of an <c>int</c> declared in the same file with a literal value: a constant, or a local

@@ -460,4 +460,37 @@ public sealed class CollectiveUnderRankConditionTests
         """,
         Verify.Diagnostic(Descriptors.CollectiveUnderRankCondition).WithLocation(0).WithArguments("'_tp.Barrier'", "'_isMaster' holds"),
         Verify.Diagnostic(Descriptors.CollectiveUnderRankCondition).WithLocation(1).WithArguments("'_tp.AllReduce'", "'IsMaster' holds"));
+
+    [Fact]
+    public Task A_flag_made_the_same_on_every_rank_by_a_collective_is_no_rank_condition() => Verify.VerifyAsync(Usings + """
+        class Generation
+        {
+            static void Generate(ProcessGroup tp, Func<bool> stop, float[] state)
+            {
+                while (true)
+                {
+                    var flag = new[] { tp.Rank == 0 && stop() ? 1f : 0f };
+                    tp.Broadcast(flag, 0);
+                    if (flag[0] > 0) break;
+                    tp.AllReduce(state);
+                }
+                while (true)
+                {
+                    var vote = new[] { tp.Rank == 0 && stop() ? 1f : 0f };
+                    tp.AllReduce(vote, ReduceOp.Max);
+                    if (vote[0] > 0) break;
+                    tp.AllReduce(state);
+                }
+                while (true)
+                {
+                    // Sent, never received: the flag is still this rank's own.
+                    var mine = new[] { tp.Rank == 0 && stop() ? 1f : 0f };
+                    tp.AllGather(mine, new float[tp.Size]);
+                    if (mine[0] > 0) break;
+                    {|#0:tp.AllReduce(state)|};
+                }
+            }
+        }
+        """,
+        Verify.Diagnostic(Descriptors.CollectiveUnderRankCondition).WithLocation(0).WithArguments("'tp.AllReduce'", "'mine[0] > 0' does not hold (the others leave early)"));
 }

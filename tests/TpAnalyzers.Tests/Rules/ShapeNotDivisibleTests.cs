@@ -168,6 +168,35 @@ public sealed class ShapeNotDivisibleTests
             .WithArguments("Column layer 'Up'", "output features", 1020, 8, "1, 2, 3, 4, 5, 6, 10, 12, ..."));
 
     [Fact]
+    public Task A_launcher_that_shards_nothing_or_splits_its_world_states_no_degree() => Verify.VerifyAsync(Usings + """
+        using TpCodegen.Collectives.InProcess;
+
+        public partial class Mlp
+        {
+            [TensorParallel(Split.Column)] public Linear Up { get; } = new(64, {|#0:250|});
+            public static Mlp ShardFrom(Mlp dense, ProcessGroup group) => dense;
+        }
+
+        static class Checks
+        {
+            // A data-parallel check on 3 ranks: nothing is sharded over this world.
+            static void Averaging() => InProcessWorld.Run(3, world => world.AllReduce(new float[4], ReduceOp.Average));
+
+            // Groups made by Split: the world of 6 is not the tensor-parallel group.
+            static void Split() => Launcher.Run(6, world =>
+            {
+                using var tp = world.Split(world.Rank / 2, world.Rank);
+                Mlp.ShardFrom(new Mlp(), tp);
+            });
+
+            // The world of 4 is the tensor-parallel group, and 250 does not divide by it.
+            static void Sharded() => Launcher.Run(4, world => Mlp.ShardFrom(new Mlp(), world));
+        }
+        """,
+        Verify.Diagnostic(Descriptors.ShapeNotDivisibleByDegree).WithLocation(0)
+            .WithArguments("Column layer 'Up'", "output features", 250, 4, "1, 2, 5, 10, 25, 50, 125, 250"));
+
+    [Fact]
     public Task Degree_from_a_local_written_once_is_used_and_from_one_written_again_is_not() => Verify.VerifyAsync(Usings + """
         public partial class Mlp
         {
