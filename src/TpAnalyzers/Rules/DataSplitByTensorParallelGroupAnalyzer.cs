@@ -57,7 +57,7 @@ public sealed class DataSplitByTensorParallelGroupAnalyzer : DiagnosticAnalyzer
     {
         if (binary.OperatorKind is BinaryOperatorKind.Divide or BinaryOperatorKind.Remainder &&
             types.IsGroupPropertyOf(binary.RightOperand, "Size", GroupRole.TensorParallel) &&
-            DividedData(binary.LeftOperand) is { } divided)
+            DividedData(binary.LeftOperand, types) is { } divided)
             return (divided, Quote(binary.RightOperand));
         if (!IsArithmetic(binary)) return null;
         foreach (var (rank, other) in new[] { (binary.LeftOperand, binary.RightOperand), (binary.RightOperand, binary.LeftOperand) })
@@ -237,9 +237,11 @@ public sealed class DataSplitByTensorParallelGroupAnalyzer : DiagnosticAnalyzer
     }
 
     /// <summary><c>tokens</c>, or the count of named data: <c>samples.Count</c>, <c>batch.Length</c>.</summary>
-    private static string? DividedData(IOperation dividend)
+    private static string? DividedData(IOperation dividend, KnownTypes types)
     {
         var operand = Operations.Unwrap(dividend);
+        // x.Tokens / x.Group.Size: a DTensor's own rows, counted for its placement (a sequence shard's local rows).
+        if (operand is IPropertyReferenceOperation { Property.ContainingType: var owner } && types.IsDTensor(owner)) return null;
         if (operand is IPropertyReferenceOperation { Property.Name: "Count" or "Length" or "LongLength", Instance: { } collection })
             operand = collection;
         return Operations.ReferencedName(operand) is { } name && Names.IsData(name) ? name : null;

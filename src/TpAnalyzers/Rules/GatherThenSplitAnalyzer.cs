@@ -10,6 +10,7 @@ using Microsoft.CodeAnalysis.Diagnostics;
 using TpCodegen.Analyzers.Flow;
 using TpCodegen.Analyzers.Toolkit;
 using TpCodegen.Contract;
+using Microsoft.CodeAnalysis.Operations;
 
 namespace TpCodegen.Analyzers.Rules;
 
@@ -23,17 +24,36 @@ public sealed class GatherThenSplitAnalyzer : PlacementRuleAnalyzer
         switch (e)
         {
             case ConsumeEvent { Consumer.Layer.SlicesInput: true } consume
-                when consume.Value.IsKnown && consume.Value.Layout == Layout.Replicate && consume.Value.GatheredBy is { } gatheredBy:
+                when consume.Value.IsKnown && consume.Value.Layout == Layout.Replicate && consume.Value.GatheredBy is { } gatheredBy && !ReadElsewhere(consume.Argument):
                 report.Report(Diagnostic.Create(Descriptors.GatherThenSplit, consume.Argument.Syntax.GetLocation(),
                     Text(consume.Argument), gatheredBy, consume.Consumer.Display + " (InputIsParallel = false)", Cost(consume.Value.Features)));
                 break;
             case RedistributeEvent redistribute
                 when redistribute.Target == Layout.ShardLast && redistribute.SourceValue.IsKnown
-                     && redistribute.SourceValue.Layout == Layout.Replicate && redistribute.SourceValue.GatheredBy is { } gathered:
+                     && redistribute.SourceValue.Layout == Layout.Replicate && redistribute.SourceValue.GatheredBy is { } gathered
+                     && !ReadElsewhere(redistribute.Source):
                 report.Report(Diagnostic.Create(Descriptors.GatherThenSplit, redistribute.Invocation.Syntax.GetLocation(),
                     Text(redistribute.Source), gathered, "'.Redistribute(Placement.Shard(-1))'", Cost(redistribute.SourceValue.Features)));
                 break;
         }
+    }
+
+    /// <summary>
+    /// Whether the gathered value, held in a local, is read anywhere else in its body (a hook, a print, a max over it):
+    /// then something needs it whole, and the gather is not wasted.
+    /// </summary>
+    private static bool ReadElsewhere(IOperation source)
+    {
+        if (Operations.Unwrap(source) is not ILocalReferenceOperation read) return false;
+        var root = (IOperation)read;
+        while (root.Parent is { } parent) root = parent;
+        foreach (var node in Operations.SelfAndDescendants(root))
+        {
+            if (node is ILocalReferenceOperation other && other != read && SymbolEqualityComparer.Default.Equals(other.Local, read.Local) &&
+                !(other.Parent is ISimpleAssignmentOperation assignment && assignment.Target == other))
+                return true;
+        }
+        return false;
     }
 
     /// <summary>

@@ -114,7 +114,7 @@ public sealed class DataSplitByTensorParallelGroupTests
 
         class Loader
         {
-            static void Load(DeviceMesh mesh, ProcessGroup tp, ProcessGroup world, float[] batch, float[] weights, int tokens, int hidden, int n)
+            static void Load(DeviceMesh mesh, ProcessGroup tp, ProcessGroup world, float[] batch, float[] weights, int tokens, int hidden, int n, DTensor x)
             {
                 // Data by the data-parallel group: right.
                 var mine = batch.AsSpan().Slice(mesh.DataParallel.Rank * n, n);
@@ -132,6 +132,8 @@ public sealed class DataSplitByTensorParallelGroupTests
                 var rows = tokenEmbeddings.AsSpan(tp.Rank * hiddenPerRank, hiddenPerRank);
                 long bytesPerToken = hidden * sizeof(float);
                 long kvBytesPerToken = bytesPerToken / tp.Size;
+                // A DTensor's own rows, counted for its placement (a sequence shard holds Tokens / Size of them).
+                int localRows = x.Placement is ShardPlacement { Dim: -2 } ? x.Tokens : x.Tokens / x.Group.Size;
             }
         }
         """);

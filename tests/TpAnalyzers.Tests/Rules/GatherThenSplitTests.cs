@@ -49,6 +49,9 @@ public class GatherThenSplitTests
     [InlineData("return Next.Forward(UpGathered.Forward(x));")]
     [InlineData("return Down.Forward(x.Redistribute(Placement.Shard(-1)));")]
     [InlineData("var full = Up.Forward(x).Redistribute(Placement.Replicate); return Proj.Forward(full);")]
+    // The gathered value is needed whole elsewhere too (a hook, a print): splitting it again for the row layer is no waste.
+    [InlineData("var full = Up.Forward(x).Redistribute(Placement.Replicate); Console.WriteLine(full.ToTensor()); return Down.Forward(full.Redistribute(Placement.Shard(-1)));")]
+    [InlineData("var full = UpGathered.Forward(x); Console.WriteLine(full.ToTensor()); return DownFull.Forward(full);")]
     public Task Gathers_that_are_used_whole_are_not_flagged(string body) => Verify.VerifyAsync(Modules.With($$"""
             public DTensor Forward(DTensor x) { {{body}} }
         """));
