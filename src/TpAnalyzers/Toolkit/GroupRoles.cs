@@ -144,6 +144,15 @@ internal static class GroupRoles
         }
     }
 
+    /// <summary>What the callers in the compilation pass for a method's or constructor's parameter (none for others).</summary>
+    public static System.Collections.Generic.IEnumerable<IOperation> ArgumentsFor(IParameterSymbol parameter, Compilation compilation) =>
+        parameter.ContainingSymbol switch
+        {
+            IMethodSymbol { MethodKind: MethodKind.Ordinary } method => CallArguments(method, parameter, compilation),
+            IMethodSymbol { MethodKind: MethodKind.Constructor } constructor => CreationArguments(constructor, parameter, compilation),
+            _ => System.Array.Empty<IOperation>(),
+        };
+
     private static System.Collections.Generic.IEnumerable<IOperation> CreationArguments(IMethodSymbol constructor, IParameterSymbol parameter, Compilation compilation)
     {
         foreach (var root in Callers(constructor, constructor.ContainingType.Name, compilation))

@@ -59,11 +59,21 @@ internal static class RankConditions
                     // var stop = new[] { tp.Rank == 0 && done ? 1f : 0f }; tp.Broadcast(stop, 0); if (stop[0] > 0) ...:
                     // a buffer a collective fills holds the same values on every rank.
                     if (IsSynchronized(local, types)) break;
+                    // foreach (var (h, rank) in hyps.Select((h, i) => (h, i))): judged by what it iterates, not its name.
+                    if (ForEachCollection(local) is { } collection)
+                    {
+                        if (depth < Operations.MaxLocalDepth && Mentions(collection, types, within, depth + 1)) return true;
+                        break;
+                    }
                     if (Names.IsRank(local.Local.Name) && !IsLoopCounter(local.Local)) return true;
                     // bool isRoot = group.Rank == 0; if (isRoot) ...
                     if (depth < Operations.MaxLocalDepth && Mentions(Operations.InitializerOf(local), types, within, depth + 1)) return true;
                     break;
                 case IParameterReferenceOperation parameter when Names.IsRank(parameter.Parameter.Name):
+                    // A LoRA adapter's rank, a beam's: what the callers in the compilation pass says which rank it is.
+                    if (depth < Operations.MaxLocalDepth && operation.SemanticModel?.Compilation is { } callers &&
+                        PassedNoRank(parameter.Parameter, callers, types, within, depth))
+                        break;
                     return true;
                 case IFieldReferenceOperation field when Names.IsRank(field.Field.Name):
                     return true;
@@ -76,6 +86,36 @@ internal static class RankConditions
             }
         }
         return false;
+    }
+
+    /// <summary>
+    /// Whether the callers in the compilation pass this parameter values that read no rank (<c>new LoraColumn(1024,
+    /// 4096, rank: 8)</c>); false when there are none to read, so that the name decides.
+    /// </summary>
+    private static bool PassedNoRank(IParameterSymbol parameter, Compilation compilation, KnownTypes types, GroupRole within, int depth)
+    {
+        bool any = false;
+        foreach (var argument in GroupRoles.ArgumentsFor(parameter, compilation))
+        {
+            if (Mentions(argument, types, within, depth + 1)) return false;
+            any = true;
+        }
+        return any;
+    }
+
+    /// <summary>The collection a <c>foreach</c> iteration variable (or a part of its deconstruction) comes from.</summary>
+    private static IOperation? ForEachCollection(ILocalReferenceOperation reference)
+    {
+        if (reference.Local.DeclaringSyntaxReferences.Length != 1) return null;
+        var declared = reference.Local.DeclaringSyntaxReferences[0].GetSyntax();
+        var loop = declared.FirstAncestorOrSelf<CommonForEachStatementSyntax>();
+        bool isIterationVariable = loop switch
+        {
+            ForEachStatementSyntax single => single == declared,
+            ForEachVariableStatementSyntax deconstructed => deconstructed.Variable.Span.Contains(declared.Span),
+            _ => false,
+        };
+        return isIterationVariable && loop!.SyntaxTree == reference.Syntax.SyntaxTree ? reference.SemanticModel?.GetOperation(loop.Expression) : null;
     }
 
     /// <summary>Whether any value a field or property of the compilation is given (initializer, constructors) reads a rank.</summary>

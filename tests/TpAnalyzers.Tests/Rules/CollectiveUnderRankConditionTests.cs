@@ -493,4 +493,51 @@ public sealed class CollectiveUnderRankConditionTests
         }
         """,
         Verify.Diagnostic(Descriptors.CollectiveUnderRankCondition).WithLocation(0).WithArguments("'tp.AllReduce'", "'mine[0] > 0' does not hold (the others leave early)"));
+
+    [Fact]
+    public Task A_rank_that_is_no_process_rank_is_judged_by_where_it_comes_from() => Verify.VerifyAsync(Usings + """
+        using System.Linq;
+
+        // A LoRA adapter's rank: a matrix rank, the same on every process.
+        public sealed partial class LoraColumn(int hidden, int ffn, int rank)
+        {
+            [TensorParallel(Split.Column)] public Linear Up { get; } = new(hidden, ffn);
+            [TensorParallel(Split.Column)] public Linear B { get; } = new(8, ffn);
+            public Linear A { get; } = new(hidden, 8);
+
+            public DTensor Forward(DTensor x)
+            {
+                var h = Up.Forward(x);
+                if (rank > 0) h = h + B.Forward(A.Forward(x));
+                return h;
+            }
+        }
+
+        static class Use
+        {
+            static LoraColumn Make() => new LoraColumn(64, 256, rank: 8);
+
+            static void Step(ProcessGroup tp, int rank, float[] data)
+            {
+                if (rank == 0) {|#0:tp.Barrier()|};
+            }
+
+            static void Run(ProcessGroup tp, float[] data, float[][] hypotheses)
+            {
+                Step(tp, tp.Rank, data);
+                // A beam's position in the list, not a process rank.
+                foreach (var (h, rank) in hypotheses.Select((h, i) => (h, i)))
+                {
+                    if (rank >= 2) break;
+                    tp.AllReduce(h);
+                }
+                foreach (var rank in new[] { tp.Rank })
+                {
+                    if (rank == 0) {|#1:tp.AllReduce(data)|};
+                }
+            }
+        }
+        """,
+        Verify.Diagnostic(Descriptors.CollectiveUnderRankCondition).WithLocation(0).WithArguments("'tp.Barrier'", "'rank == 0' holds"),
+        Verify.Diagnostic(Descriptors.CollectiveUnderRankCondition).WithLocation(1).WithArguments("'tp.AllReduce'", "'rank == 0' holds"));
 }
