@@ -32,7 +32,7 @@ public sealed class CollectiveUnderRankConditionAnalyzer : InvocationRuleAnalyze
         string? delegated = direct || inner is not null ? null : InDelegate(invocation, context.Compilation, types);
         if (!direct && inner is null && delegated is null) return;
         var group = direct ? GroupOf(invocation, types) : inner?.Group ?? GroupRole.Unknown;
-        if (FindRankGuard(invocation, types, group) is not { } guard) return;
+        if (FindRankGuard(invocation, types, group, inner) is not { } guard) return;
         var collective = direct ? Describe(invocation, types)! : inner is not null ? Calls.Name(invocation) + ", which runs " + inner.First : delegated!;
         context.ReportDiagnostic(Diagnostic.Create(Descriptors.CollectiveUnderRankCondition, invocation.Syntax.GetLocation(), collective, guard));
     }
@@ -115,7 +115,7 @@ public sealed class CollectiveUnderRankConditionAnalyzer : InvocationRuleAnalyze
     /// rank gets there, phrased for the message ("'group.Rank == 0' holds"), or null. A condition every rank of the
     /// collective's <paramref name="group"/> answers alike is no such condition (<see cref="RankConditions.SplitsGroup"/>).
     /// </summary>
-    private static string? FindRankGuard(IInvocationOperation invocation, KnownTypes types, GroupRole group)
+    private static string? FindRankGuard(IInvocationOperation invocation, KnownTypes types, GroupRole group, CollectivesRun? inner)
     {
         IOperation child = invocation;
         for (var parent = invocation.Parent; parent is not null; child = parent, parent = parent.Parent)
@@ -127,7 +127,7 @@ public sealed class CollectiveUnderRankConditionAnalyzer : InvocationRuleAnalyze
                     return null;
                 case IConditionalOperation conditional when child != conditional.Condition && RankConditions.SplitsGroup(conditional.Condition, types, group):
                     var otherBranch = child == conditional.WhenTrue ? conditional.WhenFalse : conditional.WhenTrue;
-                    if (otherBranch is not null && CallsSame(otherBranch, invocation.TargetMethod)) break;
+                    if (otherBranch is not null && (CallsSame(otherBranch, invocation.TargetMethod) || RunsSameCollective(otherBranch, invocation, inner, types))) break;
                     return Quote(conditional.Condition) + (child == conditional.WhenTrue ? " holds" : " does not hold");
                 case IWhileLoopOperation { Condition: { } condition } loop when child == loop.Body && RankConditions.SplitsGroup(condition, types, group):
                     return Quote(condition) + " holds";
@@ -187,6 +187,24 @@ public sealed class CollectiveUnderRankConditionAnalyzer : InvocationRuleAnalyze
         foreach (var operation in Operations.SelfAndDescendants(branch))
         {
             if (operation is IInvocationOperation other && SymbolEqualityComparer.Default.Equals(other.TargetMethod, method)) return true;
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// Whether the other branch runs the same collective through another call: <c>if (tp.Rank == 0) y =
+    /// mlp.ForwardAndLog(x); else y = mlp.Forward(x);</c>, where both run the layers' all-reduces.
+    /// </summary>
+    private static bool RunsSameCollective(IOperation branch, IInvocationOperation invocation, CollectivesRun? inner, KnownTypes types)
+    {
+        if (invocation.SemanticModel?.Compilation is not { } compilation) return false;
+        string? mine = inner?.First ?? Describe(invocation, types);
+        if (mine is null) return false;
+        foreach (var operation in Operations.SelfAndDescendants(branch))
+        {
+            if (operation is not IInvocationOperation other) continue;
+            var theirs = Describe(other, types) ?? (MethodSummaries.MayRunCollective(other.TargetMethod, compilation) ? CollectiveIn(other.TargetMethod, compilation, types)?.First : null);
+            if (theirs == mine) return true;
         }
         return false;
     }

@@ -540,4 +540,38 @@ public sealed class CollectiveUnderRankConditionTests
         """,
         Verify.Diagnostic(Descriptors.CollectiveUnderRankCondition).WithLocation(0).WithArguments("'tp.Barrier'", "'rank == 0' holds"),
         Verify.Diagnostic(Descriptors.CollectiveUnderRankCondition).WithLocation(1).WithArguments("'tp.AllReduce'", "'rank == 0' holds"));
+
+    [Fact]
+    public Task Branches_that_run_the_same_collectives_through_different_calls_are_balanced() => Verify.VerifyAsync(Usings + """
+        public sealed partial class Mlp
+        {
+            [TensorParallel(Split.Column)] public Linear Up { get; } = new(64, 256);
+            [TensorParallel(Split.Row)] public Linear Down { get; } = new(256, 64);
+
+            public DTensor Forward(DTensor x) => Down.Forward(Up.Forward(x));
+
+            public DTensor ForwardAndLog(DTensor x)
+            {
+                var y = Forward(x);
+                Console.WriteLine(y.Tokens);
+                return y;
+            }
+        }
+
+        static class Generation
+        {
+            static DTensor Step(ProcessGroup tp, Mlp mlp, DTensor x, float[] data)
+            {
+                DTensor y;
+                if (tp.Rank == 0) y = mlp.ForwardAndLog(x);
+                else y = mlp.Forward(x);
+                if (tp.Rank == 0) {|#0:mlp.Forward(x)|};
+                else {|#1:tp.AllReduce(data)|};
+                return y;
+            }
+        }
+        """,
+        Verify.Diagnostic(Descriptors.CollectiveUnderRankCondition).WithLocation(0)
+            .WithArguments("'mlp.Forward', which runs 'Down.Forward' (the forward of tensor-parallel layer 'Down')", "'tp.Rank == 0' holds"),
+        Verify.Diagnostic(Descriptors.CollectiveUnderRankCondition).WithLocation(1).WithArguments("'tp.AllReduce'", "'tp.Rank == 0' does not hold"));
 }
