@@ -70,6 +70,20 @@ internal static class Names
 
     public static bool IsRank(string name) => HasWord(name, "rank");
 
+    /// <summary>
+    /// A name that says a process's rank (<c>rank</c>, <c>worldRank</c>, <c>localRank</c>), not a bound or a matrix
+    /// rank (<c>minRank</c>, <c>maxRank</c>, <c>loraRank</c>, <c>adapterRank</c>).
+    /// </summary>
+    public static bool IsProcessRank(string name)
+    {
+        if (!IsRank(name)) return false;
+        foreach (var word in Words(name))
+        {
+            if (word is "min" or "max" or "lora" or "adapter" or "budget" or "low" or "target" or "matrix" or "top") return false;
+        }
+        return true;
+    }
+
     public static bool IsBatch(string name) => HasWord(name, "batch") || HasWord(name, "batches");
 
     /// <summary>

@@ -65,17 +65,18 @@ internal static class RankConditions
                         if (depth < Operations.MaxLocalDepth && Mentions(collection, types, within, depth + 1)) return true;
                         break;
                     }
-                    if (Names.IsRank(local.Local.Name) && !IsLoopCounter(local.Local)) return true;
+                    if (Names.IsProcessRank(local.Local.Name) && !IsLoopCounter(local.Local)) return true;
                     // bool isRoot = group.Rank == 0; if (isRoot) ...
                     if (depth < Operations.MaxLocalDepth && Mentions(Operations.InitializerOf(local), types, within, depth + 1)) return true;
                     break;
-                case IParameterReferenceOperation parameter when Names.IsRank(parameter.Parameter.Name):
+                case IParameterReferenceOperation parameter when Names.IsProcessRank(parameter.Parameter.Name):
                     // A LoRA adapter's rank, a beam's: what the callers in the compilation pass says which rank it is.
+                    // A module's constructor takes sizes and settings: without a caller passing a rank, its 'rank' is one.
                     if (depth < Operations.MaxLocalDepth && operation.SemanticModel?.Compilation is { } callers &&
-                        PassedNoRank(parameter.Parameter, callers, types, within, depth))
+                        PassedNoRank(parameter.Parameter, callers, types, within, depth, noCallers: parameter.Parameter.ContainingSymbol is IMethodSymbol { MethodKind: MethodKind.Constructor }))
                         break;
                     return true;
-                case IFieldReferenceOperation field when Names.IsRank(field.Field.Name):
+                case IFieldReferenceOperation field when Names.IsProcessRank(field.Field.Name):
                     return true;
                 case IFieldReferenceOperation field when depth < Operations.MaxLocalDepth && field.Field.Type.SpecialType == SpecialType.System_Boolean:
                     // _isMaster = mesh.World.Rank == 0; in the constructor, then if (_isMaster) ...
@@ -90,9 +91,9 @@ internal static class RankConditions
 
     /// <summary>
     /// Whether the callers in the compilation pass this parameter values that read no rank (<c>new LoraColumn(1024,
-    /// 4096, rank: 8)</c>); false when there are none to read, so that the name decides.
+    /// 4096, rank: 8)</c>); without callers to read, <paramref name="noCallers"/>.
     /// </summary>
-    private static bool PassedNoRank(IParameterSymbol parameter, Compilation compilation, KnownTypes types, GroupRole within, int depth)
+    private static bool PassedNoRank(IParameterSymbol parameter, Compilation compilation, KnownTypes types, GroupRole within, int depth, bool noCallers)
     {
         bool any = false;
         foreach (var argument in GroupRoles.ArgumentsFor(parameter, compilation))
@@ -100,7 +101,7 @@ internal static class RankConditions
             if (Mentions(argument, types, within, depth + 1)) return false;
             any = true;
         }
-        return any;
+        return any || noCallers;
     }
 
     /// <summary>The collection a <c>foreach</c> iteration variable (or a part of its deconstruction) comes from.</summary>

@@ -513,9 +513,29 @@ public sealed class CollectiveUnderRankConditionTests
             }
         }
 
+        // The same, never made in this compilation: a module's constructor takes sizes and settings.
+        public sealed partial class LoraRow(int rank)
+        {
+            [TensorParallel(Split.Row)] public Linear Down { get; } = new(256, 64);
+
+            public DTensor Forward(DTensor x)
+            {
+                var h = x;
+                if (rank > 0) h = Down.Forward(x);
+                return h;
+            }
+        }
+
         static class Use
         {
             static LoraColumn Make() => new LoraColumn(64, 256, rank: 8);
+
+            // A budget, not a rank.
+            public static void Skip(ProcessGroup tp, int minRank, float[] data)
+            {
+                if (minRank > 2) return;
+                tp.Barrier();
+            }
 
             static void Step(ProcessGroup tp, int rank, float[] data)
             {
