@@ -8,7 +8,8 @@ namespace TpCodegen.Analyzers.Tests;
 /// <summary>
 /// Correct model code as users write it, one program per file under <c>Corpus/Correct</c>: Llama attention with
 /// grouped-query heads and a KV cache, GPT-2 blocks, DP x TP training loops, sequence parallelism, hand-cut vocabulary
-/// shards, retries, rank-ordered logging, checkpoints. Each file must compile and get no diagnostic from any rule;
+/// shards, retries, rank-ordered logging, checkpoints, generation (greedy, beam, speculative, streaming), a batched
+/// server, launchers, LoRA adapters, mixture-of-experts routers, stop votes. Each file must compile and get no diagnostic from any rule;
 /// the guards below make one edit per file that turns it wrong and require the rule that must then speak, so that a
 /// rule which stopped reading the code could not pass the first test.
 /// </summary>
@@ -24,7 +25,7 @@ public sealed class CorrectCodeFilesTests
     }
 
     [Fact]
-    public void The_corpus_is_there() => Assert.True(Files().Count >= 20, $"Expected the correct-code files under {Directory}.");
+    public void The_corpus_is_there() => Assert.True(Files().Count >= 60, $"Expected the correct-code files under {Directory}.");
 
     [Theory]
     [MemberData(nameof(Files))]
@@ -41,6 +42,9 @@ public sealed class CorrectCodeFilesTests
     [InlineData("partial_metadata.cs", "Console.WriteLine(p);", "Console.WriteLine(p.ToTensor());", "TP0009")]
     [InlineData("kv_budget.cs", "Math.Min(maxTokens, 8192)", "Math.Min(maxTokens / tp.Size, 8192)", "TP0012")]
     [InlineData("group_records.cs", "var memory = new[] { (float)GC.GetTotalMemory(false) };", "var memory = g.Weight;", "TP0010")]
+    [InlineData("vote_variants.cs", "            tp.Broadcast(flag, 0);\n", "", "TP0015")]
+    [InlineData("balanced_helpers.cs", "else y = mlp.Forward(x);", "else y = x;", "TP0015")]
+    [InlineData("gather_then_use.cs", "            hook(full);\n            Console.WriteLine($\"hidden max {System.Numerics.Tensors.TensorPrimitives.Max(full.LocalSpan):F3}\");\n", "", "TP0005")]
     [InlineData("sequence_parallel.cs", "[PlacementContract(PlacementKind.Replicate, PlacementKind.PartialSum)]\n    public DTensor Forward(DTensor full) =>", "public DTensor Forward(DTensor full) =>", "TP0001")]
     public async Task The_same_file_made_wrong_is_flagged(string file, string right, string wrong, string id)
     {
