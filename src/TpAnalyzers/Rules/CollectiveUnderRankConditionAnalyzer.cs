@@ -49,6 +49,7 @@ public sealed class CollectiveUnderRankConditionAnalyzer : InvocationRuleAnalyze
     private static GroupRole GroupOf(IInvocationOperation invocation, KnownTypes types) => Classify(invocation, types) switch
     {
         Collective.LayerForward => GroupRole.TensorParallel,
+        Collective.RuntimeCall => RuntimeCollectiveGroup(invocation, types) ?? GroupRole.Unknown,
         Collective.Call when types.IsGroupCollective(invocation.TargetMethod) => types.ClassifyGroup(invocation.Instance),
         _ => GroupRole.Unknown,
     };
@@ -78,6 +79,9 @@ public sealed class CollectiveUnderRankConditionAnalyzer : InvocationRuleAnalyze
         None,
         Call,
         LayerForward,
+
+        /// <summary>A TpRuntime API that runs collectives inside: VocabParallel.Argmax, the vocabulary-parallel loss, ...</summary>
+        RuntimeCall,
     }
 
     /// <summary>Whether the call is a collective itself, and of which kind (what <see cref="Describe"/> names); no text made.</summary>
@@ -96,8 +100,34 @@ public sealed class CollectiveUnderRankConditionAnalyzer : InvocationRuleAnalyze
             if (method.Name == "Redistribute" &&
                 !(invocation.Arguments.Length == 1 && Operations.Unwrap(invocation.Arguments[0].Value) is IInvocationOperation { TargetMethod.Name: "Shard" }))
                 return Collective.Call;
+            if (method.Name is "GatherTokens" or "ReduceScatterTokens") return Collective.RuntimeCall;
         }
+        if (RuntimeCollectiveGroup(invocation, types) is not null) return Collective.RuntimeCall;
         return Collective.None;
+    }
+
+    /// <summary>
+    /// For a TpRuntime API that runs collectives inside, the group it runs them over (Unknown when it runs them over
+    /// several or the one it is given is not known); null for any other call. Picking a token from vocabulary-parallel
+    /// logits all-gathers the candidates (the classic "print the next token on rank 0" deadlock), the loss all-reduces,
+    /// a vocabulary-split embedding all-reduces its rows, clipping all-reduces the norm, a trainer's step runs them all.
+    /// </summary>
+    private static GroupRole? RuntimeCollectiveGroup(IInvocationOperation invocation, KnownTypes types)
+    {
+        var method = invocation.TargetMethod;
+        var type = method.ContainingType;
+        if (type is null || !SymbolEqualityComparer.Default.Equals(type.ContainingAssembly, types.DTensor.ContainingAssembly)) return null;
+        return (type.Name, method.Name) switch
+        {
+            ("VocabParallel", "Argmax" or "Sample") => GroupRole.TensorParallel,
+            ("VocabParallelCrossEntropy", "Loss") => GroupRole.TensorParallel,
+            ("DTensor", "GatherTokens" or "ReduceScatterTokens") => GroupRole.TensorParallel,
+            ("Embedding", "Forward") when types.TensorParallelMemberOf(invocation.Instance) is not null => GroupRole.TensorParallel,
+            ("GradientClipping", "ClipByGlobalNorm" or "GlobalNorm") => types.ClassifyGroup(Calls.Argument(invocation, "tensorParallel")?.Value),
+            ("DataParallelGradients", "Average" or "Sum") => types.ClassifyGroup(Calls.Argument(invocation, "dataParallel")?.Value),
+            ("Trainer", "Step") => GroupRole.Unknown,
+            _ => null,
+        };
     }
 
     private static bool IsCollective(IInvocationOperation invocation, KnownTypes types) => Classify(invocation, types) != Collective.None;
@@ -107,6 +137,7 @@ public sealed class CollectiveUnderRankConditionAnalyzer : InvocationRuleAnalyze
     {
         Collective.Call => Calls.Name(invocation),
         Collective.LayerForward => $"{Calls.Name(invocation)} (the forward of tensor-parallel layer '{types.TensorParallelForwardOf(invocation)}')",
+        Collective.RuntimeCall => Calls.Name(invocation),
         _ => null,
     };
 

@@ -594,4 +594,35 @@ public sealed class CollectiveUnderRankConditionTests
         Verify.Diagnostic(Descriptors.CollectiveUnderRankCondition).WithLocation(0)
             .WithArguments("'mlp.Forward', which runs 'Down.Forward' (the forward of tensor-parallel layer 'Down')", "'tp.Rank == 0' holds"),
         Verify.Diagnostic(Descriptors.CollectiveUnderRankCondition).WithLocation(1).WithArguments("'tp.AllReduce'", "'tp.Rank == 0' does not hold"));
+
+    [Fact]
+    public Task TpRuntime_apis_that_run_collectives_count_as_collectives() => Verify.VerifyAsync(Usings + """
+        using TpCodegen.Training;
+
+        public sealed partial class Lm
+        {
+            [TensorParallel(Split.Vocab)] public Embedding Embed { get; } = new(1000, 64);
+            [TensorParallel(Split.Vocab)] public Linear Head { get; } = new(64, 1000);
+        }
+
+        static class Generation
+        {
+            static void Stream(ProcessGroup tp, DeviceMesh mesh, Lm lm, DTensor hidden, int[] ids, int[] targets)
+            {
+                var logits = lm.Head.Forward(hidden);
+                // Every rank picks the token; only rank 0 prints it.
+                var next = VocabParallel.Argmax(logits);
+                if (tp.Rank == 0) Console.Write(next[0]);
+                // The classic deadlock: the pick runs an all-gather that only rank 0 enters.
+                if (tp.Rank == 0) Console.Write({|#0:VocabParallel.Argmax(logits)|}[0]);
+                if (mesh.World.Rank == 0) {|#1:VocabParallelCrossEntropy.Loss(logits, targets, 1000)|};
+                if (tp.Rank == 0) {|#2:lm.Embed.Forward(ids, tp)|};
+                // Every rank of a tensor-parallel group shares its data-parallel rank.
+                if (mesh.DataParallel.Rank == 0) VocabParallel.Argmax(logits);
+            }
+        }
+        """,
+        Verify.Diagnostic(Descriptors.CollectiveUnderRankCondition).WithLocation(0).WithArguments("'VocabParallel.Argmax'", "'tp.Rank == 0' holds"),
+        Verify.Diagnostic(Descriptors.CollectiveUnderRankCondition).WithLocation(1).WithArguments("'VocabParallelCrossEntropy.Loss'", "'mesh.World.Rank == 0' holds"),
+        Verify.Diagnostic(Descriptors.CollectiveUnderRankCondition).WithLocation(2).WithArguments("'lm.Embed.Forward'", "'tp.Rank == 0' holds"));
 }
