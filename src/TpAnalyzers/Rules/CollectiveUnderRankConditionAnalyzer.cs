@@ -179,6 +179,8 @@ public sealed class CollectiveUnderRankConditionAnalyzer : InvocationRuleAnalyze
                     return "an exception was caught";
                 case IBlockOperation block when EarlyExit(block, child, types, group) is { } exit:
                     return exit;
+                case ILoopOperation loop when child == loop.Body && LeavesLoopOnSomeRanks(loop.Body, types, group) is { } leave:
+                    return leave;
             }
         }
         return null;
@@ -202,6 +204,32 @@ public sealed class CollectiveUnderRankConditionAnalyzer : InvocationRuleAnalyze
     private static bool RaisedOnEveryRank(ITypeSymbol? exception, KnownTypes types) =>
         exception is not null &&
         (SymbolEqualityComparer.Default.Equals(exception, types.CollectiveMismatchException) || SymbolEqualityComparer.Default.Equals(exception, types.CollectiveDeadlockException));
+
+    /// <summary>
+    /// A statement anywhere in a loop's body that leaves the loop on some ranks only (<c>if (tp.Rank == 0 &amp;&amp;
+    /// Console.KeyAvailable) break;</c> after the forward): the ranks that stay run the next pass's collectives alone.
+    /// </summary>
+    private static string? LeavesLoopOnSomeRanks(IOperation body, KnownTypes types, GroupRole group)
+    {
+        if (body is not IBlockOperation block) return null;
+        foreach (var statement in block.Operations)
+        {
+            if (statement is not IConditionalOperation conditional || !RankConditions.SplitsGroup(conditional.Condition, types, group)) continue;
+            bool leavesWhenTrue = Leaves(conditional.WhenTrue);
+            bool leavesWhenFalse = conditional.WhenFalse is not null && Leaves(conditional.WhenFalse);
+            if (leavesWhenTrue == leavesWhenFalse) continue;
+            return Quote(conditional.Condition) + (leavesWhenTrue ? " does not hold" : " holds") + " (the others leave the loop)";
+        }
+        return null;
+    }
+
+    private static bool Leaves(IOperation? operation) => operation switch
+    {
+        IReturnOperation => true,
+        IBranchOperation { BranchKind: BranchKind.Break } => true,
+        IBlockOperation { Operations.Length: > 0 } block => Leaves(block.Operations[block.Operations.Length - 1]),
+        _ => false,
+    };
 
     private static bool Exits(IOperation? operation) => operation switch
     {

@@ -485,14 +485,15 @@ public sealed class CollectiveUnderRankConditionTests
                 {
                     // Sent, never received: the flag is still this rank's own.
                     var mine = new[] { tp.Rank == 0 && stop() ? 1f : 0f };
-                    tp.AllGather(mine, new float[tp.Size]);
+                    {|#1:tp.AllGather(mine, new float[tp.Size])|};
                     if (mine[0] > 0) break;
                     {|#0:tp.AllReduce(state)|};
                 }
             }
         }
         """,
-        Verify.Diagnostic(Descriptors.CollectiveUnderRankCondition).WithLocation(0).WithArguments("'tp.AllReduce'", "'mine[0] > 0' does not hold (the others leave early)"));
+        Verify.Diagnostic(Descriptors.CollectiveUnderRankCondition).WithLocation(0).WithArguments("'tp.AllReduce'", "'mine[0] > 0' does not hold (the others leave early)"),
+        Verify.Diagnostic(Descriptors.CollectiveUnderRankCondition).WithLocation(1).WithArguments("'tp.AllGather'", "'mine[0] > 0' does not hold (the others leave the loop)"));
 
     [Fact]
     public Task A_rank_that_is_no_process_rank_is_judged_by_where_it_comes_from() => Verify.VerifyAsync(Usings + """
@@ -625,4 +626,29 @@ public sealed class CollectiveUnderRankConditionTests
         Verify.Diagnostic(Descriptors.CollectiveUnderRankCondition).WithLocation(0).WithArguments("'VocabParallel.Argmax'", "'tp.Rank == 0' holds"),
         Verify.Diagnostic(Descriptors.CollectiveUnderRankCondition).WithLocation(1).WithArguments("'VocabParallelCrossEntropy.Loss'", "'mesh.World.Rank == 0' holds"),
         Verify.Diagnostic(Descriptors.CollectiveUnderRankCondition).WithLocation(2).WithArguments("'lm.Embed.Forward'", "'tp.Rank == 0' holds"));
+
+    [Fact]
+    public Task A_loop_left_on_some_ranks_leaves_the_others_in_the_next_pass_alone() => Verify.VerifyAsync(Usings + """
+        static class Generation
+        {
+            static void Generate(ProcessGroup tp, float[] state, Func<bool> keyPressed)
+            {
+                while (true)
+                {
+                    {|#0:tp.AllReduce(state)|};
+                    if (tp.Rank == 0 && keyPressed()) break;
+                }
+                for (int step = 0; step < 100; step++)
+                {
+                    tp.AllReduce(state);
+                    // The stop decided on rank 0 and broadcast: every rank leaves together.
+                    var stop = new[] { tp.Rank == 0 && keyPressed() ? 1f : 0f };
+                    tp.Broadcast(stop, 0);
+                    if (stop[0] > 0) break;
+                    if (tp.Rank == 0) Console.WriteLine(step);
+                }
+            }
+        }
+        """,
+        Verify.Diagnostic(Descriptors.CollectiveUnderRankCondition).WithLocation(0).WithArguments("'tp.AllReduce'", "'tp.Rank == 0 && keyPressed()' does not hold (the others leave the loop)"));
 }
