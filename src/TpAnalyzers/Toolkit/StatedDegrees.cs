@@ -17,7 +17,7 @@ namespace TpCodegen.Analyzers.Toolkit;
 /// a <c>const int TensorParallelDegree</c> (or <c>TpDegree</c>) in the module or a type around it; else the MSBuild
 /// property <c>TpDegree</c> (made visible with <c>&lt;CompilerVisibleProperty Include="TpDegree" /&gt;</c>; a list
 /// such as <c>2,4</c> checks each (a comma, since .editorconfig reads a semicolon as a comment)); else every constant tp of a <c>DeviceMesh.Create(world, dp, tp)</c> in the compilation,
-/// and the ranks of a <c>Launcher.Run</c> that shards modules over its world and makes no mesh.
+/// and the ranks of a <c>Launcher.Run</c> that works over its world as one group (hands it on, shards over it) and makes no mesh.
 /// </summary>
 internal sealed class StatedDegrees
 {
@@ -95,8 +95,8 @@ internal sealed class StatedDegrees
     /// <summary>
     /// Syntax only (no semantic model), so it costs one walk of the trees that mention DeviceMesh or a launcher: the tp of
     /// each <c>DeviceMesh.Create(world, dp, tp)</c>, and the ranks of a <c>Launcher.Run(ranks, world =&gt; ...)</c> (or
-    /// <c>InProcessWorld.Run</c>) whose body shards modules over its world (<c>ShardFrom</c>) and makes no mesh or
-    /// <c>Split</c> groups, so that its world is the tensor-parallel group. A degree given
+    /// <c>InProcessWorld.Run</c>) whose body hands its world on or shards over it and makes no mesh or <c>Split</c>
+    /// groups, so that its world is the tensor-parallel group. A degree given
     /// as a constant of the same file (<c>const int Shards = 4;</c>) counts as well as a literal.
     /// </summary>
     private static ImmutableArray<int> ScanMeshes(Compilation compilation)
@@ -133,21 +133,30 @@ internal sealed class StatedDegrees
     }
 
     /// <summary>
-    /// Whether a launcher's body shards modules over the world it is given: it calls <c>ShardFrom</c> and makes neither
-    /// a mesh nor groups of its own with <c>Split</c> (then the world is not the tensor-parallel group). A body that
-    /// shards nothing (a data-parallel check, a collective test) states no degree.
+    /// Whether a launcher's body works over the world it is given as one tensor-parallel group: it hands the world to
+    /// something (<c>Mlp.ShardFrom(dense, world)</c>, <c>HuggingFaceModel.Load(dir, world)</c>,
+    /// <c>DTensor.FromArray(..., world)</c>) or calls <c>ShardFrom</c>, and makes neither a mesh nor groups of its own
+    /// with <c>Split</c> (then the world is not the tensor-parallel group). A body that only runs the world's own
+    /// collectives (a data-parallel check, a collective test) states no degree.
     /// </summary>
-    private static bool ShardsOverItsWorld(SyntaxNode body)
+    private static bool ShardsOverItsWorld(ExpressionSyntax launched)
     {
-        bool shards = false;
-        foreach (var access in body.DescendantNodes().OfType<MemberAccessExpressionSyntax>())
+        string? world = launched switch
         {
-            switch (access.Name.Identifier.ValueText)
+            SimpleLambdaExpressionSyntax simple => simple.Parameter.Identifier.ValueText,
+            ParenthesizedLambdaExpressionSyntax { ParameterList.Parameters.Count: > 0 } parenthesized => parenthesized.ParameterList.Parameters[0].Identifier.ValueText,
+            _ => null,
+        };
+        bool shards = false;
+        foreach (var node in launched.DescendantNodes())
+        {
+            switch (node)
             {
-                case "Create" when access.Expression.ToString().EndsWith("DeviceMesh", StringComparison.Ordinal):
-                case "Split":
+                case MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Create" } access when access.Expression.ToString().EndsWith("DeviceMesh", StringComparison.Ordinal):
+                case MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Split" }:
                     return false;
-                case "ShardFrom":
+                case MemberAccessExpressionSyntax { Name.Identifier.ValueText: "ShardFrom" }:
+                case ArgumentSyntax { Expression: IdentifierNameSyntax { Identifier.ValueText: var name } } when name == world:
                     shards = true;
                     break;
             }

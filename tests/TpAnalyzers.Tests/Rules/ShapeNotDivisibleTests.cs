@@ -189,8 +189,10 @@ public sealed class ShapeNotDivisibleTests
                 Mlp.ShardFrom(new Mlp(), tp);
             });
 
-            // The world of 4 is the tensor-parallel group, and 250 does not divide by it.
-            static void Sharded() => Launcher.Run(4, world => Mlp.ShardFrom(new Mlp(), world));
+            // The world of 4 is the tensor-parallel group, handed to a loader, and 250 does not divide by it.
+            static void Sharded() => Launcher.Run(4, world => Load(world));
+
+            static Mlp Load(ProcessGroup group) => Mlp.ShardFrom(new Mlp(), group);
         }
         """,
         Verify.Diagnostic(Descriptors.ShapeNotDivisibleByDegree).WithLocation(0)
