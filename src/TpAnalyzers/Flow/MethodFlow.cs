@@ -366,7 +366,7 @@ internal sealed partial class MethodFlow
 
         // 3a. A group summing a DTensor's local values: tp.AllReduce(y.LocalSpan).
         if (Recording && _types.IsGroupMethod(method, "AllReduce") && SummedLocals(invocation) is { } summed)
-            Record(new ReduceEvent(summed.Tensor, summed.Value, "'" + Operations.Text(invocation.Syntax).Split('(')[0] + "'"));
+            Record(new ReduceEvent(summed.Tensor, summed.Value, Calls.Name(invocation)));
 
         // 3b. Norms and the vocabulary-parallel loss of TpRuntime (SequenceApis).
         if (activationOperation is not null && SequenceModel(method, activationOperation, activationValue, returnsDTensor) is { } modelled)

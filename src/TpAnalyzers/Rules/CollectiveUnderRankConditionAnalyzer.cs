@@ -100,7 +100,6 @@ public sealed class CollectiveUnderRankConditionAnalyzer : InvocationRuleAnalyze
             if (method.Name == "Redistribute" &&
                 !(invocation.Arguments.Length == 1 && Operations.Unwrap(invocation.Arguments[0].Value) is IInvocationOperation { TargetMethod.Name: "Shard" }))
                 return Collective.Call;
-            if (method.Name is "GatherTokens" or "ReduceScatterTokens") return Collective.RuntimeCall;
         }
         if (RuntimeCollectiveGroup(invocation, types) is not null) return Collective.RuntimeCall;
         return Collective.None;
@@ -187,16 +186,30 @@ public sealed class CollectiveUnderRankConditionAnalyzer : InvocationRuleAnalyze
     }
 
     /// <summary>An earlier statement of the block that leaves it on some ranks only: <c>if (rank != 0) return;</c>.</summary>
-    private static string? EarlyExit(IBlockOperation block, IOperation statement, KnownTypes types, GroupRole group)
+    private static string? EarlyExit(IBlockOperation block, IOperation statement, KnownTypes types, GroupRole group) =>
+        RankExit(block, statement, types, group, leavingLoop: false);
+
+    /// <summary>
+    /// A statement anywhere in a loop's body that leaves the loop on some ranks only (<c>if (tp.Rank == 0 &amp;&amp;
+    /// Console.KeyAvailable) break;</c> after the forward): the ranks that stay run the next pass's collectives alone.
+    /// </summary>
+    private static string? LeavesLoopOnSomeRanks(IOperation body, KnownTypes types, GroupRole group) =>
+        body is IBlockOperation block ? RankExit(block, null, types, group, leavingLoop: true) : null;
+
+    /// <summary>
+    /// The first rank-conditioned exit among the block's statements (those before <paramref name="stopAt"/>, when given):
+    /// a return or break, and a continue too unless what is left is the loop itself.
+    /// </summary>
+    private static string? RankExit(IBlockOperation block, IOperation? stopAt, KnownTypes types, GroupRole group, bool leavingLoop)
     {
-        foreach (var earlier in block.Operations)
+        foreach (var statement in block.Operations)
         {
-            if (earlier == statement) break;
-            if (earlier is not IConditionalOperation conditional || !RankConditions.SplitsGroup(conditional.Condition, types, group)) continue;
-            bool exitsWhenTrue = Exits(conditional.WhenTrue);
-            bool exitsWhenFalse = conditional.WhenFalse is not null && Exits(conditional.WhenFalse);
+            if (statement == stopAt) break;
+            if (statement is not IConditionalOperation conditional || !RankConditions.SplitsGroup(conditional.Condition, types, group)) continue;
+            bool exitsWhenTrue = Exits(conditional.WhenTrue, leavingLoop);
+            bool exitsWhenFalse = conditional.WhenFalse is not null && Exits(conditional.WhenFalse, leavingLoop);
             if (exitsWhenTrue == exitsWhenFalse) continue;
-            return Quote(conditional.Condition) + (exitsWhenTrue ? " does not hold" : " holds") + " (the others leave early)";
+            return Quote(conditional.Condition) + (exitsWhenTrue ? " does not hold" : " holds") + (leavingLoop ? " (the others leave the loop)" : " (the others leave early)");
         }
         return null;
     }
@@ -205,39 +218,14 @@ public sealed class CollectiveUnderRankConditionAnalyzer : InvocationRuleAnalyze
         exception is not null &&
         (SymbolEqualityComparer.Default.Equals(exception, types.CollectiveMismatchException) || SymbolEqualityComparer.Default.Equals(exception, types.CollectiveDeadlockException));
 
-    /// <summary>
-    /// A statement anywhere in a loop's body that leaves the loop on some ranks only (<c>if (tp.Rank == 0 &amp;&amp;
-    /// Console.KeyAvailable) break;</c> after the forward): the ranks that stay run the next pass's collectives alone.
-    /// </summary>
-    private static string? LeavesLoopOnSomeRanks(IOperation body, KnownTypes types, GroupRole group)
-    {
-        if (body is not IBlockOperation block) return null;
-        foreach (var statement in block.Operations)
-        {
-            if (statement is not IConditionalOperation conditional || !RankConditions.SplitsGroup(conditional.Condition, types, group)) continue;
-            bool leavesWhenTrue = Leaves(conditional.WhenTrue);
-            bool leavesWhenFalse = conditional.WhenFalse is not null && Leaves(conditional.WhenFalse);
-            if (leavesWhenTrue == leavesWhenFalse) continue;
-            return Quote(conditional.Condition) + (leavesWhenTrue ? " does not hold" : " holds") + " (the others leave the loop)";
-        }
-        return null;
-    }
-
-    private static bool Leaves(IOperation? operation) => operation switch
-    {
-        IReturnOperation => true,
-        IBranchOperation { BranchKind: BranchKind.Break } => true,
-        IBlockOperation { Operations.Length: > 0 } block => Leaves(block.Operations[block.Operations.Length - 1]),
-        _ => false,
-    };
-
-    private static bool Exits(IOperation? operation) => operation switch
+    private static bool Exits(IOperation? operation, bool leavingLoop) => operation switch
     {
         // A throw is left out: argument checks on the rank throw on every rank or none, and the runtime releases
         // the peers of a rank that throws.
         IReturnOperation => true,
-        IBranchOperation { BranchKind: BranchKind.Break or BranchKind.Continue } => true,
-        IBlockOperation { Operations.Length: > 0 } block => Exits(block.Operations[block.Operations.Length - 1]),
+        IBranchOperation { BranchKind: BranchKind.Break } => true,
+        IBranchOperation { BranchKind: BranchKind.Continue } => !leavingLoop,
+        IBlockOperation { Operations.Length: > 0 } block => Exits(block.Operations[block.Operations.Length - 1], leavingLoop),
         _ => false,
     };
 

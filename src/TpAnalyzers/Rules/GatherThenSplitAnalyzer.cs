@@ -45,9 +45,7 @@ public sealed class GatherThenSplitAnalyzer : PlacementRuleAnalyzer
     private static bool ReadElsewhere(IOperation source)
     {
         if (Operations.Unwrap(source) is not ILocalReferenceOperation read) return false;
-        var root = (IOperation)read;
-        while (root.Parent is { } parent) root = parent;
-        foreach (var node in Operations.SelfAndDescendants(root))
+        foreach (var node in Operations.SelfAndDescendants(Operations.Root(read)))
         {
             if (node is ILocalReferenceOperation other && other != read && SymbolEqualityComparer.Default.Equals(other.Local, read.Local) &&
                 !(other.Parent is ISimpleAssignmentOperation assignment && assignment.Target == other))

@@ -136,9 +136,7 @@ internal static class RankConditions
     private static bool IsSynchronized(ILocalReferenceOperation reference, KnownTypes types)
     {
         if (reference.Local.Type is not IArrayTypeSymbol) return false;
-        var root = reference as IOperation;
-        while (root.Parent is { } parent) root = parent;
-        foreach (var node in Operations.SelfAndDescendants(root))
+        foreach (var node in Operations.SelfAndDescendants(Operations.Root(reference)))
         {
             if (node is not IInvocationOperation call || !types.IsGroupCollective(call.TargetMethod) ||
                 call.TargetMethod.Name is not ("Broadcast" or "AllReduce" or "AllGather")) continue;
