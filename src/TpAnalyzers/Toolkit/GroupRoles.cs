@@ -99,33 +99,17 @@ internal static class GroupRoles
     private static GroupRole Passed(KnownTypes types, IParameterReferenceOperation reference, int depth)
     {
         var parameter = reference.Parameter;
-        return parameter.ContainingSymbol switch
-        {
-            IMethodSymbol { MethodKind: MethodKind.Ordinary } => Cached(reference, parameter, depth, Givers.CallArguments, types),
-            IMethodSymbol { MethodKind: MethodKind.Constructor } => Cached(reference, parameter, depth, Givers.CreationArguments, types),
-            _ => GroupRole.Unknown,
-        };
+        return parameter.ContainingSymbol is IMethodSymbol { MethodKind: MethodKind.Ordinary or MethodKind.Constructor }
+            ? Cached(reference, parameter, depth, types)
+            : GroupRole.Unknown;
     }
 
-    /// <summary>Where the values a symbol is given are found (an enum rather than a callback: asked at every read of the symbol).</summary>
-    private enum Givers
-    {
-        /// <summary>A method's parameter: its callers' arguments.</summary>
-        CallArguments,
-
-        /// <summary>A constructor's parameter: the arguments of the creations that call it.</summary>
-        CreationArguments,
-
-        /// <summary>A field or property: its initializer and its type's constructors' assignments.</summary>
-        MemberValues,
-    }
-
-    private static System.Collections.Generic.IEnumerable<IOperation> GivenValues(ISymbol symbol, Givers givers, Compilation compilation) => givers switch
-    {
-        Givers.CallArguments => CallArguments((IMethodSymbol)symbol.ContainingSymbol, (IParameterSymbol)symbol, compilation),
-        Givers.CreationArguments => CreationArguments((IMethodSymbol)symbol.ContainingSymbol, (IParameterSymbol)symbol, compilation),
-        _ => MemberValues.Of(symbol, compilation),
-    };
+    /// <summary>
+    /// The values a symbol is given: a parameter's from its callers (<see cref="ArgumentsFor"/>), a field's or
+    /// property's from its initializer and its type's constructors (<see cref="MemberValues"/>).
+    /// </summary>
+    private static System.Collections.Generic.IEnumerable<IOperation> GivenValues(ISymbol symbol, Compilation compilation) =>
+        symbol is IParameterSymbol parameter ? ArgumentsFor(parameter, compilation) : MemberValues.Of(symbol, compilation);
 
     /// <summary>
     /// The syntax a method's callers can be in: its type's for a private method, else every tree of the compilation
@@ -198,17 +182,17 @@ internal static class GroupRoles
     /// type's constructors), when they agree; computed once per member and compilation.
     /// </summary>
     private static GroupRole Member(KnownTypes types, ISymbol member, IOperation reference, int depth) =>
-        Cached(reference, member, depth, Givers.MemberValues, types);
+        Cached(reference, member, depth, types);
 
     /// <summary>The role the values a symbol is given agree on (Unknown when they disagree), cached per symbol and compilation.</summary>
-    private static GroupRole Cached(IOperation reference, ISymbol symbol, int depth, Givers givers, KnownTypes types)
+    private static GroupRole Cached(IOperation reference, ISymbol symbol, int depth, KnownTypes types)
     {
         if (depth >= Operations.MaxLocalDepth || reference.SemanticModel?.Compilation is not { } compilation || !SourceBodies.InCompilation(symbol, compilation)) return GroupRole.Unknown;
         var cache = s_members.GetValue(compilation, _ => new ConcurrentDictionary<ISymbol, GroupRole>(SymbolEqualityComparer.Default));
         if (cache.TryGetValue(symbol, out var known)) return known;
         var role = GroupRole.Unknown;
         bool conflict = false;
-        foreach (var value in GivenValues(symbol, givers, compilation))
+        foreach (var value in GivenValues(symbol, compilation))
         {
             var given = Classify(types, value, depth + 1);
             if (given == GroupRole.Unknown) continue;
